@@ -1,0 +1,98 @@
+# ShopDesk: `make run` starts everything, `make test` runs the whole suite.
+# Both create what is missing first (two Python environments, the trained model, the demo shop).
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VAR          := var
+UV           := $(VAR)/tools/bin/uv
+APP_VENV     := .venv
+ENGINE_VENV  := .venv-engine
+APP_PY       := $(APP_VENV)/bin/python
+RASA         := $(ENGINE_VENV)/bin/rasa
+MODEL        := models/shopdesk.tar.gz
+UV_VERSION   := 0.13.9
+
+# Rasa stays quiet and keeps its caches inside the project, not in $HOME.
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export MPLCONFIGDIR := $(CURDIR)/$(VAR)/cache/matplotlib
+export KERAS_HOME := $(CURDIR)/$(VAR)/cache/keras
+export UV_PYTHON_DOWNLOADS := never
+export RASA_CACHE_DIRECTORY := $(CURDIR)/$(VAR)/cache/rasa
+export ACTION_ENDPOINT_URL ?= http://127.0.0.1:5055/webhook
+export SHOPDESK_VAR_DIR ?= $(CURDIR)/$(VAR)
+
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
+                   $(wildcard bot/engine/*.py)
+
+.PHONY: help install run test test-fast model validate seed bench browser clean
+
+help:
+	@echo "make run    - set up (first time) and start ShopDesk: Rasa :5005, actions :5055"
+	@echo "make test   - set up (first time) and run the whole test suite"
+	@echo "make model  - train the Rasa model if the training data or config changed"
+	@echo "make seed   - (re)create the demo shop database under var/"
+	@echo "make bench  - NLU benchmark (bench/nlu.py)"
+	@echo "make clean  - remove environments, models and var/"
+
+$(UV):
+	@mkdir -p $(VAR)/tools
+	@py=$$(scripts/find-python 3.11) && "$$py" -m venv $(VAR)/tools
+	$(VAR)/tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(APP_VENV)/.installed: requirements/app.lock pyproject.toml | $(UV)
+	@py=$$(scripts/find-python 3.11) && [ -x $(APP_PY) ] || $(UV) venv --quiet --python "$$py" $(APP_VENV)
+	$(UV) pip sync --quiet --python $(APP_PY) requirements/app.lock
+	$(UV) pip install --quiet --python $(APP_PY) --no-deps -e .
+	@touch $@
+
+$(ENGINE_VENV)/.installed: requirements/engine.lock | $(UV)
+	@py=$$(scripts/find-python 3.10) && [ -x $(ENGINE_VENV)/bin/python ] || $(UV) venv --quiet --python "$$py" $(ENGINE_VENV)
+	$(UV) pip sync --quiet --python $(ENGINE_VENV)/bin/python requirements/engine.lock
+	@touch $@
+
+install: $(APP_VENV)/.installed $(ENGINE_VENV)/.installed
+
+# Trains only when the training data, the domain, the config or our Rasa components changed.
+$(MODEL): $(TRAINING_INPUTS) | $(ENGINE_VENV)/.installed
+	@mkdir -p models $(MPLCONFIGDIR) $(KERAS_HOME)
+	PYTHONPATH=$(CURDIR) $(RASA) train --quiet --config config.yml --domain domain.yml --data data \
+		--out models --fixed-model-name shopdesk --force
+	@touch $@
+
+model: $(MODEL)
+
+validate: $(ENGINE_VENV)/.installed
+	PYTHONPATH=$(CURDIR) $(RASA) data validate --config config.yml --domain domain.yml --data data \
+		--fail-on-warnings
+
+$(VAR)/shop.db: $(APP_VENV)/.installed
+	@mkdir -p $(VAR)
+	$(APP_PY) -m knowledge_base.shop.seed
+
+seed:
+	@rm -f $(VAR)/shop.db
+	@$(MAKE) --no-print-directory $(VAR)/shop.db
+
+# Debian's chromium for the browser tests (Playwright cannot download its own browser here).
+browser:
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+		else echo "The browser tests need Chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
+
+run: install $(MODEL) $(VAR)/shop.db
+	$(APP_VENV)/bin/honcho start -f Procfile
+
+test: install $(MODEL) validate browser
+	PYTHONPATH=$(CURDIR) $(ENGINE_VENV)/bin/python -m pytest -c tests/engine/pytest.ini tests/engine
+	$(APP_PY) -m pytest
+
+test-fast: install
+	$(APP_PY) -m pytest -m "not integration and not e2e"
+
+bench: install $(MODEL)
+	PYTHONPATH=$(CURDIR) $(ENGINE_VENV)/bin/python bench/nlu.py
+
+clean:
+	rm -rf $(APP_VENV) $(ENGINE_VENV) models $(VAR)
