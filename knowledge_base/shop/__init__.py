@@ -1,0 +1,1 @@
+"""The shop's order data behind an interface (OrderSource), its demo seed and its rules."""
