@@ -1,0 +1,20 @@
+"""One clock for the hub: aware UTC datetimes, and their ISO form with a Z."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return aware(moment).astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")

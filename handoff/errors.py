@@ -1,0 +1,48 @@
+"""Domain errors, raised deep in the services and mapped to HTTP in one place (handoff/api/errors.py)."""
+
+from __future__ import annotations
+
+
+class HubError(Exception):
+    code = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadInput(HubError):
+    code = "bad_request"
+
+    def __init__(self, message: str, code: str = "bad_request") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class NotFound(HubError):
+    code = "not_found"
+
+
+class Unauthorized(HubError):
+    code = "unauthorized"
+
+
+class Forbidden(HubError):
+    code = "forbidden"
+
+
+class Conflict(HubError):
+    code = "conflict"
+
+
+class IllegalTransition(Conflict):
+    code = "illegal_transition"
+
+    def __init__(self, from_state: str, to_state: str) -> None:
+        super().__init__(f"A conversation cannot go from {from_state} to {to_state}.")
+        self.from_state = from_state
+        self.to_state = to_state
+
+
+class AlreadyClaimed(Conflict):
+    code = "already_claimed"

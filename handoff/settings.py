@@ -1,0 +1,87 @@
+"""The hub's one settings object, read from the environment by from_env() and passed into factories."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Mapping
+
+SEVERITIES = ("normal", "serious", "urgent")
+DEFAULT_FIRST_RESPONSE = {"urgent": 5, "serious": 15, "normal": 60}
+DEFAULT_RESOLUTION = {"urgent": 240, "serious": 480, "normal": 1440}
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    database_url: str
+    rasa_url: str = "http://127.0.0.1:5005"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    session_ttl: timedelta = timedelta(hours=12)
+    sla_first_response: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_FIRST_RESPONSE))
+    sla_resolution: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_RESOLUTION))
+    assignment_strategy: str = "least_loaded"
+    sweep_seconds: float = 10.0
+    presence_timeout: timedelta = timedelta(seconds=90)
+    average_handle_seconds: int = 300
+    identity_secret: str | None = None
+    max_text: int = 4000
+    rasa_timeout_seconds: float = 30.0
+    shop_database_url: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> HubSettings:
+        env = os.environ if env is None else env
+        var_dir = Path(env.get("SHOPDESK_VAR_DIR") or REPO_ROOT / "var")
+        return cls(
+            database_url=env.get("DATABASE_URL") or f"sqlite+aiosqlite:///{var_dir}/shopdesk.db",
+            rasa_url=(env.get("RASA_URL") or "http://127.0.0.1:5005").rstrip("/"),
+            host=env.get("SHOPDESK_HOST", "127.0.0.1"),
+            port=_int(env, "SHOPDESK_PORT", 8000),
+            session_ttl=timedelta(hours=_int(env, "SHOPDESK_SESSION_HOURS", 12)),
+            sla_first_response=_minutes(env, "SHOPDESK_SLA_FIRST_RESPONSE", DEFAULT_FIRST_RESPONSE),
+            sla_resolution=_minutes(env, "SHOPDESK_SLA_RESOLUTION", DEFAULT_RESOLUTION),
+            assignment_strategy=_choice(env, "SHOPDESK_ASSIGNMENT", ("least_loaded", "round_robin")),
+            sweep_seconds=float(_int(env, "SHOPDESK_SWEEP_SECONDS", 10)),
+            identity_secret=env.get("SHOPDESK_IDENTITY_SECRET") or None,
+            max_text=_int(env, "SHOPDESK_MAX_TEXT", 4000),
+            shop_database_url=env.get("SHOP_DATABASE_URL") or f"sqlite:///{var_dir}/shop.db",
+        )
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive, got {value}")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name) or choices[0]
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _minutes(env: Mapping[str, str], name: str, default: Mapping[str, int]) -> dict[str, int]:
+    """Parses "urgent=5,serious=15,normal=60"; severities not named keep their default."""
+    result = dict(default)
+    for part in filter(None, (p.strip() for p in env.get(name, "").split(","))):
+        severity, _, minutes = part.partition("=")
+        if severity.strip() not in SEVERITIES or not minutes.strip().isdigit():
+            raise SettingsError(f"{name}: expected severity=minutes pairs, got {part!r}")
+        result[severity.strip()] = int(minutes)
+    return result

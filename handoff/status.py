@@ -1,0 +1,95 @@
+"""The conversation state machine: the one place that says which state may follow which.
+
+Every change goes through `transition`, which checks the table and records who moved the
+conversation, when, from where, to where and why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handoff.clock import utcnow
+from handoff.errors import IllegalTransition
+from handoff.models import Conversation, Transition
+
+
+class State(StrEnum):
+    BOT = "bot"
+    QUEUED = "queued"
+    ASSIGNED = "assigned"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+ALLOWED: frozenset[tuple[State, State]] = frozenset(
+    {
+        (State.BOT, State.QUEUED),  # the bot handed off
+        (State.QUEUED, State.ASSIGNED),  # claimed or auto-assigned
+        (State.ASSIGNED, State.ASSIGNED),  # transferred to another agent
+        (State.ASSIGNED, State.QUEUED),  # transferred to a team, or released
+        (State.ASSIGNED, State.RESOLVED),  # the agent is done; the bot asks for a rating
+        (State.RESOLVED, State.CLOSED),  # rating flow finished
+        (State.RESOLVED, State.BOT),  # the shopper wrote again
+        (State.CLOSED, State.BOT),  # the shopper came back later
+    }
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str  # shopper | bot | agent | system
+    agent_id: int | None = None
+    name: str | None = None
+
+
+SYSTEM = Actor("system")
+BOT = Actor("bot")
+SHOPPER = Actor("shopper")
+
+
+def can_move(from_state: str, to_state: str) -> bool:
+    return (State(from_state), State(to_state)) in ALLOWED
+
+
+async def transition(
+    session: AsyncSession,
+    conversation: Conversation,
+    to_state: State,
+    actor: Actor,
+    reason: str,
+    ticket_id: int | None = None,
+) -> Transition:
+    """Moves the conversation or raises IllegalTransition, leaving it unchanged.
+
+    The UPDATE is conditional on the state read, so a concurrent move makes this one fail
+    instead of silently overwriting it.
+    """
+    from_state = conversation.state
+    if not can_move(from_state, to_state):
+        raise IllegalTransition(from_state, to_state)
+    now = utcnow()
+    moved = await session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation.id, Conversation.state == from_state)
+        .values(state=to_state.value, updated_at=now)
+    )
+    if moved.rowcount != 1:
+        await session.refresh(conversation)
+        raise IllegalTransition(conversation.state, to_state)
+    row = Transition(
+        conversation_id=conversation.id,
+        ticket_id=ticket_id,
+        from_state=from_state,
+        to_state=to_state.value,
+        actor_kind=actor.kind,
+        actor_id=actor.agent_id,
+        actor_name=actor.name,
+        reason=reason,
+        created_at=now,
+    )
+    session.add(row)
+    return row
