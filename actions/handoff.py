@@ -1,0 +1,51 @@
+"""Handing the conversation to a person, and the fallback that leads there when the bot keeps
+not understanding."""
+
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.handoff_signal import REASON_FOR_INTENT, consecutive_fallbacks, handoff_payload
+
+MAX_FALLBACKS = 2
+
+
+def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reasons: list[str]) -> list[EventType]:
+    payload = handoff_payload(reasons, tracker.events, tracker.latest_message,
+                              tracker.get_slot("order_id"), tracker.get_slot("handoff_context"))
+    dispatcher.utter_message(response="utter_handoff")
+    dispatcher.utter_message(json_message=payload)
+    return [ActiveLoop(None), SlotSet("requested_slot", None),
+            SlotSet("handoff_reasons", None), SlotSet("handoff_context", None)]
+
+
+class ActionHandoff(Action):
+    """Reasons come from the escalation policy (slot handoff_reasons) or from the intent."""
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        reasons = tracker.get_slot("handoff_reasons") or []
+        if not reasons:
+            intent = tracker.get_intent_of_latest_message()
+            reasons = [REASON_FOR_INTENT.get(intent or "", "explicit_request")]
+        return hand_off(dispatcher, tracker, list(reasons))
+
+
+class ActionHandleFallback(Action):
+    """First message not understood: ask to rephrase. Second in a row: hand off."""
+
+    def name(self) -> str:
+        return "action_handle_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        if consecutive_fallbacks(tracker.events) >= MAX_FALLBACKS:
+            return hand_off(dispatcher, tracker, ["repeated_fallback"])
+        dispatcher.utter_message(response="utter_please_rephrase")
+        return []

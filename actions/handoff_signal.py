@@ -1,0 +1,91 @@
+"""The handoff signal the bot sends the hub: why a person should take over, how urgent it is,
+and what the bot understood so far. Pure functions over Rasa's event list.
+
+The hub reads it from the bot's reply as a custom payload:
+{"type": "handoff", "reasons": [...], "severity": ..., "message": ..., "anger": ..., "summary": {...}}
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+REASON_FOR_INTENT = {
+    "request_human": "explicit_request",
+    "complaint": "complaint",
+    "feedback_negative": "negative_feedback",
+    "nlu_fallback": "repeated_fallback",
+}
+# Words that make a ticket urgent whatever the reason: money at risk, legal steps, safety.
+_URGENT = re.compile(
+    r"\b(fraud\w*|scam\w*|stolen|chargebacks?|charge ?back|dispute|lawyers?|attorney|solicitor|sue|suing|court|legal action|"
+    r"police|injur\w*|burn\w*|fire|smok\w*|electric shock|unsafe|dangerous)\b", re.IGNORECASE)
+_SERIOUS_REASONS = frozenset({"anger", "complaint", "vip"})
+_NOT_TRIED = frozenset({"action_listen", "action_session_start", "action_extract_slots", "action_handoff"})
+MAX_MESSAGE_LENGTH = 1000
+
+
+def severity(reasons: Iterable[str], text: str) -> str:
+    if _URGENT.search(text or ""):
+        return "urgent"
+    return "serious" if _SERIOUS_REASONS.intersection(reasons) else "normal"
+
+
+def handoff_payload(reasons: list[str], events: list[Mapping[str, Any]], latest_message: Mapping[str, Any],
+                    order_id: str | None, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    context = context or {}
+    text = (latest_message.get("text") or "")[:MAX_MESSAGE_LENGTH]
+    return {
+        "type": "handoff",
+        "reasons": reasons,
+        "severity": context.get("severity") or severity(reasons, _shopper_text(events) or text),
+        "message": context.get("message") or text,
+        "anger": context.get("anger") or latest_message.get("anger"),
+        "summary": {"intents": understood_intents(events), "order_id": order_id, "tried": tried_actions(events)},
+    }
+
+
+def understood_intents(events: Iterable[Mapping[str, Any]]) -> list[str]:
+    seen: list[str] = []
+    for event in events:
+        if event.get("event") != "user":
+            continue
+        name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if name and name not in seen:
+            seen.append(name)
+    return seen
+
+
+def tried_actions(events: Iterable[Mapping[str, Any]]) -> list[str]:
+    tried: list[str] = []
+    for event in events:
+        name = event.get("name") if event.get("event") == "action" else None
+        if name and name not in _NOT_TRIED and name not in tried:
+            tried.append(name)
+    return tried
+
+
+def _shopper_text(events: Iterable[Mapping[str, Any]]) -> str:
+    return " ".join(event.get("text") or "" for event in events if event.get("event") == "user")
+
+
+def consecutive_fallbacks(events: list[Mapping[str, Any]]) -> int:
+    """How many shopper messages in a row, ending with the latest, the bot did not understand.
+
+    A message counts when its intent is nlu_fallback and the bot answered it with the fallback
+    (a low-confidence message that a form still understood, e.g. a bare email, does not).
+    """
+    count = 0
+    answered_by_fallback = True  # the latest message has not been answered yet
+    for event in reversed(events):
+        kind = event.get("event")
+        if kind == "action" and event.get("name") == "action_handle_fallback":
+            answered_by_fallback = True
+        elif kind == "user":
+            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if intent != "nlu_fallback" or not answered_by_fallback:
+                break
+            count += 1
+            answered_by_fallback = False
+    return count

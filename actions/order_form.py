@@ -1,0 +1,67 @@
+"""validate_order_form: the order number exists and belongs to the shopper before any task runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions import services
+from actions.order_access import MAX_CONTACT_ATTEMPTS, ChannelIdentity, is_verified
+from knowledge_base.shop.rules import looks_like_order_number_attempt, parse_order_number
+
+Slots = dict[str, Any]
+
+
+class ValidateOrderForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_order_form"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> list[str]:
+        order_id = tracker.get_slot("order_id")
+        if order_id and tracker.get_slot("verified_order_id") == order_id:
+            return ["order_id"]
+        if (tracker.get_slot("contact_attempts") or 0) >= MAX_CONTACT_ATTEMPTS:
+            return []
+        return domain_slots
+
+    def validate_order_id(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                          domain: DomainDict) -> Slots:
+        given = str(value or "")[:40]
+        number = parse_order_number(given)
+        if number is None:
+            if looks_like_order_number_attempt(given):
+                dispatcher.utter_message(response="utter_order_number_malformed", given=given)
+            return {"order_id": None}
+        order = services.current().orders.get_order(number)
+        if order is None:
+            dispatcher.utter_message(response="utter_order_not_found", order_id=number)
+            return {"order_id": None}
+        slots: Slots = {"order_id": number, "contact_attempts": 0}
+        contact = tracker.get_slot("order_contact")
+        identity = ChannelIdentity.from_metadata(tracker.latest_message.get("metadata"))
+        if is_verified(order, contact, identity):
+            slots["verified_order_id"] = number
+        elif "order_contact" not in tracker.slots_to_validate():
+            # A contact given for an earlier order proves nothing about this one: ask again.
+            slots["order_contact"] = None
+        return slots
+
+    def validate_order_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> Slots:
+        order_id = tracker.get_slot("order_id")
+        if not order_id:
+            return {"order_contact": value}
+        order = services.current().orders.get_order(order_id)
+        if order is not None and is_verified(order, str(value), ChannelIdentity()):
+            return {"order_contact": value, "verified_order_id": order_id, "contact_attempts": 0}
+        attempts = (tracker.get_slot("contact_attempts") or 0) + 1
+        if attempts >= MAX_CONTACT_ATTEMPTS:
+            dispatcher.utter_message(response="utter_contact_gave_up")
+        else:
+            dispatcher.utter_message(response="utter_contact_mismatch", order_id=order_id)
+        return {"order_contact": None, "contact_attempts": attempts}

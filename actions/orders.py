@@ -1,0 +1,70 @@
+"""Order status, shipment tracking and delivery problems."""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.formatting import day, eta_text, events_text, items_summary, status_text
+from actions.order_task import OrderTaskAction, text_of_latest, utter
+from actions.services import Services
+from knowledge_base.shop.rules import delivery_problem
+from knowledge_base.shop.views import OrderView
+
+
+class ActionCheckOrderStatus(OrderTaskAction):
+    def name(self) -> str:
+        return "action_check_order_status"
+
+    def answer(self, order: OrderView, shop: Services, dispatcher: CollectingDispatcher,
+               tracker: Tracker) -> list[EventType]:
+        return utter(dispatcher, "utter_order_status", order, placed_on=day(order.placed_at),
+                     status_text=status_text(order), items=items_summary(order))
+
+
+class ActionTrackShipment(OrderTaskAction):
+    def name(self) -> str:
+        return "action_track_shipment"
+
+    def answer(self, order: OrderView, shop: Services, dispatcher: CollectingDispatcher,
+               tracker: Tracker) -> list[EventType]:
+        shipment = order.shipment
+        if shipment is None:
+            return utter(dispatcher, "utter_no_shipment_yet", order, status_text=status_text(order))
+        return utter(dispatcher, "utter_shipment_tracking", order, carrier=shipment.carrier,
+                     tracking_number=shipment.tracking_number, eta_text=eta_text(shipment),
+                     events=events_text(shipment), tracking_url=shipment.tracking_url)
+
+
+class ActionReportDeliveryProblem(OrderTaskAction):
+    """Shows what the carrier reports, points to the help article for the problem the shopper
+    describes, and offers a person: damaged, lost or missing parcels need one."""
+
+    def name(self) -> str:
+        return "action_report_delivery_problem"
+
+    def answer(self, order: OrderView, shop: Services, dispatcher: CollectingDispatcher,
+               tracker: Tracker) -> list[EventType]:
+        utter(dispatcher, "utter_delivery_problem", order, shipment_text=_shipment_text(order, shop))
+        text = text_of_latest(tracker, "delivery_problem")
+        found = shop.faq.answer(text, intent="delivery_problem")
+        if found.confident and found.article is not None:
+            dispatcher.utter_message(response="utter_faq_answer", answer=found.article.body.strip(),
+                                     title=found.article.title, article_id=found.article.id)
+        dispatcher.utter_message(response="utter_offer_human")
+        return []
+
+
+def _shipment_text(order: OrderView, shop: Services) -> str:
+    shipment = order.shipment
+    if shipment is None:
+        return f"the order is {status_text(order)}; it hasn't been handed to a carrier yet."
+    latest = shipment.latest_event
+    last_scan = f"The last scan ({day(latest.at)}, {latest.location}): {latest.description}." if latest else ""
+    problem = delivery_problem(shipment, shop.clock())
+    verdict = {
+        "exception": f"{shipment.carrier} reports a problem with this delivery.",
+        "overdue": f"It is past its expected delivery date ({day(shipment.estimated_delivery)}).",
+    }.get(problem or "", f"{shipment.carrier} shows it as {shipment.status.replace('_', ' ')}.")
+    return f"{verdict} {last_scan} Tracking number {shipment.tracking_number}.".replace("  ", " ")

@@ -1,0 +1,49 @@
+"""The shop data and help articles the actions read, built once on first use.
+
+Nothing connects or reads files at import: `current()` builds the services from the environment
+the first time an action needs them, and tests install their own with `use()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Callable
+
+from sqlalchemy import create_engine
+
+from knowledge_base.faq import FaqIndex, FaqSettings, load_articles
+from knowledge_base.shop.settings import ShopSettings
+from knowledge_base.shop.source import OrderSource
+from knowledge_base.shop.sql_source import SqlOrderSource
+
+
+@dataclass
+class Services:
+    orders: OrderSource
+    faq: FaqIndex
+    shop: ShopSettings
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    @classmethod
+    def from_env(cls) -> Services:
+        shop = ShopSettings.from_env()
+        orders = SqlOrderSource(create_engine(shop.database_url), settings=shop)
+        faq = FaqIndex.build(load_articles(FaqSettings.from_env().articles_dir))
+        return cls(orders=orders, faq=faq, shop=shop)
+
+
+_current: Services | None = None
+
+
+def current() -> Services:
+    global _current
+    if _current is None:
+        _current = Services.from_env()
+    return _current
+
+
+def use(services: Services | None) -> None:
+    """Install the services actions use (tests); None goes back to building from the environment."""
+    global _current
+    _current = services
