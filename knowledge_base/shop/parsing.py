@@ -72,7 +72,15 @@ def contact_matches(customer: HasContact, contact: str | None) -> bool:
 
 
 def _same_email(given: str, on_file: str) -> bool:
-    return given.strip().strip(".").lower() == on_file.strip().lower()
+    return normalize_email(given) == on_file.strip().lower()
+
+
+def normalize_email(text: str | None) -> str | None:
+    """The email address in `text`, lowercased, or None when there is none."""
+    if not text or len(text) > MAX_CONTACT_LENGTH:
+        return None
+    found = _EMAIL.search(text)
+    return found.group(0).strip(".").lower() if found else None
 
 
 def phone_digits(phone: str) -> str:
@@ -143,7 +151,12 @@ class AddressError:
     reason: AddressProblem
 
 
-_POSTCODE = r"(?:[A-Z]{1,2}-)?\d{3,5}(?:[ -]\d{2,3})?|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
+# Dutch "1015 CV", numeric (with an optional "D-" prefix, "110 00", "1000-001"), British "SW1A 2AA".
+_POSTCODE = (
+    r"(?-i:\d{4}\s?[A-Z]{2})(?!\w)"
+    r"|(?:[A-Z]{1,2}-)?\d{3,5}(?:[ -]\d{2,3})?"
+    r"|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}"
+)
 _POSTCODE_ONLY = re.compile(rf"^(?P<postcode>{_POSTCODE})$", re.IGNORECASE)
 _POSTCODE_CITY = re.compile(rf"^(?P<postcode>{_POSTCODE})\s+(?P<city>[^\d].*)$", re.IGNORECASE)
 _CITY_POSTCODE = re.compile(rf"^(?P<city>[^\d]+?)\s+(?P<postcode>{_POSTCODE})$", re.IGNORECASE)

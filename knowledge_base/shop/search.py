@@ -1,0 +1,86 @@
+"""Product search over a small catalogue: word matches weighted by where they occur,
+tolerant of plurals and one or two typos ("hoddie", "runing shoes size 42").
+
+A pure function over product views; a real shop platform would bring its own search.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from knowledge_base.shop.views import ProductView
+
+MAX_QUERY_LENGTH = 200
+FUZZY_MATCH = 0.8
+_WORD = re.compile(r"[^\W_]+")
+_STOPWORDS = frozenset(
+    "a an and any are available buy can colour color cost costs do does for got have how i in "
+    "is it looking me much my need of or price sell size sizes some still stock that the there "
+    "this to want what which with you your".split()
+)
+_WEIGHTS = {"name": 3.0, "category": 2.0, "attribute": 1.0, "description": 0.5}
+
+
+def search_products(products: Iterable[ProductView], query: str, limit: int = 3) -> list[ProductView]:
+    """The best `limit` matches for `query`, best first; in-stock products win ties."""
+    terms = [term for term in _terms(query[:MAX_QUERY_LENGTH]) if term not in _STOPWORDS]
+    if not terms or limit < 1:
+        return []
+    scored = [(_score(product, terms), product) for product in products]
+    matches = [(score, product) for score, product in scored if score > 0]
+    matches.sort(key=lambda pair: (-pair[0], not pair[1].in_stock, pair[1].sku))
+    return [product for _, product in matches[:limit]]
+
+
+def _terms(text: str) -> list[str]:
+    return [_stem(word) for word in _WORD.findall(text.lower())]
+
+
+def _stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _score(product: ProductView, terms: list[str]) -> float:
+    fields = _fields(product)
+    return sum(max((_best(term, words) * _WEIGHTS[name] for name, words in fields), default=0) for term in terms)
+
+
+def _fields(product: ProductView) -> list[tuple[str, set[str]]]:
+    attribute_words = {word for _, values in product.attributes for value in values for word in _terms(value)}
+    return [
+        ("name", set(_terms(product.name))),
+        ("category", set(_terms(product.category))),
+        ("attribute", attribute_words),
+        ("description", set(_terms(product.description))),
+    ]
+
+
+def _best(term: str, words: set[str]) -> float:
+    if term in words:
+        return 1.0
+    if term.isdigit() or len(term) < 4:
+        return 0.0
+    allowed = 1 if len(term) <= 6 else 2
+    return FUZZY_MATCH if any(_within(term, word, allowed) for word in words) else 0.0
+
+
+def _within(a: str, b: str, allowed: int) -> bool:
+    """Optimal-string-alignment distance (typos, including swapped letters) at most `allowed`."""
+    if abs(len(a) - len(b)) > allowed or b.isdigit():
+        return False
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, char_b in enumerate(b, 1):
+            cost = char_a != char_b
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1] <= allowed

@@ -1,0 +1,248 @@
+"""OrderSource over SQLAlchemy: the demo shop (SQLite by default, PostgreSQL works too)."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from knowledge_base.shop import models, search
+from knowledge_base.shop.mapping import (
+    customer_view,
+    invoice_view,
+    order_view,
+    product_view,
+    promo_view,
+    return_view,
+)
+from knowledge_base.shop.parsing import normalize_email, phone_digits, phones_match
+from knowledge_base.shop.rules import (
+    Decision,
+    OrderNotFound,
+    RequestRefused,
+    address_change_decision,
+    cancellation_decision,
+    clean_free_text,
+    return_decision,
+)
+from knowledge_base.shop.settings import ShopSettings
+from knowledge_base.shop.views import (
+    Address,
+    CustomerView,
+    InvoiceView,
+    OrderView,
+    ProductView,
+    PromoView,
+    ReturnView,
+)
+
+FIRST_RETURN_NUMBER = 20001
+REFUND_METHOD = "original payment method"
+MAX_PROMO_CODE_LENGTH = 40
+_ORDER_LOADS = (
+    selectinload(models.Order.customer),
+    selectinload(models.Order.items).selectinload(models.OrderItem.product),
+    selectinload(models.Order.shipment).selectinload(models.Shipment.events),
+    selectinload(models.Order.returns)
+    .selectinload(models.Return.items)
+    .selectinload(models.ReturnItem.order_item),
+)
+_RETURN_LOADS = (
+    selectinload(models.Return.order),
+    selectinload(models.Return.items)
+    .selectinload(models.ReturnItem.order_item)
+    .selectinload(models.OrderItem.product),
+)
+
+
+def create_shop_engine(database_url: str) -> Engine:
+    """An engine for the shop database; SQLite gets foreign keys enforced."""
+    engine = create_engine(database_url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+    return engine
+
+
+def _enable_sqlite_foreign_keys(connection: Any, _record: Any) -> None:
+    connection.execute("PRAGMA foreign_keys=ON")
+
+
+def open_order_source(settings: ShopSettings) -> SqlOrderSource:
+    return SqlOrderSource(create_shop_engine(settings.database_url), settings)
+
+
+class SqlOrderSource:
+    def __init__(self, engine: Engine, settings: ShopSettings | None = None) -> None:
+        self._settings = settings or ShopSettings()
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def get_order(self, number: str) -> OrderView | None:
+        with self._sessions() as session:
+            row = _load_order(session, number)
+            return order_view(row) if row else None
+
+    def customer_orders(self, customer_id: int) -> list[OrderView]:
+        query = (
+            select(models.Order)
+            .where(models.Order.customer_id == customer_id)
+            .order_by(models.Order.placed_at.desc(), models.Order.number.desc())
+            .options(*_ORDER_LOADS)
+        )
+        with self._sessions() as session:
+            return [order_view(row) for row in session.scalars(query)]
+
+    def find_customer(
+        self, email: str | None = None, phone: str | None = None, customer_id: int | None = None
+    ) -> CustomerView | None:
+        """The customer matching every criterion given; None when none is given or none matches."""
+        if email is None and phone is None and customer_id is None:
+            return None
+        query = select(models.Customer).order_by(models.Customer.id)
+        if customer_id is not None:
+            query = query.where(models.Customer.id == customer_id)
+        if email is not None:
+            query = query.where(models.Customer.email == (normalize_email(email) or ""))
+        if phone is not None:
+            digits = phone_digits(phone)
+            query = query.where(models.Customer.phone_digits.like(f"%{digits[-6:]}"))
+        with self._sessions() as session:
+            rows = session.scalars(query).all()
+            matching = [row for row in rows if phone is None or phones_match(row.phone or "", phone)]
+            return customer_view(matching[0]) if matching else None
+
+    def cancel_order(self, number: str, now: datetime) -> OrderView:
+        with self._sessions.begin() as session:
+            row = _order_for_update(session, number)
+            _require(cancellation_decision(order_view(row)))
+            row.status = "cancelled"
+            row.cancelled_at = now
+            for item in row.items:
+                item.product.stock += item.quantity
+            session.flush()
+            return order_view(row)
+
+    def change_address(self, number: str, address: Address) -> OrderView:
+        with self._sessions.begin() as session:
+            row = _order_for_update(session, number)
+            _require(address_change_decision(order_view(row)))
+            _require(_address_fits(address))
+            row.ship_street, row.ship_postcode, row.ship_city = address.street, address.postcode, address.city
+            row.ship_country = address.country or row.ship_country
+            session.flush()
+            return order_view(row)
+
+    def start_return(
+        self, number: str, now: datetime, reason: str | None = None, skus: list[str] | None = None
+    ) -> ReturnView:
+        with self._sessions.begin() as session:
+            row = _order_for_update(session, number)
+            decision = return_decision(order_view(row), now, self._settings.return_window_days)
+            _require(decision)
+            items = _items_to_return(row, decision, skus)
+            ret = models.Return(
+                number=_next_return_number(session),
+                order_number=row.number,
+                reason=clean_free_text(reason),
+                status="requested",
+                created_at=now,
+                refund_amount_cents=sum(item.unit_price_cents * item.quantity for item in items),
+                refund_status="pending",
+                refund_method=REFUND_METHOD,
+                items=[models.ReturnItem(order_item=item, quantity=item.quantity) for item in items],
+            )
+            row.returns.append(ret)
+            session.flush()
+            return return_view(ret)
+
+    def returns_for_order(self, number: str) -> list[ReturnView]:
+        query = (
+            select(models.Return)
+            .where(models.Return.order_number == number)
+            .order_by(models.Return.number)
+            .options(*_RETURN_LOADS)
+        )
+        with self._sessions() as session:
+            return [return_view(row) for row in session.scalars(query)]
+
+    def invoice_for_order(self, number: str) -> InvoiceView | None:
+        query = select(models.Invoice).where(models.Invoice.order_number == number)
+        with self._sessions() as session:
+            row = session.scalars(query).first()
+            return invoice_view(row, self._settings.shop_url) if row else None
+
+    def search_products(self, query: str, limit: int = 3) -> list[ProductView]:
+        with self._sessions() as session:
+            rows = session.scalars(select(models.Product).order_by(models.Product.sku)).all()
+            products = [product_view(row, self._settings.currency, self._settings.shop_url) for row in rows]
+        return search.search_products(products, query or "", limit)
+
+    def get_promo(self, code: str) -> PromoView | None:
+        normalized = (code or "").strip().upper()
+        if not normalized or len(normalized) > MAX_PROMO_CODE_LENGTH:
+            return None
+        with self._sessions() as session:
+            row = session.get(models.PromoCode, normalized)
+            return promo_view(row, self._settings.currency) if row else None
+
+
+def _load_order(session: Session, number: str) -> models.Order | None:
+    query = select(models.Order).where(models.Order.number == number).options(*_ORDER_LOADS)
+    return session.scalars(query).first()
+
+
+def _order_for_update(session: Session, number: str) -> models.Order:
+    query = (
+        select(models.Order)
+        .where(models.Order.number == number)
+        .options(*_ORDER_LOADS)
+        .with_for_update(of=models.Order)
+    )
+    row = session.scalars(query).first()
+    if row is None:
+        raise OrderNotFound(number)
+    return row
+
+
+def _require(decision: Decision) -> None:
+    if not decision.allowed:
+        raise RequestRefused(decision)
+
+
+def _address_fits(address: Address) -> Decision:
+    """Guards the columns against an Address built by hand rather than by parse_address."""
+    fields = {"street": (address.street, 200), "postcode": (address.postcode, 20), "city": (address.city, 100)}
+    for name, (value, limit) in fields.items():
+        if not value or not value.strip() or len(value) > limit or _has_control(value):
+            return Decision(False, "invalid_address", {"field": name})
+    if address.country is not None and (len(address.country) > 60 or _has_control(address.country)):
+        return Decision(False, "invalid_address", {"field": "country"})
+    return Decision(True, "ok")
+
+
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(char).startswith("C") for char in text)
+
+
+def _items_to_return(
+    row: models.Order, decision: Decision, skus: list[str] | None
+) -> list[models.OrderItem]:
+    returnable = set(decision.details["returnable_skus"])  # type: ignore[call-overload]
+    if not skus:
+        return [item for item in row.items if item.sku in returnable]
+    wanted = {sku.strip().upper() for sku in skus}
+    unknown = sorted(wanted - {item.sku for item in row.items})
+    if unknown:
+        raise RequestRefused(Decision(False, "unknown_items", {"skus": tuple(unknown)}))
+    already = sorted(wanted - returnable)
+    if already:
+        raise RequestRefused(Decision(False, "already_returned", {"skus": tuple(already)}))
+    return [item for item in row.items if item.sku in wanted]
+
+
+def _next_return_number(session: Session) -> str:
+    latest = session.scalar(select(func.max(models.Return.number)))
+    following = int(latest.removeprefix("R-")) + 1 if latest else FIRST_RETURN_NUMBER
+    return f"R-{following}"
