@@ -64,8 +64,7 @@ $(MODEL): $(TRAINING_INPUTS) | $(ENGINE_VENV)/.installed
 model: $(MODEL)
 
 validate: $(ENGINE_VENV)/.installed
-	PYTHONPATH=$(CURDIR) $(RASA) data validate --config config.yml --domain domain.yml --data data \
-		--fail-on-warnings
+	PYTHONPATH=$(CURDIR) $(ENGINE_VENV)/bin/python scripts/validate_data.py
 
 $(VAR)/shop.db: $(APP_VENV)/.installed
 	@mkdir -p $(VAR)
