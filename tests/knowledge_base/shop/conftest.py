@@ -1,41 +1,31 @@
-"""A freshly seeded demo shop in a temporary SQLite file, and a snapshot of its rows."""
+"""A freshly seeded demo shop in a temporary SQLite file for each test (copied from one seed)."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from knowledge_base.shop import models
-from knowledge_base.shop.seed import reset_database
 from knowledge_base.shop.settings import ShopSettings
 from knowledge_base.shop.sql_source import SqlOrderSource, create_shop_engine
-
-NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
-
-
-def seeded_engine(path: Path, now: datetime = NOW) -> Engine:
-    engine = create_shop_engine(f"sqlite:///{path}")
-    reset_database(engine, now)
-    return engine
+from shop_testing import seeded_engine
 
 
-def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every shop table, in primary-key order."""
-    with engine.connect() as connection:
-        return {
-            table.name: [tuple(row) for row in connection.execute(select(table).order_by(*table.primary_key))]
-            for table in models.Base.metadata.sorted_tables
-        }
+@pytest.fixture(scope="session")
+def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("shop") / "seeded.db"
+    seeded_engine(path).dispose()
+    return path
 
 
 @pytest.fixture
-def shop_engine(tmp_path: Path) -> Iterator[Engine]:
-    engine = seeded_engine(tmp_path / "shop.db")
+def shop_engine(seeded_file: Path, tmp_path: Path) -> Iterator[Engine]:
+    path = tmp_path / "shop.db"
+    shutil.copyfile(seeded_file, path)
+    engine = create_shop_engine(f"sqlite:///{path}")
     yield engine
     engine.dispose()
 

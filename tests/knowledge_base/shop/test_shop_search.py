@@ -1,0 +1,65 @@
+"""Product search: words, plurals, typos, sizes and colours; junk finds nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge_base.shop import demo_catalog
+from knowledge_base.shop.mapping import product_view
+from knowledge_base.shop.search import search_products
+from knowledge_base.shop.views import ProductView
+
+CATALOGUE = [product_view(row, "EUR", "http://shop") for row in demo_catalog.products()]
+
+
+def names(query: str, limit: int = 3) -> list[str]:
+    return [product.name for product in search_products(CATALOGUE, query, limit)]
+
+
+@pytest.mark.parametrize(
+    ("query", "best"),
+    [
+        ("hoodie", "Classic Cotton Hoodie"),
+        ("HOODIES", "Classic Cotton Hoodie"),
+        ("hoddie", "Classic Cotton Hoodie"),
+        ("do you have a charger for my laptop", "USB-C Fast Charger 65W"),
+        ("trail runing sheos", "Trail Running Shoes"),
+        ("earbuds", "Wireless Earbuds"),
+        ("towels", "Bamboo Bath Towel Set"),
+        ("linen duvet king size", "Linen Duvet Cover"),
+        ("lavender candle", "Scented Soy Candle"),
+        ("iphone case", "Phone Case for iPhone 15"),
+        ("jeans size 32", "Slim Fit Jeans"),
+    ],
+)
+def test_best_match(query: str, best: str) -> None:
+    assert names(query)[0] == best
+
+
+def test_running_shoes_in_size_42_rank_the_shoe_that_has_it_first() -> None:
+    found = search_products(CATALOGUE, "running shoes size 42")
+    assert [p.sku for p in found[:2]] == ["SH-600", "SH-610"]
+    assert "42" in found[0].attribute("sizes") and "42" not in found[1].attribute("sizes")
+
+
+def test_colour_breaks_ties_between_similar_products() -> None:
+    assert names("green hoodie")[0] == "Zip Fleece Hoodie"
+
+
+def test_limit_is_respected() -> None:
+    assert len(names("shoes", limit=2)) == 2
+    assert names("shoes", limit=0) == []
+
+
+@pytest.mark.parametrize("query", ["", "   ", "the a and", "zzzzqqq", "<script>alert(1)</script>", "42" * 5000,
+                                   "\x00\x01\x02", "size"])
+def test_junk_finds_nothing(query: str) -> None:
+    assert names(query) == []
+
+
+def test_in_stock_products_win_ties() -> None:
+    out_of_stock = [p for p in CATALOGUE if p.sku == "JK-300"][0]
+    twin = ProductView("JK-299", out_of_stock.name, out_of_stock.description, out_of_stock.category,
+                       out_of_stock.price, "EUR", 10, out_of_stock.attributes, "http://shop")
+    found = search_products([out_of_stock, twin], "rain jacket")
+    assert [p.sku for p in found] == ["JK-299", "JK-300"]

@@ -1,0 +1,204 @@
+"""SqlOrderSource against a freshly seeded SQLite file: every query and mutation, and refused
+mutations that leave every row as it was."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine
+
+from shop_testing import NOW, snapshot
+from knowledge_base.shop.rules import OrderNotFound, RequestRefused
+from knowledge_base.shop.source import OrderSource
+from knowledge_base.shop.sql_source import SqlOrderSource
+from knowledge_base.shop.views import Address
+
+
+def test_it_implements_the_order_source_protocol(source: SqlOrderSource) -> None:
+    as_protocol: OrderSource = source
+    assert as_protocol.get_order("10001") is not None
+
+
+def test_get_order_returns_the_whole_order(source: SqlOrderSource) -> None:
+    order = source.get_order("10012")
+    assert order is not None
+    assert (order.status, order.customer.email, order.total, order.currency) == (
+        "delivered", "anna.schmidt@example.com", Decimal("79.80"), "EUR")
+    assert [(i.sku, i.name, i.quantity, i.size, i.colour) for i in order.items] == [
+        ("HD-100", "Classic Cotton Hoodie", 1, "M", "Black"), ("SC-500", "Merino Wool Scarf", 1, None, "Grey")]
+    assert order.shipping_address == Address("Hauptstr. 5", "10115", "Berlin", "Germany")
+    assert order.delivered_at is not None and order.delivered_at.tzinfo is not None
+
+
+@pytest.mark.parametrize("number", ["99999", "", "1000", "' OR 1=1 --", "x" * 10_000])
+def test_get_order_unknown_is_none(source: SqlOrderSource, number: str) -> None:
+    assert source.get_order(number) is None
+
+
+def test_customer_orders_newest_first(source: SqlOrderSource) -> None:
+    assert [o.number for o in source.customer_orders(1)] == ["10001", "10002", "10012"]
+    assert source.customer_orders(999) == []
+
+
+@pytest.mark.parametrize(
+    "criteria",
+    [{"email": "anna.schmidt@example.com"}, {"email": " ANNA.SCHMIDT@example.com "},
+     {"phone": "+49 151 23456789"}, {"phone": "0151 2345 6789"}, {"customer_id": 1},
+     {"email": "anna.schmidt@example.com", "phone": "015123456789"}],
+)
+def test_find_customer(source: SqlOrderSource, criteria: dict[str, object]) -> None:
+    customer = source.find_customer(**criteria)  # type: ignore[arg-type]
+    assert customer is not None and customer.name == "Anna Schmidt"
+
+
+@pytest.mark.parametrize(
+    "criteria",
+    [{}, {"email": ""}, {"phone": ""}, {"email": "nobody@example.com"}, {"phone": "456789"},
+     {"email": "anna.schmidt@example.com", "phone": "+44 7700 900123"}, {"customer_id": 999},
+     {"email": "%"}, {"phone": "%%%%%%"}],
+)
+def test_find_customer_without_a_full_match_is_none(source: SqlOrderSource, criteria: dict[str, object]) -> None:
+    assert source.find_customer(**criteria) is None  # type: ignore[arg-type]
+
+
+def test_cancel_order_before_shipping(source: SqlOrderSource) -> None:
+    cancelled = source.cancel_order("10001", NOW)
+    assert cancelled.status == "cancelled" and cancelled.cancelled_at == NOW
+    assert source.get_order("10001") == cancelled
+    hoodie = source.search_products("Classic Cotton Hoodie", limit=1)[0]
+    assert hoodie.stock == 35  # the cancelled hoodie went back on the shelf
+
+
+@pytest.mark.parametrize(("number", "reason"), [("10002", "already_shipped"), ("10006", "already_cancelled"),
+                                                 ("10003", "delivered"), ("10007", "returned")])
+def test_refused_cancel_changes_nothing(source: SqlOrderSource, shop_engine: Engine, number: str,
+                                        reason: str) -> None:
+    before = snapshot(shop_engine)
+    with pytest.raises(RequestRefused) as refused:
+        source.cancel_order(number, NOW)
+    assert refused.value.reason == reason
+    assert snapshot(shop_engine) == before
+
+
+def test_mutations_of_an_unknown_order_raise_order_not_found(source: SqlOrderSource) -> None:
+    with pytest.raises(OrderNotFound):
+        source.cancel_order("99999", NOW)
+    with pytest.raises(OrderNotFound):
+        source.change_address("99999", Address("Hauptstr. 5", "10115", "Berlin"))
+    with pytest.raises(OrderNotFound):
+        source.start_return("99999", NOW)
+
+
+def test_change_address_keeps_the_country_when_none_is_given(source: SqlOrderSource) -> None:
+    changed = source.change_address("10001", Address("Torstr. 1", "10119", "Berlin"))
+    assert changed.shipping_address == Address("Torstr. 1", "10119", "Berlin", "Germany")
+    assert source.get_order("10001") == changed
+
+
+def test_change_address_refused_after_shipping(source: SqlOrderSource, shop_engine: Engine) -> None:
+    before = snapshot(shop_engine)
+    with pytest.raises(RequestRefused) as refused:
+        source.change_address("10002", Address("Torstr. 1", "10119", "Berlin"))
+    assert refused.value.reason == "already_shipped"
+    assert snapshot(shop_engine) == before
+
+
+@pytest.mark.parametrize(
+    "address",
+    [Address("", "10119", "Berlin"), Address("Torstr. 1", "10119", "x" * 101),
+     Address("Torstr.\x00 1", "10119", "Berlin"), Address("Torstr. 1", "10119", "Berlin", "G\x07")],
+)
+def test_change_address_refuses_a_hand_built_bad_address(source: SqlOrderSource, shop_engine: Engine,
+                                                         address: Address) -> None:
+    before = snapshot(shop_engine)
+    with pytest.raises(RequestRefused) as refused:
+        source.change_address("10001", address)
+    assert refused.value.reason == "invalid_address"
+    assert snapshot(shop_engine) == before
+
+
+def test_start_return_of_the_whole_order(source: SqlOrderSource) -> None:
+    created = source.start_return("10012", NOW, reason="  doesn't fit\x00 ")
+    assert created.number == "R-20003"
+    assert (created.status, created.refund_status, created.refund_amount, created.reason) == (
+        "requested", "pending", Decimal("79.80"), "doesn't fit")
+    assert [item.sku for item in created.items] == ["HD-100", "SC-500"]
+    assert source.returns_for_order("10012") == [created]
+    assert source.get_order("10012").returned_skus == ("HD-100", "SC-500")  # type: ignore[union-attr]
+
+
+def test_start_return_of_some_items_then_the_rest(source: SqlOrderSource) -> None:
+    first = source.start_return("10012", NOW, reason=None, skus=["sc-500"])
+    assert [item.sku for item in first.items] == ["SC-500"] and first.refund_amount == Decimal("29.90")
+    second = source.start_return("10012", NOW)
+    assert [item.sku for item in second.items] == ["HD-100"] and second.number == "R-20004"
+    with pytest.raises(RequestRefused) as refused:
+        source.start_return("10012", NOW)
+    assert refused.value.reason == "already_returned"
+
+
+@pytest.mark.parametrize(
+    ("number", "skus", "reason"),
+    [("10004", None, "window_closed"), ("10002", None, "not_delivered_yet"), ("10006", None, "cancelled"),
+     ("10007", None, "already_returned"), ("10008", None, "already_returned"),
+     ("10012", ["XX-1"], "unknown_items")],
+)
+def test_refused_return_changes_nothing(source: SqlOrderSource, shop_engine: Engine, number: str,
+                                        skus: list[str] | None, reason: str) -> None:
+    before = snapshot(shop_engine)
+    with pytest.raises(RequestRefused) as refused:
+        source.start_return(number, NOW, reason="no longer needed", skus=skus)
+    assert refused.value.reason == reason
+    assert snapshot(shop_engine) == before
+
+
+def test_returning_an_item_already_returned_is_refused(source: SqlOrderSource) -> None:
+    source.start_return("10012", NOW, skus=["HD-100"])
+    with pytest.raises(RequestRefused) as refused:
+        source.start_return("10012", NOW, skus=["HD-100", "SC-500"])
+    assert refused.value.reason == "already_returned" and refused.value.decision.details == {"skus": ("HD-100",)}
+
+
+def test_returns_and_refunds_of_the_demo_orders(source: SqlOrderSource) -> None:
+    [refunded] = source.returns_for_order("10007")
+    assert (refunded.number, refunded.status, refunded.refund_status) == ("R-20001", "refunded", "issued")
+    assert refunded.refunded_at is not None and refunded.refund_amount == Decimal("54.90")
+    [pending] = source.returns_for_order("10008")
+    assert (pending.number, pending.status, pending.refund_status, pending.refunded_at) == (
+        "R-20002", "received", "pending", None)
+    assert source.returns_for_order("10001") == source.returns_for_order("99999") == []
+
+
+def test_invoices_only_for_paid_orders(source: SqlOrderSource) -> None:
+    invoice = source.invoice_for_order("10012")
+    assert invoice is not None
+    assert invoice.number == "INV-2026-10012" and invoice.amount == Decimal("79.80")
+    assert invoice.url == "https://shop.example/invoices/INV-2026-10012.pdf"
+    assert source.invoice_for_order("10005") is None  # pending: not paid yet
+    assert source.invoice_for_order("10006") is None  # cancelled before payment
+    assert source.invoice_for_order("99999") is None
+
+
+def test_search_products_through_the_source(source: SqlOrderSource) -> None:
+    [first, *_] = source.search_products("hoodie")
+    assert first.name == "Classic Cotton Hoodie" and first.url == "https://shop.example/products/HD-100"
+    assert source.search_products("") == source.search_products("zzzzqqq") == []
+
+
+@pytest.mark.parametrize("code", ["WELCOME10", "welcome10", " Welcome10 "])
+def test_get_promo_is_case_insensitive(source: SqlOrderSource, code: str) -> None:
+    promo = source.get_promo(code)
+    assert promo is not None and promo.code == "WELCOME10" and promo.value == Decimal(10)
+
+
+@pytest.mark.parametrize("code", ["", "NOPE", "x" * 1000, "'; DROP TABLE shop_promo_codes; --"])
+def test_get_promo_unknown_is_none(source: SqlOrderSource, code: str) -> None:
+    assert source.get_promo(code) is None
+
+
+def test_fixed_and_tier_promos_read_back(source: SqlOrderSource) -> None:
+    freeship, vip20 = source.get_promo("FREESHIP"), source.get_promo("VIP20")
+    assert freeship is not None and (freeship.kind, freeship.value, freeship.min_spend) == (
+        "fixed", Decimal("4.95"), Decimal("50.00"))
+    assert vip20 is not None and vip20.eligible_tiers == ("vip",)
