@@ -99,8 +99,9 @@ def return_decision(order: OrderView, now: datetime, window_days: int) -> Decisi
     days = (_utc(now).date() - _utc(order.delivered_at).date()).days
     if days > window_days:
         return Decision(False, "window_closed", {"days_since_delivery": days, "window_days": window_days})
-    details = {"days_since_delivery": days, "days_left": window_days - days, "returnable_skus": tuple(returnable)}
-    return Decision(True, OK, details)
+    return Decision(True, OK, {
+        "days_since_delivery": days, "days_left": window_days - days, "returnable_skus": tuple(returnable),
+    })
 
 
 def promo_decision(

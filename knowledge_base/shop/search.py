@@ -47,7 +47,7 @@ def _stem(word: str) -> str:
 
 def _score(product: ProductView, terms: list[str]) -> float:
     fields = _fields(product)
-    return sum(max((_best(term, words) * _WEIGHTS[name] for name, words in fields), default=0) for term in terms)
+    return sum(max(_best(term, words) * _WEIGHTS[name] for name, words in fields) for term in terms)
 
 
 def _fields(product: ProductView) -> list[tuple[str, set[str]]]:

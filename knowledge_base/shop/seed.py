@@ -19,6 +19,7 @@ from knowledge_base.shop.sql_source import create_shop_engine
 
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
+PAYMENT_DELAY = timedelta(minutes=10)
 CURRENCY = "EUR"
 TRACKING_URLS = {
     "DHL": "https://www.dhl.com/global-en/home/tracking.html?tracking-id={}",
@@ -28,6 +29,24 @@ TRACKING_URLS = {
 }
 Item = tuple[str, int, str | None, str | None]  # sku, quantity, size, colour
 Event = tuple[datetime, str, str]  # at, location, description
+
+# number, customer id, status, placed this long before now, items
+ORDERS: tuple[tuple[str, int, str, timedelta, list[Item]], ...] = (
+    ("10001", 1, "paid", DAY, [("TS-200", 2, "M", "White"), ("HD-100", 1, "L", "Grey")]),
+    ("10002", 1, "shipped", 4 * DAY, [("SH-600", 1, "42", "Black")]),
+    ("10003", 2, "delivered", 9 * DAY, [("JK-300", 1, "L", "Navy"), ("EL-700", 1, None, "White")]),
+    ("10004", 2, "delivered", 50 * DAY, [("HM-810", 1, "King", "Natural")]),
+    ("10005", 3, "pending", 2 * HOUR, [("SC-500", 1, None, "Burgundy")]),
+    ("10006", 3, "cancelled", 6 * DAY, [("EL-710", 1, None, "White")]),
+    ("10007", 4, "returned", 30 * DAY, [("SH-620", 1, "43", "White")]),
+    ("10008", 4, "delivered", 14 * DAY, [("JN-400", 1, "32", "Indigo")]),
+    ("10009", 5, "packed", 2 * DAY, [("HM-800", 1, None, "Sage"), ("HM-820", 2, None, None)]),
+    ("10010", 5, "shipped", 10 * DAY, [("BG-900", 1, None, "Olive"), ("EL-720", 2, None, "Black")]),
+    ("10011", 6, "shipped", 2 * DAY, [("HD-110", 1, "M", "Black")]),
+    ("10012", 1, "delivered", 6 * DAY, [("HD-100", 1, "M", "Black"), ("SC-500", 1, None, "Grey")]),
+    ("10013", 7, "shipped", 5 * DAY, [("EL-700", 1, None, "White"), ("EL-720", 1, None, "Black")]),
+    ("10014", 2, "delivered", 33 * DAY, [("SH-630", 1, "44", "Brown")]),
+)
 
 
 def seed(session: Session, now: datetime) -> None:
@@ -72,36 +91,27 @@ class _OrderBuilder:
         self.added: list[models.Order] = []
 
     def orders(self) -> list[models.Order]:
-        now = self.now
         orders = [
-            self.order("10001", 1, "paid", now - DAY, [("TS-200", 2, "M", "White"), ("HD-100", 1, "L", "Grey")]),
-            self.order("10002", 1, "shipped", now - 4 * DAY, [("SH-600", 1, "42", "Black")]),
-            self.order("10003", 2, "delivered", now - 9 * DAY, [("JK-300", 1, "L", "Navy"), ("EL-700", 1, None, "White")]),
-            self.order("10004", 2, "delivered", now - 50 * DAY, [("HM-810", 1, "King", "Natural")]),
-            self.order("10005", 3, "pending", now - 2 * HOUR, [("SC-500", 1, None, "Burgundy")]),
-            self.order("10006", 3, "cancelled", now - 6 * DAY, [("EL-710", 1, None, "White")]),
-            self.order("10007", 4, "returned", now - 30 * DAY, [("SH-620", 1, "43", "White")]),
-            self.order("10008", 4, "delivered", now - 14 * DAY, [("JN-400", 1, "32", "Indigo")]),
-            self.order("10009", 5, "packed", now - 2 * DAY, [("HM-800", 1, None, "Sage"), ("HM-820", 2, None, None)]),
-            self.order("10010", 5, "shipped", now - 10 * DAY, [("BG-900", 1, None, "Olive"), ("EL-720", 2, None, "Black")]),
-            self.order("10011", 6, "shipped", now - 2 * DAY, [("HD-110", 1, "M", "Black")]),
-            self.order("10012", 1, "delivered", now - 6 * DAY, [("HD-100", 1, "M", "Black"), ("SC-500", 1, None, "Grey")]),
-            self.order("10013", 7, "shipped", now - 5 * DAY, [("EL-700", 1, None, "White"), ("EL-720", 1, None, "Black")]),
-            self.order("10014", 2, "delivered", now - 33 * DAY, [("SH-630", 1, "44", "Brown")]),
+            self.order(number, customer_id, status, self.now - placed_ago, items)
+            for number, customer_id, status, placed_ago, items in ORDERS
         ]
         self.ship(orders)
         self.add_returns(orders)
         return orders
 
-    def order(self, number: str, customer_id: int, status: str, placed: datetime, items: list[Item]) -> models.Order:
+    def order(
+        self, number: str, customer_id: int, status: str, placed: datetime, items: list[Item]
+    ) -> models.Order:
         street, postcode, city, country = self.addresses[customer_id]
         rows = [
-            models.OrderItem(sku=sku, quantity=qty, unit_price_cents=self.prices[sku], size=size, colour=colour)
+            models.OrderItem(
+                sku=sku, quantity=qty, unit_price_cents=self.prices[sku], size=size, colour=colour
+            )
             for sku, qty, size, colour in items
         ]
         order = models.Order(
             number=number, customer_id=customer_id, status=status, placed_at=placed,
-            paid_at=None if status in ("pending", "cancelled") else placed + 10 * timedelta(minutes=1),
+            paid_at=None if status in ("pending", "cancelled") else placed + PAYMENT_DELAY,
             cancelled_at=placed + DAY if status == "cancelled" else None,
             recipient=self.names[customer_id], ship_street=street, ship_postcode=postcode,
             ship_city=city, ship_country=country, currency=CURRENCY, items=rows,
@@ -115,10 +125,11 @@ class _OrderBuilder:
         by_number = {order.number: order for order in orders}
         by_number["10002"].shipment = _in_transit("DHL", "JJD0001502410002", now - 2 * DAY, now + DAY, [
             (now - 2 * DAY, "Leipzig, DE", "Parcel handed over to DHL"),
-            (now - DAY - 6 * HOUR, "Leipzig parcel centre, DE", "Parcel processed at the parcel centre"),
+            (now - DAY - 6 * HOUR, "Leipzig parcel centre, DE", "Processed at the parcel centre"),
             (now - 8 * HOUR, "Berlin, DE", "Parcel arrived at the delivery depot"),
         ])
-        by_number["10010"].shipment = _in_transit("UPS", "1Z999AA10123410010", now - 9 * DAY, now - 5 * DAY, [
+        by_number["10010"].shipment = _in_transit("UPS", "1Z999AA10123410010", now - 9 * DAY,
+                                                  now - 5 * DAY, [
             (now - 9 * DAY, "Leipzig, DE", "Shipment picked up by UPS"),
             (now - 8 * DAY, "Nuremberg, DE", "In transit"),
             (now - 6 * DAY, "Praha, CZ", "Arrived at facility"),
@@ -128,7 +139,8 @@ class _OrderBuilder:
             (now - DAY, "Leipzig, DE", "Parcel handed over to GLS"),
             (now - 10 * HOUR, "Bad Hersfeld hub, DE", "Parcel in transit to the destination country"),
         ])
-        by_number["10013"].shipment = _in_transit("DHL", "JJD0001502410013", now - 4 * DAY, now + 2 * DAY, [
+        by_number["10013"].shipment = _in_transit("DHL", "JJD0001502410013", now - 4 * DAY,
+                                                  now + 2 * DAY, [
             (now - 4 * DAY, "Leipzig, DE", "Parcel handed over to DHL Express"),
             (now - 3 * DAY, "Cincinnati hub, US", "Cleared customs"),
         ])
@@ -144,20 +156,25 @@ class _OrderBuilder:
         by_number = {order.number: order for order in orders}
         refunded = _return("R-20001", by_number["10007"], "Too small, I need a size 44.", now - 20 * DAY)
         refunded.status, refunded.refund_status, refunded.refunded_at = "refunded", "issued", now - 2 * DAY
-        received = _return("R-20002", by_number["10008"], "The colour is darker than in the photos.", now - 6 * DAY)
+        received = _return("R-20002", by_number["10008"], "The colour is darker than in the photos.",
+                           now - 6 * DAY)
         received.status = "received"
 
 
 def _in_transit(carrier: str, tracking: str, shipped: datetime, eta: datetime, events: list[Event],
                 status: str = "in_transit") -> models.Shipment:
     return models.Shipment(
-        carrier=carrier, tracking_number=tracking, tracking_url=TRACKING_URLS[carrier].format(tracking),
-        status=status, shipped_at=shipped, estimated_delivery=eta.date(), delivered_at=None,
-        events=[models.TrackingEvent(at=at, location=loc, description=text) for at, loc, text in events],
+        carrier=carrier, tracking_number=tracking,
+        tracking_url=TRACKING_URLS[carrier].format(tracking), status=status, shipped_at=shipped,
+        estimated_delivery=eta.date(), delivered_at=None,
+        events=[models.TrackingEvent(at=at, location=place, description=text)
+                for at, place, text in events],
     )
 
 
-def _delivered(carrier: str, number: str, shipped: datetime, delivered: datetime, city: str) -> models.Shipment:
+def _delivered(
+    carrier: str, number: str, shipped: datetime, delivered: datetime, city: str
+) -> models.Shipment:
     tracking = f"{carrier}{number}0001"
     events = [
         (shipped, "Leipzig, DE", f"Parcel handed over to {carrier}"),

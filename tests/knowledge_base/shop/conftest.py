@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from knowledge_base.shop.settings import ShopSettings
 from knowledge_base.shop.sql_source import SqlOrderSource, create_shop_engine
-from shop_testing import seeded_engine
+from tests.knowledge_base.shop.shop_testing import seeded_engine
 
 
 @pytest.fixture(scope="session")

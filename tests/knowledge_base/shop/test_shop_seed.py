@@ -11,7 +11,7 @@ from knowledge_base.shop import rules
 from knowledge_base.shop.seed import main
 from knowledge_base.shop.settings import ShopSettings
 from knowledge_base.shop.sql_source import SqlOrderSource, create_shop_engine
-from shop_testing import NOW, seeded_engine, snapshot
+from tests.knowledge_base.shop.shop_testing import NOW, seeded_engine, snapshot
 
 DAY = timedelta(days=1)
 WINDOW = ShopSettings().return_window_days

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine
 
-from shop_testing import NOW, snapshot
+from tests.knowledge_base.shop.shop_testing import NOW, snapshot
 from knowledge_base.shop.rules import OrderNotFound, RequestRefused
 from knowledge_base.shop.source import OrderSource
 from knowledge_base.shop.sql_source import SqlOrderSource
