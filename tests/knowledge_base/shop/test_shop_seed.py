@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from knowledge_base.shop import rules
-from knowledge_base.shop.seed import main
+from knowledge_base.shop import demo_catalog, rules
+from knowledge_base.shop.seed import ORDERS, main
 from knowledge_base.shop.settings import ShopSettings
 from knowledge_base.shop.sql_source import SqlOrderSource, create_shop_engine
 from tests.knowledge_base.shop.shop_testing import NOW, seeded_engine, snapshot
@@ -133,3 +133,15 @@ def test_command_line_recreates_the_database(tmp_path: Path, monkeypatch: pytest
     assert SqlOrderSource(engine).get_order("10001").status == "paid"  # type: ignore[union-attr]
     assert snapshot(engine) == snapshot(seeded_engine(tmp_path / "fresh.db"))
     assert "demo shop seeded" in capsys.readouterr().out
+
+
+def test_demo_data_md_documents_every_order_customer_and_code() -> None:
+    document = (Path(demo_catalog.__file__).parent / "DEMO_DATA.md").read_text(encoding="utf-8")
+    for number, *_ in ORDERS:
+        assert f"| {number} |" in document
+    for _id, name, email, *_ in demo_catalog.CUSTOMERS:
+        assert f"| {name} | {email} |" in document
+    for promo in demo_catalog.promo_codes(NOW):
+        assert f"| {promo.code} |" in document
+    for sku, *_ in demo_catalog.PRODUCTS:
+        assert f"| {sku} |" in document
