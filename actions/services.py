@@ -10,12 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Callable
 
-from sqlalchemy import create_engine
-
 from knowledge_base.faq import FaqIndex, FaqSettings, load_articles
 from knowledge_base.shop.settings import ShopSettings
 from knowledge_base.shop.source import OrderSource
-from knowledge_base.shop.sql_source import SqlOrderSource
+from knowledge_base.shop.sql_source import SqlOrderSource, create_shop_engine
 
 
 @dataclass
@@ -28,7 +26,7 @@ class Services:
     @classmethod
     def from_env(cls) -> Services:
         shop = ShopSettings.from_env()
-        orders = SqlOrderSource(create_engine(shop.database_url), settings=shop)
+        orders = SqlOrderSource(create_shop_engine(shop.database_url), settings=shop)
         faq = FaqIndex.build(load_articles(FaqSettings.from_env().articles_dir))
         return cls(orders=orders, faq=faq, shop=shop)
 

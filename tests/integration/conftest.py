@@ -1,0 +1,78 @@
+"""One real Rasa server and one real action server for the whole test run, on a freshly
+seeded demo shop. The model is the one `make model` trained (trained once per run)."""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from knowledge_base.shop.seed import reset_database
+from knowledge_base.shop.sql_source import create_shop_engine
+from tests.integration.servers import MODEL, ROOT, Launcher, Server
+
+
+@pytest.fixture(scope="session")
+def shop_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('shop') / 'shop.db'}"
+    engine = create_shop_engine(url)
+    reset_database(engine, datetime.now(UTC))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def launcher(tmp_path_factory: pytest.TempPathFactory, shop_database_url: str) -> Launcher:
+    return Launcher(logs=tmp_path_factory.mktemp("logs"), env={"SHOP_DATABASE_URL": shop_database_url})
+
+
+@pytest.fixture(scope="session")
+def action_server(launcher: Launcher) -> Iterator[Server]:
+    server = launcher.action_server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def rasa_server(launcher: Launcher, action_server: Server) -> Iterator[Server]:
+    if not MODEL.exists():
+        subprocess.run(["make", "--no-print-directory", "model"], cwd=ROOT, check=True)
+    server = launcher.rasa_server(action_server)
+    yield server
+    server.stop()
+
+
+class Shopper:
+    """One shopper talking to the bot over Rasa's REST channel, as the hub does."""
+
+    def __init__(self, rasa_url: str, metadata: dict | None = None) -> None:
+        self.sender = f"test-{uuid.uuid4().hex[:12]}"
+        self.url = f"{rasa_url}/webhooks/rest/webhook"
+        self.metadata = metadata or {}
+
+    def say(self, text: str) -> list[dict]:
+        response = httpx.post(self.url, json={"sender": self.sender, "message": text,
+                                              "metadata": self.metadata}, timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def says(self, text: str) -> str:
+        """The bot's reply texts joined, for assertions on what the shopper reads."""
+        return "\n".join(message.get("text", "") for message in self.say(text))
+
+
+@pytest.fixture
+def shopper(rasa_server: Server) -> Shopper:
+    return Shopper(rasa_server.url)
+
+
+def handoff_of(replies: list[dict]) -> dict | None:
+    for message in replies:
+        custom = message.get("custom") or {}
+        if custom.get("type") == "handoff":
+            return custom
+    return None
