@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from handoff.events import Event, EventBus
+from handoff.models import Conversation
+from handoff.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,17 @@ class ConversationNotice:
     channel_user_id: str | None
     kind: str
     data: dict[str, Any]
+
+
+def emit_notice(uow: UnitOfWork, conversation: Conversation, kind: str, data: dict[str, Any]) -> None:
+    uow.emit(
+        CONVERSATION_NOTICE,
+        conversation_id=conversation.id,
+        channel=conversation.channel,
+        channel_user_id=conversation.channel_user_id,
+        kind=kind,
+        data=data,
+    )
 
 
 class Channel(Protocol):

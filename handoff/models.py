@@ -124,6 +124,7 @@ class Ticket(Base):
     customer_id: Mapped[int | None] = mapped_column(Integer)
     customer_name: Mapped[str | None] = mapped_column(String(200))
     customer_email: Mapped[str | None] = mapped_column(String(320), index=True)
+    contact_email: Mapped[str | None] = mapped_column(String(320))
     trigger_text: Mapped[str | None] = mapped_column(Text)
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
     anger: Mapped[dict[str, Any] | None]

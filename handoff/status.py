@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.clock import utcnow
+from handoff.delivery import emit_notice
 from handoff.errors import IllegalTransition
 from handoff.models import Conversation, Transition
+from handoff.uow import UnitOfWork
 
 
 class State(StrEnum):
@@ -56,14 +57,17 @@ def can_move(from_state: str, to_state: str) -> bool:
 
 
 async def transition(
-    session: AsyncSession,
+    uow: UnitOfWork,
     conversation: Conversation,
     to_state: State,
     actor: Actor,
     reason: str,
     ticket_id: int | None = None,
+    agent_name: str | None = None,
 ) -> Transition:
     """Moves the conversation or raises IllegalTransition, leaving it unchanged.
+
+    agent_name is the person holding the conversation afterwards, for the shopper's channel.
 
     The UPDATE is conditional on the state read, so a concurrent move makes this one fail
     instead of silently overwriting it.
@@ -72,6 +76,7 @@ async def transition(
     if not can_move(from_state, to_state):
         raise IllegalTransition(from_state, to_state)
     now = utcnow()
+    session = uow.session
     moved = await session.execute(
         update(Conversation)
         .where(Conversation.id == conversation.id, Conversation.state == from_state)
@@ -92,4 +97,5 @@ async def transition(
         created_at=now,
     )
     session.add(row)
+    emit_notice(uow, conversation, "state", {"state": to_state.value, "agent_name": agent_name})
     return row

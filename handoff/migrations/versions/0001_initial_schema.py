@@ -109,6 +109,7 @@ def upgrade() -> None:
     sa.Column('customer_id', sa.Integer(), nullable=True),
     sa.Column('customer_name', sa.String(length=200), nullable=True),
     sa.Column('customer_email', sa.String(length=320), nullable=True),
+    sa.Column('contact_email', sa.String(length=320), nullable=True),
     sa.Column('trigger_text', sa.Text(), nullable=True),
     sa.Column('summary', sa.JSON(), nullable=False),
     sa.Column('anger', sa.JSON(), nullable=True),

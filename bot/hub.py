@@ -1,0 +1,140 @@
+"""The hub process: `create_app(settings)` wires storage, events, the router and every blueprint;
+`python -m bot.hub` serves it (default 127.0.0.1:8000)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+from dataclasses import dataclass
+
+from sanic import Request, Sanic
+from sanic.response import HTTPResponse, json
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from handoff.api.account import account
+from handoff.api.admin import admin
+from handoff.api.context import Services
+from handoff.api.errors import install_error_handlers
+from handoff.api.openapi import openapi
+from handoff.api.shopper import shopper
+from handoff.api.tickets import tickets
+from handoff.api.ws import console_feed
+from handoff.assignment import Assigner
+from handoff.broadcast import QueueBroadcaster
+from handoff.customers import CustomerDirectory, ShopReader
+from handoff.db import create_engine, migrate, session_factory
+from handoff.delivery import DeliveryRegistry
+from handoff.events import EventBus
+from handoff.gateway import Conversations
+from handoff.settings import HubSettings
+from handoff.tickets import Desk
+from handoff.uow import UnitOfWorkFactory
+
+from bot.rasa_client import RasaClient
+from bot.router import Router
+
+log = logging.getLogger(__name__)
+_app_numbers = itertools.count(1)
+MAX_REQUEST_BYTES = 1_000_000
+
+
+@dataclass
+class HubContext:
+    """Everything a channel plugs into (see handoff/API.md)."""
+
+    settings: HubSettings
+    engine: AsyncEngine
+    bus: EventBus
+    delivery: DeliveryRegistry
+    router: Router
+    conversations: Conversations
+    assigner: Assigner
+    rasa: RasaClient
+
+
+def create_app(
+    settings: HubSettings | None = None,
+    *,
+    shop: ShopReader | None = None,
+    name: str | None = None,
+    sweep: bool = True,
+) -> Sanic:
+    """Builds the hub; nothing connects until the server starts (migrations run then).
+
+    `shop` defaults to the demo shop at SHOP_DATABASE_URL. `sweep=False` leaves the periodic
+    assignment sweep off (event-driven assignment still runs), for tests that want no timers.
+    """
+    settings = settings or HubSettings.from_env()
+    app = Sanic(name or f"shopdesk_{next(_app_numbers)}")
+    app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
+    hub, services = _wire(settings, shop if shop is not None else _demo_shop(settings))
+    app.ctx.hub = hub
+    app.ctx.services = services
+    install_error_handlers(app)
+    for blueprint in (shopper, account, tickets, admin, console_feed, openapi):
+        app.blueprint(blueprint)
+    app.add_route(_health, "/health", name="health")
+    _install_lifecycle(app, hub, sweep)
+    return app
+
+
+def _wire(settings: HubSettings, shop: ShopReader | None) -> tuple[HubContext, Services]:
+    engine = create_engine(settings.database_url)
+    bus = EventBus()
+    uows = UnitOfWorkFactory(session_factory(engine), bus)
+    desk = Desk(settings, CustomerDirectory(shop))
+    rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
+    router = Router(uows, desk, rasa)
+    assigner = Assigner(uows, settings)
+    delivery = DeliveryRegistry()
+    # Order matters: shoppers get their messages before the queue moves on.
+    delivery.attach(bus)
+    bus.subscribe(QueueBroadcaster(uows, settings, bus).on_event)
+    bus.subscribe(assigner.on_event)
+    bus.subscribe(router.on_event)
+    hub = HubContext(settings, engine, bus, delivery, router, Conversations(uows, settings), assigner, rasa)
+    return hub, Services(settings, uows, bus, desk, assigner, router)
+
+
+def _demo_shop(settings: HubSettings) -> ShopReader | None:
+    if not settings.shop_database_url:
+        return None
+    from knowledge_base.shop.settings import ShopSettings
+    from knowledge_base.shop.sql_source import open_order_source
+
+    return open_order_source(ShopSettings(database_url=settings.shop_database_url))
+
+
+def _install_lifecycle(app: Sanic, hub: HubContext, sweep: bool) -> None:
+    @app.before_server_start
+    async def open_resources(app: Sanic) -> None:
+        await migrate(hub.engine)
+        if sweep:
+            app.ctx.sweeper = asyncio.create_task(hub.assigner.run_forever())
+
+    @app.after_server_stop
+    async def close_resources(app: Sanic) -> None:
+        sweeper = getattr(app.ctx, "sweeper", None)
+        if sweeper is not None:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+        await hub.rasa.close()
+        await hub.engine.dispose()
+
+
+async def _health(request: Request) -> HTTPResponse:
+    return json({"status": "ok"})
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    settings = HubSettings.from_env()
+    app = create_app(settings, name="shopdesk")
+    app.run(host=settings.host, port=settings.port, single_process=True, access_log=False)
+
+
+if __name__ == "__main__":
+    main()

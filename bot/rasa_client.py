@@ -1,0 +1,79 @@
+"""Talking to the Rasa server over its REST channel, and reading what it answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+CSAT_INTENT = "EXTERNAL_csat_request"
+
+
+class RasaUnavailable(Exception):
+    """Rasa could not be reached, timed out, or answered something that is not a reply list."""
+
+
+@dataclass(frozen=True)
+class BotReply:
+    text: str | None = None
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    custom: dict[str, Any] | None = None
+
+
+class RasaClient:
+    def __init__(self, base_url: str, timeout: float = 30.0, client: httpx.AsyncClient | None = None) -> None:
+        self._base = base_url.rstrip("/")
+        self._client = client or httpx.AsyncClient(timeout=timeout)
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[BotReply]:
+        body = {"sender": sender, "message": message, "metadata": metadata}
+        answer = await self._post(f"{self._base}/webhooks/rest/webhook", body)
+        if not isinstance(answer, list):
+            raise RasaUnavailable("Rasa's REST channel answered something other than a list")
+        return parse_replies(answer)
+
+    async def trigger_intent(self, sender: str, intent: str) -> list[BotReply]:
+        url = f"{self._base}/conversations/{quote(sender, safe='')}/trigger_intent?output_channel=latest"
+        answer = await self._post(url, {"name": intent, "entities": {}})
+        if not isinstance(answer, dict):
+            raise RasaUnavailable("Rasa's trigger_intent answered something other than an object")
+        return parse_replies(answer.get("messages") or [])
+
+    async def _post(self, url: str, body: dict[str, Any]) -> Any:
+        try:
+            response = await self._client.post(url, json=body)
+            response.raise_for_status()
+            return response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            raise RasaUnavailable(f"{url}: {error}") from error
+
+
+def parse_replies(items: list[Any]) -> list[BotReply]:
+    """Keeps what a channel can show (text, buttons, custom payloads, images as custom)."""
+    replies = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        text = item.get("text") if isinstance(item.get("text"), str) else None
+        custom = item.get("custom") if isinstance(item.get("custom"), dict) else None
+        if custom is None and isinstance(item.get("image"), str):
+            custom = {"type": "image", "url": item["image"]}
+        buttons = _buttons(item.get("buttons"))
+        if text or buttons or custom:
+            replies.append(BotReply(text, buttons, custom))
+    return replies
+
+
+def _buttons(value: Any) -> list[dict[str, str]]:
+    if not isinstance(value, list):
+        return []
+    return [
+        {"title": str(button.get("title", "")), "payload": str(button["payload"])}
+        for button in value
+        if isinstance(button, dict) and isinstance(button.get("payload"), str)
+    ]

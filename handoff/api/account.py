@@ -1,0 +1,75 @@
+"""Agent account routes: log in and out, who am I, presence, colleagues and teams."""
+
+from __future__ import annotations
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, empty, json
+
+from handoff.agents import STATUSES, agent_view, agents_view
+from handoff.api.context import services
+from handoff.api.guard import requires
+from handoff.api.requests import bearer, json_body
+from handoff.assignment import AGENT_PRESENCE
+from handoff.auth import log_in, log_out
+from handoff.clock import iso, utcnow
+from handoff.errors import BadInput
+from handoff.models import Agent
+from handoff.severity import TEAMS
+from handoff.uow import UnitOfWork
+
+account = Blueprint("agent_account", url_prefix="/api/agent")
+
+
+@account.post("/login")
+async def login(request: Request) -> HTTPResponse:
+    body = json_body(request)
+    settings = services(request).settings
+    async with services(request).uows() as uow:
+        issued = await log_in(uow.session, body.get("email"), body.get("password"), settings.session_ttl)
+        view = await agent_view(uow.session, issued.agent, utcnow(), settings.presence_timeout)
+        uow.emit(AGENT_PRESENCE, agent=view)
+        await uow.commit()
+    return json({"token": issued.token, "expires_at": iso(issued.expires_at), "agent": view})
+
+
+@account.post("/logout")
+@requires("agent")
+async def logout(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
+    await log_out(uow.session, bearer(request) or "", agent)
+    await _presence_changed(request, uow, agent)
+    return empty()
+
+
+@account.get("/me")
+@requires("agent")
+async def me(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
+    return json(await agent_view(uow.session, agent, utcnow(), services(request).settings.presence_timeout))
+
+
+@account.put("/me/status")
+@requires("agent")
+async def set_status(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
+    status = json_body(request).get("status")
+    if status not in STATUSES:
+        raise BadInput(f"'status' must be one of {', '.join(STATUSES)}.", "invalid_field")
+    agent.status, agent.last_seen_at = status, utcnow()
+    return json(await _presence_changed(request, uow, agent))
+
+
+@account.get("/agents")
+@requires("agent")
+async def colleagues(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
+    return json({"agents": await agents_view(uow.session, utcnow(), services(request).settings.presence_timeout)})
+
+
+@account.get("/teams")
+@requires("agent")
+async def teams(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
+    return json({"teams": list(TEAMS)})
+
+
+async def _presence_changed(request: Request, uow: UnitOfWork, agent: Agent) -> dict:  # type: ignore[type-arg]
+    await uow.session.flush()
+    view = await agent_view(uow.session, agent, utcnow(), services(request).settings.presence_timeout)
+    uow.emit(AGENT_PRESENCE, agent=view)
+    return view

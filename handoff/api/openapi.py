@@ -1,0 +1,98 @@
+"""The hub's OpenAPI 3.1 description, served at /openapi.json.
+
+Written by hand from one table of routes so that request bodies and roles are described as they
+really are (handoff/API.md has the prose); tests check every route of the app appears here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, json
+
+openapi = Blueprint("openapi")
+
+_TEXT = {"type": "object", "required": ["text"], "properties": {"text": {"type": "string", "minLength": 1}}}
+_OBJ = {"type": "object"}
+
+# (method, path, summary, auth, request body schema or None)
+ROUTES: list[tuple[str, str, str, str, dict[str, Any] | None]] = [
+    ("post", "/api/conversations", "Open a conversation; returns its id and token", "none",
+     {"type": "object", "properties": {"display_name": {"type": "string"}, "identity": {
+         "type": "object", "properties": {"customer_email": {"type": "string"}, "signature": {"type": "string"}}}}}),
+    ("get", "/api/conversations/{conversation_id}", "Conversation state, queue place, agent, pending rating", "conversation", None),
+    ("post", "/api/conversations/{conversation_id}/messages", "Send a shopper message (text or button payload)", "conversation",
+     {"type": "object", "required": ["text"], "properties": {"text": {"type": "string"}, "client_message_id": {"type": "string"}}}),
+    ("get", "/api/conversations/{conversation_id}/messages", "Shopper-visible messages after a sequence number", "conversation", None),
+    ("post", "/api/agent/login", "Log in; returns a session token", "none",
+     {"type": "object", "required": ["email", "password"], "properties": {"email": {"type": "string"}, "password": {"type": "string"}}}),
+    ("post", "/api/agent/logout", "End this session", "agent", None),
+    ("get", "/api/agent/me", "The logged-in agent", "agent", None),
+    ("put", "/api/agent/me/status", "Set presence", "agent",
+     {"type": "object", "required": ["status"], "properties": {"status": {"enum": ["online", "away", "offline"]}}}),
+    ("get", "/api/agent/agents", "Agents (transfer targets)", "agent", None),
+    ("get", "/api/agent/teams", "Teams", "agent", None),
+    ("get", "/api/agent/queue", "Waiting tickets, ordered by severity, tier, waiting time", "agent", None),
+    ("get", "/api/agent/tickets", "Tickets by status (?status=&mine=&limit=)", "agent", None),
+    ("get", "/api/agent/tickets/{ticket_id}", "Ticket with transcript, notes and transitions (audited)", "agent", None),
+    ("get", "/api/agent/tickets/{ticket_id}/messages", "Transcript after a sequence number (audited)", "agent", None),
+    ("get", "/api/agent/tickets/{ticket_id}/customer", "Customer, orders and past tickets (audited)", "agent", None),
+    ("post", "/api/agent/tickets/{ticket_id}/claim", "Take a waiting ticket (409 when someone was first)", "agent", None),
+    ("post", "/api/agent/tickets/{ticket_id}/messages", "Reply to the shopper (holder only)", "agent", _TEXT),
+    ("post", "/api/agent/tickets/{ticket_id}/notes", "Internal note", "agent", _TEXT),
+    ("post", "/api/agent/tickets/{ticket_id}/transfer", "Transfer to an agent or a team", "agent",
+     {"type": "object", "properties": {"agent_id": {"type": "integer"}, "team": {"enum": ["orders", "payments", "returns"]}}}),
+    ("post", "/api/agent/tickets/{ticket_id}/snooze", "Snooze for some minutes", "agent",
+     {"type": "object", "required": ["minutes"], "properties": {"minutes": {"type": "integer", "minimum": 1, "maximum": 10080}}}),
+    ("post", "/api/agent/tickets/{ticket_id}/resolve", "Resolve: the bot takes over and asks for a rating", "agent", None),
+    ("get", "/api/agent/tickets/{ticket_id}/canned", "Canned replies filled in for this ticket", "agent", None),
+    ("get", "/api/agent/canned", "Canned replies", "agent", None),
+    ("post", "/api/agent/canned", "Add a canned reply", "supervisor",
+     {"type": "object", "required": ["shortcut", "title", "text"], "properties": {
+         "shortcut": {"type": "string"}, "title": {"type": "string"}, "text": {"type": "string"}}}),
+    ("delete", "/api/agent/canned/{reply_id}", "Delete a canned reply", "supervisor", None),
+    ("get", "/api/admin/agents", "All agent accounts", "admin", None),
+    ("post", "/api/admin/agents", "Create an agent account", "admin",
+     {"type": "object", "required": ["email", "display_name", "password"], "properties": {
+         "email": {"type": "string"}, "display_name": {"type": "string"}, "password": {"type": "string", "minLength": 10},
+         "role": {"enum": ["agent", "supervisor", "admin"]}, "teams": {"type": "array", "items": {"type": "string"}},
+         "capacity": {"type": "integer"}}}),
+    ("patch", "/api/admin/agents/{agent_id}", "Change an agent account", "admin", _OBJ),
+    ("get", "/api/admin/audit", "Audit log", "supervisor", None),
+    ("get", "/api/agent/ws", "Websocket: queue and conversation events (?token=)", "agent", None),
+    ("get", "/health", "Liveness", "none", None),
+    ("get", "/openapi.json", "This description", "none", None),
+]
+
+_ERROR = {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def spec() -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for method, path, summary, auth, body in ROUTES:
+        operation: dict[str, Any] = {"summary": summary, "responses": {"200": {"description": "OK"}, "default": _ERROR}}
+        if auth != "none":
+            operation["security"] = [{"bearer": []}]
+            operation["description"] = f"Needs a {auth} token."
+        if body is not None:
+            operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        params = [part[1:-1] for part in path.split("/") if part.startswith("{")]
+        if params:
+            operation["parameters"] = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params]
+        paths.setdefault(path, {})[method] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "ShopDesk hub", "version": "1", "description": "See handoff/API.md for shapes and events."},
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
+                "code": {"type": "string"}, "message": {"type": "string"}}}}}},
+        },
+    }
+
+
+@openapi.get("/openapi.json")
+async def describe(request: Request) -> HTTPResponse:
+    return json(spec())

@@ -1,0 +1,78 @@
+"""Shopper API: open a conversation, send a message, read messages after a sequence number.
+
+Channels in the hub process call the router directly; this API serves any other client (and the
+tests). The conversation token returned at opening is the shopper's only credential.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, json
+
+from handoff.api.context import services
+from handoff.api.requests import bearer, int_arg, json_body, optional_str
+from handoff.conversations import authorised_conversation, messages_after, open_conversation
+from handoff.errors import BadInput
+from handoff.inbound import Inbound
+from handoff.serialize import shopper_message_json
+from handoff.status_view import conversation_status
+from handoff.text import clean_text
+
+shopper = Blueprint("shopper", url_prefix="/api/conversations")
+CHANNEL_NAME = "api"
+
+
+@shopper.post("/")
+async def open_(request: Request) -> HTTPResponse:
+    body = json_body(request) if request.body else {}
+    display_name = optional_str(body, "display_name", 200)
+    email = _proven_email(body.get("identity"), services(request).settings.identity_secret)
+    async with services(request).uows() as uow:
+        conversation, token = await open_conversation(uow, CHANNEL_NAME, None, display_name, email)
+        await uow.commit()
+    return json({"conversation_id": conversation.id, "token": token, "state": conversation.state}, status=201)
+
+
+@shopper.post("/<conversation_id:str>/messages")
+async def send(request: Request, conversation_id: str) -> HTTPResponse:
+    body = json_body(request)
+    text = clean_text(body.get("text"), services(request).settings.max_text)
+    client_id = optional_str(body, "client_message_id", 200)
+    async with services(request).uows() as uow:
+        await authorised_conversation(uow.session, conversation_id, bearer(request))
+    inbound = Inbound(channel=CHANNEL_NAME, text=text, conversation_id=conversation_id, external_id=client_id)
+    result = await services(request).inbound.handle(inbound)
+    return json({"messages": result.messages, "state": result.state, "duplicate": result.duplicate})
+
+
+@shopper.get("/<conversation_id:str>/messages")
+async def read(request: Request, conversation_id: str) -> HTTPResponse:
+    after = int_arg(request, "after", 0, 0, 2**31)
+    limit = int_arg(request, "limit", 100, 1, 500)
+    async with services(request).uows() as uow:
+        conversation = await authorised_conversation(uow.session, conversation_id, bearer(request))
+        messages = await messages_after(uow.session, conversation_id, after, limit, include_internal=False)
+        return json({"messages": [shopper_message_json(m) for m in messages], "last_seq": conversation.last_seq})
+
+
+@shopper.get("/<conversation_id:str>")
+async def status(request: Request, conversation_id: str) -> HTTPResponse:
+    async with services(request).uows() as uow:
+        await authorised_conversation(uow.session, conversation_id, bearer(request))
+        return json(await conversation_status(uow.session, services(request).settings, conversation_id))
+
+
+def _proven_email(identity: object, secret: str | None) -> str | None:
+    """An email counts as proven only when the shop signed it with the shared secret."""
+    if identity is None:
+        return None
+    if not isinstance(identity, dict) or not isinstance(identity.get("customer_email"), str):
+        raise BadInput("'identity' must be {customer_email, signature}.", "invalid_field")
+    email, signature = identity["customer_email"].strip().lower(), identity.get("signature")
+    expected = hmac.new(secret.encode(), email.encode(), hashlib.sha256).hexdigest() if secret else None
+    if expected is None or not isinstance(signature, str) or not hmac.compare_digest(expected, signature.lower()):
+        raise BadInput("The identity signature is missing or wrong.", "invalid_field")
+    return email

@@ -1,0 +1,139 @@
+"""Agent ticket routes: queue, lists, detail, customer panel, and the actions on a ticket."""
+
+from __future__ import annotations
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, json
+from sqlalchemy import select
+
+from handoff import audit, ticket_actions
+from handoff.api.context import services
+from handoff.api.guard import requires
+from handoff.api.requests import int_arg, json_body
+from handoff.claim import claim
+from handoff.clock import utcnow
+from handoff.conversations import messages_after
+from handoff.errors import BadInput, NotFound
+from handoff.models import Agent, Ticket
+from handoff.queue import QUEUE_ORDER, queue_infos, queued_tickets
+from handoff.serialize import message_json, note_json
+from handoff.text import clean_text
+from handoff.ticket_details import customer_panel, ticket_detail
+from handoff.tickets import get_ticket, ticket_view, tickets_view
+from handoff.uow import UnitOfWork
+
+tickets = Blueprint("agent_tickets", url_prefix="/api/agent")
+STATUSES = ("queued", "assigned", "resolved")
+
+
+@tickets.get("/queue")
+@requires("agent")
+async def queue(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
+    now = utcnow()
+    waiting = await queued_tickets(uow.session, now)
+    infos = await queue_infos(uow.session, services(request).settings, now)
+    return json({"tickets": await tickets_view(uow.session, waiting, infos)})
+
+
+@tickets.get("/tickets")
+@requires("agent")
+async def list_tickets(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
+    status = request.args.get("status")
+    if status is not None and status not in STATUSES:
+        raise BadInput(f"'status' must be one of {', '.join(STATUSES)}.", "invalid_field")
+    query = select(Ticket)
+    if status:
+        query = query.where(Ticket.status == status)
+    if request.args.get("mine") in ("1", "true"):
+        query = query.where(Ticket.agent_id == agent.id)
+    order = QUEUE_ORDER if status == "queued" else (Ticket.id.desc(),)
+    query = query.order_by(*order).limit(int_arg(request, "limit", 100, 1, 500))
+    found = list((await uow.session.execute(query)).scalars())
+    infos = await queue_infos(uow.session, services(request).settings, utcnow())
+    return json({"tickets": await tickets_view(uow.session, found, infos)})
+
+
+@tickets.get("/tickets/<ticket_id:int>")
+@requires("agent")
+async def detail(request: Request, uow: UnitOfWork, agent: Agent, ticket_id: int) -> HTTPResponse:
+    return json(await ticket_detail(uow, services(request).settings, ticket_id, agent))
+
+
+@tickets.get("/tickets/<ticket_id:int>/messages")
+@requires("agent")
+async def transcript(request: Request, uow: UnitOfWork, agent: Agent, ticket_id: int) -> HTTPResponse:
+    ticket = await get_ticket(uow.session, ticket_id)
+    after = int_arg(request, "after", 0, 0, 2**31)
+    messages = await messages_after(uow.session, ticket.conversation_id, after, 500, include_internal=True)
+    audit.record(uow.session, agent, audit.VIEW_TRANSCRIPT, ticket.customer_email or ticket.conversation_id, ticket.id)
+    last_seq = messages[-1].seq if messages else after
+    return json({"messages": [message_json(m) for m in messages], "last_seq": last_seq})
+
+
+@tickets.get("/tickets/<ticket_id:int>/customer")
+@requires("agent")
+async def customer(request: Request, uow: UnitOfWork, agent: Agent, ticket_id: int) -> HTTPResponse:
+    return json(await customer_panel(uow, services(request).desk, ticket_id, agent))
+
+
+@tickets.post("/tickets/<ticket_id:int>/claim")
+@requires("agent")
+async def claim_(request: Request, uow: UnitOfWork, agent: Agent, ticket_id: int) -> HTTPResponse:
+    ticket = await claim(uow, ticket_id, agent)
+    return json(await ticket_view(uow.session, ticket))
+
+
+@tickets.post("/tickets/<ticket_id:int>/messages")
+@requires("agent")
+async def reply(request: Request, uow: UnitOfWork, agent: Agent, ticket_id: int) -> HTTPResponse:
+    text = clean_text(json_body(request).get("text"), services(request).settings.max_text)
+    message = await ticket_actions.reply(uow, ticket_id, agent, text)
+    return json(message_json(message), status=201)
+
+
+@tickets.post("/tickets/<ticket_id:int>/notes")
+@requires("agent")
+async def note(request: Request, uow: UnitOfWork, agent: Agent, ticket_id: int) -> HTTPResponse:
+    text = clean_text(json_body(request).get("text"), services(request).settings.max_text)
+    created = await ticket_actions.add_note(uow, ticket_id, agent, text)
+    return json(note_json(created, agent.display_name), status=201)
+
+
+@tickets.post("/tickets/<ticket_id:int>/transfer")
+@requires("agent")
+async def transfer(request: Request, uow: UnitOfWork, agent: Agent, ticket_id: int) -> HTTPResponse:
+    body = json_body(request)
+    if "team" in body and "agent_id" not in body:
+        ticket = await ticket_actions.transfer_to_team(uow, ticket_id, agent, body["team"])
+    elif "agent_id" in body and "team" not in body:
+        target = await _agent(uow, body["agent_id"])
+        ticket = await ticket_actions.transfer_to_agent(uow, ticket_id, agent, target)
+    else:
+        raise BadInput("Give either 'agent_id' or 'team'.", "invalid_field")
+    return json(await ticket_view(uow.session, ticket))
+
+
+@tickets.post("/tickets/<ticket_id:int>/snooze")
+@requires("agent")
+async def snooze(request: Request, uow: UnitOfWork, agent: Agent, ticket_id: int) -> HTTPResponse:
+    minutes = json_body(request).get("minutes")
+    if not isinstance(minutes, int) or isinstance(minutes, bool):
+        raise BadInput("'minutes' must be a whole number.", "invalid_field")
+    ticket = await ticket_actions.snooze(uow, ticket_id, agent, minutes)
+    return json(await ticket_view(uow.session, ticket))
+
+
+@tickets.post("/tickets/<ticket_id:int>/resolve")
+@requires("agent")
+async def resolve(request: Request, uow: UnitOfWork, agent: Agent, ticket_id: int) -> HTTPResponse:
+    ticket = await ticket_actions.resolve(uow, ticket_id, agent)
+    return json(await ticket_view(uow.session, ticket))
+
+
+async def _agent(uow: UnitOfWork, agent_id: object) -> Agent:
+    if not isinstance(agent_id, int) or isinstance(agent_id, bool):
+        raise BadInput("'agent_id' must be a whole number.", "invalid_field")
+    target = await uow.session.get(Agent, agent_id)
+    if target is None:
+        raise NotFound("No such agent.")
+    return target

@@ -1,0 +1,119 @@
+"""The console's live feed: queue and conversation events pushed over a websocket, no polling.
+
+An open socket that pings keeps its agent online for auto-assignment; a socket that falls too far
+behind is closed, and the console reconnects and starts again from the `hello` snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from sanic import Blueprint, Request
+from sanic.server.websockets.impl import WebsocketImplProtocol
+
+from handoff.agents import agent_view
+from handoff.api.context import Services, services
+from handoff.api.guard import mark_seen
+from handoff.auth import authenticate
+from handoff.clock import iso, utcnow
+from handoff.errors import Unauthorized
+from handoff.events import Event
+from handoff.models import Agent
+from handoff.queue import queue_infos, queued_tickets
+from handoff.tickets import tickets_view
+
+console_feed = Blueprint("agent_ws", url_prefix="/api/agent")
+CONSOLE_EVENTS = {"queue.changed", "message.created", "note.created", "agent.presence"}
+UNAUTHORIZED_CLOSE = 4401
+_BACKLOG = 1000
+
+
+def frame(type_: str, data: dict[str, Any], at: str | None = None) -> str:
+    return json.dumps({"type": type_, "data": data, "at": at or iso(utcnow())})
+
+
+def for_console(event: Event) -> bool:
+    if event.type == "message.created":
+        return event.data.get("ticket_id") is not None
+    return event.type.startswith("ticket.") or event.type in CONSOLE_EVENTS
+
+
+@console_feed.websocket("/ws")
+async def feed(request: Request, ws: WebsocketImplProtocol) -> None:
+    svc = services(request)
+    try:
+        agent_id, hello = await _hello(svc, request.args.get("token"))
+    except Unauthorized as error:
+        await ws.close(code=UNAUTHORIZED_CLOSE, reason=error.message[:100])
+        return
+    outbox: asyncio.Queue[str | None] = asyncio.Queue(maxsize=_BACKLOG)
+
+    async def forward(event: Event) -> None:
+        if for_console(event):
+            _put(outbox, frame(event.type, _console_data(event), iso(event.at)))
+
+    unsubscribe = svc.bus.subscribe(forward)
+    sender = asyncio.create_task(_send_all(ws, outbox))
+    try:
+        _put(outbox, frame("hello", hello))
+        async for raw in ws:
+            if _is_ping(raw):
+                await _seen(svc, agent_id)
+                _put(outbox, frame("pong", {}))
+    finally:
+        unsubscribe()
+        sender.cancel()
+
+
+async def _hello(svc: Services, token: str | None) -> tuple[int, dict[str, Any]]:
+    async with svc.uows() as uow:
+        agent = await authenticate(uow.session, token)
+        mark_seen(agent)
+        now = utcnow()
+        queue = await tickets_view(
+            uow.session, await queued_tickets(uow.session, now), await queue_infos(uow.session, svc.settings, now)
+        )
+        hello = {"agent": await agent_view(uow.session, agent, now, svc.settings.presence_timeout), "queue": queue}
+        await uow.commit()
+        return agent.id, hello
+
+
+async def _seen(svc: Services, agent_id: int) -> None:
+    async with svc.uows() as uow:
+        agent = await uow.session.get(Agent, agent_id)
+        if agent is not None:
+            mark_seen(agent)
+            await uow.commit()
+
+
+def _console_data(event: Event) -> dict[str, Any]:
+    data = dict(event.data)
+    for private in ("channel", "channel_user_id", "internal"):
+        data.pop(private, None)
+    return data
+
+
+def _put(outbox: asyncio.Queue[str | None], text: str) -> None:
+    try:
+        outbox.put_nowait(text)
+    except asyncio.QueueFull:
+        # Too far behind to catch up event by event: end the stream, the console resyncs.
+        while not outbox.empty():
+            outbox.get_nowait()
+        outbox.put_nowait(None)
+
+
+async def _send_all(ws: WebsocketImplProtocol, outbox: asyncio.Queue[str | None]) -> None:
+    while (text := await outbox.get()) is not None:
+        await ws.send(text)
+    await ws.close(code=1013, reason="too far behind; reconnect")
+
+
+def _is_ping(raw: str | bytes) -> bool:
+    try:
+        message = json.loads(raw)
+    except (ValueError, TypeError):
+        return False
+    return isinstance(message, dict) and message.get("type") == "ping"

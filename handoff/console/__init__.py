@@ -1,0 +1,110 @@
+"""The agent console: a static single page (plain ES modules, no build step, nothing from a CDN)
+served by the hub at /console. It talks to the agent API and websocket described in handoff/API.md.
+
+`install(app)` adds the blueprint. The assets are read once, when it is called, and served under a
+versioned path (/console/assets/<content hash>/...), so browsers may cache them forever; the page
+itself is revalidated on every load, so a new deploy is picked up at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from sanic import Blueprint, Request, Sanic
+from sanic.exceptions import NotFound
+from sanic.response import HTTPResponse, raw, redirect
+
+STATIC = Path(__file__).resolve().parent / "static"
+ASSET_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
+VERSION_MARK = "{{asset_version}}"
+
+# The page runs only its own scripts and styles and talks only to its own origin (REST and
+# websocket); nothing inline, no frames, no plugins. Data is rendered as text, and this is the
+# second line of defence if that ever slips.
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+))
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+PAGE_CACHE = "no-cache"
+ASSET_CACHE = "public, max-age=31536000, immutable"
+
+
+@dataclass(frozen=True)
+class Asset:
+    body: bytes
+    content_type: str
+    etag: str
+
+
+def install(app: Sanic, static_dir: Path = STATIC) -> None:
+    app.blueprint(console_blueprint(static_dir))
+
+
+def console_blueprint(static_dir: Path = STATIC) -> Blueprint:
+    assets = load_assets(static_dir)
+    version = asset_version(assets)
+    page = _asset(_page_bytes(static_dir, version), "text/html; charset=utf-8")
+    console = Blueprint("console", url_prefix="/console")
+
+    @console.get("/", strict_slashes=True, name="page_slash")
+    async def page_with_slash(request: Request) -> HTTPResponse:
+        return redirect("/console", status=308)
+
+    @console.get("", name="page")
+    async def serve_page(request: Request) -> HTTPResponse:
+        return _respond(request, page, PAGE_CACHE)
+
+    @console.get("/assets/<requested_version:str>/<name:str>", name="asset")
+    async def serve_asset(request: Request, requested_version: str, name: str) -> HTTPResponse:
+        asset = assets.get(name)
+        if asset is None or requested_version != version:
+            raise NotFound("No such console asset.")
+        return _respond(request, asset, ASSET_CACHE)
+
+    return console
+
+
+def load_assets(static_dir: Path) -> dict[str, Asset]:
+    return {
+        path.name: _asset(path.read_bytes(), ASSET_TYPES[path.suffix])
+        for path in sorted(static_dir.iterdir())
+        if path.suffix in ASSET_TYPES
+    }
+
+
+def asset_version(assets: dict[str, Asset]) -> str:
+    digest = hashlib.sha256()
+    for name, asset in sorted(assets.items()):
+        digest.update(name.encode() + b"\0" + asset.body + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _page_bytes(static_dir: Path, version: str) -> bytes:
+    return (static_dir / "index.html").read_text(encoding="utf-8").replace(VERSION_MARK, version).encode()
+
+
+def _asset(body: bytes, content_type: str) -> Asset:
+    return Asset(body, content_type, f'"{hashlib.sha256(body).hexdigest()[:32]}"')
+
+
+def _respond(request: Request, asset: Asset, cache_control: str) -> HTTPResponse:
+    headers = {**SECURITY_HEADERS, "Cache-Control": cache_control, "ETag": asset.etag}
+    if request.headers.get("if-none-match") == asset.etag:
+        return HTTPResponse(status=304, headers=headers)
+    return raw(asset.body, content_type=asset.content_type, headers=headers)
+

@@ -1,0 +1,157 @@
+"""Conversations and their messages: opening, finding, and the per-conversation sequence."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from handoff.delivery import MESSAGE_CREATED
+from handoff.errors import NotFound, Unauthorized
+from handoff.models import Conversation, Message, Ticket
+from handoff.serialize import message_json
+from handoff.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class ConversationRef:
+    id: str
+    token: str | None  # only known right after opening
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def open_conversation(
+    uow: UnitOfWork,
+    channel: str,
+    channel_user_id: str | None = None,
+    display_name: str | None = None,
+    customer_email: str | None = None,
+) -> tuple[Conversation, str]:
+    token = secrets.token_urlsafe(24)
+    conversation = Conversation(
+        id=uuid.uuid4().hex,
+        token_hash=hash_token(token),
+        channel=channel,
+        channel_user_id=channel_user_id,
+        display_name=display_name,
+        customer_email=customer_email,
+        state="bot",
+        last_seq=0,
+    )
+    uow.session.add(conversation)
+    await uow.session.flush()
+    return conversation, token
+
+
+async def get_conversation(session: AsyncSession, conversation_id: str) -> Conversation:
+    conversation = await session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise NotFound("No such conversation.")
+    return conversation
+
+
+async def authorised_conversation(session: AsyncSession, conversation_id: str, token: str | None) -> Conversation:
+    """The conversation, if the shopper's token is its token; NotFound hides whether it exists."""
+    conversation = await session.get(Conversation, conversation_id) if len(conversation_id) <= 32 else None
+    if token is None:
+        raise Unauthorized("A conversation token is required.")
+    if conversation is None or not hmac.compare_digest(conversation.token_hash, hash_token(token)):
+        raise NotFound("No such conversation.")
+    return conversation
+
+
+async def find_by_channel_user(session: AsyncSession, channel: str, channel_user_id: str) -> Conversation | None:
+    query = (
+        select(Conversation)
+        .where(Conversation.channel == channel, Conversation.channel_user_id == channel_user_id)
+        .order_by(Conversation.created_at.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def latest_ticket(session: AsyncSession, conversation_id: str) -> Ticket | None:
+    query = select(Ticket).where(Ticket.conversation_id == conversation_id).order_by(Ticket.id.desc()).limit(1)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def find_external(session: AsyncSession, conversation_id: str, external_id: str) -> Message | None:
+    query = select(Message).where(Message.conversation_id == conversation_id, Message.external_id == external_id)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def append_message(
+    uow: UnitOfWork,
+    conversation: Conversation,
+    *,
+    direction: str,
+    author_kind: str,
+    text: str | None = None,
+    author_name: str | None = None,
+    agent_id: int | None = None,
+    buttons: list[dict[str, str]] | None = None,
+    custom: dict[str, Any] | None = None,
+    internal: bool = False,
+    external_id: str | None = None,
+) -> Message:
+    """Stores the message under the conversation's next sequence number; delivery follows the commit."""
+    seq = await _next_seq(uow.session, conversation)
+    message = Message(
+        conversation_id=conversation.id,
+        seq=seq,
+        direction=direction,
+        author_kind=author_kind,
+        author_name=author_name,
+        agent_id=agent_id,
+        text=text,
+        buttons=buttons or [],
+        custom=custom,
+        internal=internal,
+        external_id=external_id,
+    )
+    uow.session.add(message)
+    await uow.session.flush()
+    ticket = await latest_ticket(uow.session, conversation.id)
+    uow.emit(
+        MESSAGE_CREATED,
+        message=message_json(message),
+        channel=conversation.channel,
+        channel_user_id=conversation.channel_user_id,
+        internal=internal,
+        ticket_id=ticket.id if ticket else None,
+    )
+    return message
+
+
+async def _next_seq(session: AsyncSession, conversation: Conversation) -> int:
+    # One conditional-free UPDATE ... RETURNING: the row lock makes concurrent writers take turns.
+    result = await session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation.id)
+        .values(last_seq=Conversation.last_seq + 1)
+        .returning(Conversation.last_seq)
+        .execution_options(synchronize_session=False)
+    )
+    seq = result.scalar_one()
+    set_committed_value(conversation, "last_seq", seq)
+    return seq
+
+
+async def messages_after(
+    session: AsyncSession, conversation_id: str, after_seq: int, limit: int, include_internal: bool
+) -> list[Message]:
+    query = select(Message).where(Message.conversation_id == conversation_id, Message.seq > after_seq)
+    if not include_internal:
+        query = query.where(Message.internal.is_(False))
+    query = query.order_by(Message.seq).limit(limit)
+    return list((await session.execute(query)).scalars())

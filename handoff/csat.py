@@ -1,0 +1,81 @@
+"""The 1-5 rating (and optional comment) after an agent resolved a conversation.
+
+The hub takes these answers itself: they are stored on the ticket and never reach the bot.
+"""
+
+from __future__ import annotations
+
+import re
+
+from handoff import wording
+from handoff.clock import utcnow
+from handoff.conversations import append_message
+from handoff.models import Conversation, Ticket
+from handoff.status import SHOPPER, SYSTEM, State, transition
+from handoff.tickets import TICKET_UPDATED, ticket_view
+from handoff.uow import UnitOfWork
+
+_PAYLOAD = re.compile(r'^/csat\s*\{\s*"rating"\s*:\s*"?([1-5])"?\s*\}$')
+_TYPED = re.compile(r"^([1-5])\s*(?:(?:/|of|out of)\s*5)?\s*(?:stars?)?[.!]?$", re.IGNORECASE)
+_STARS = re.compile(r"^(?:⭐\ufe0f?|★){1,5}$")
+_DECLINES = {"no", "nope", "no thanks", "no thank you", "nothing", "no comment", "n", "-"}
+MAX_COMMENT = 2000
+
+
+def parse_rating(text: str) -> int | None:
+    text = text.strip()
+    for pattern in (_PAYLOAD, _TYPED):
+        match = pattern.match(text)
+        if match:
+            return int(match.group(1))
+    if _STARS.match(text):
+        return len(text.replace("\ufe0f", ""))
+    return None
+
+
+def declines_comment(text: str) -> bool:
+    text = text.strip()
+    return text == wording.NO_COMMENT_PAYLOAD or text.lower().rstrip(".!") in _DECLINES
+
+
+def awaiting(ticket: Ticket | None) -> str | None:
+    if ticket is None:
+        return None
+    return {"awaiting_rating": "rating", "awaiting_comment": "comment"}.get(ticket.csat_state)
+
+
+async def ask_rating(uow: UnitOfWork, conversation: Conversation) -> None:
+    """The hub's own rating question, for when the bot could not be asked to pose it."""
+    await append_message(
+        uow, conversation, direction="out", author_kind="bot", text=wording.RATING_QUESTION, buttons=wording.RATING_BUTTONS
+    )
+
+
+async def record_rating(uow: UnitOfWork, conversation: Conversation, ticket: Ticket, rating: int) -> None:
+    ticket.csat_rating, ticket.csat_at, ticket.csat_state = rating, utcnow(), "awaiting_comment"
+    await append_message(
+        uow, conversation, direction="out", author_kind="bot", text=wording.COMMENT_QUESTION, buttons=wording.COMMENT_BUTTONS
+    )
+    await _updated(uow, ticket)
+
+
+async def record_comment(uow: UnitOfWork, conversation: Conversation, ticket: Ticket, text: str) -> None:
+    """The answer to "anything to add?" closes the conversation, with or without a comment."""
+    if not declines_comment(text):
+        ticket.csat_comment = text[:MAX_COMMENT]
+    ticket.csat_state = "done"
+    await append_message(uow, conversation, direction="out", author_kind="bot", text=wording.THANKS_FOR_FEEDBACK)
+    await transition(uow, conversation, State.CLOSED, SYSTEM, "rating received", ticket.id)
+    await _updated(uow, ticket)
+
+
+async def skip(uow: UnitOfWork, conversation: Conversation, ticket: Ticket) -> None:
+    """The shopper wrote something else instead of rating: back to the bot, no rating."""
+    ticket.csat_state = "skipped"
+    await transition(uow, conversation, State.BOT, SHOPPER, "shopper wrote instead of rating", ticket.id)
+    await _updated(uow, ticket)
+
+
+async def _updated(uow: UnitOfWork, ticket: Ticket) -> None:
+    await uow.session.flush()
+    uow.emit(TICKET_UPDATED, ticket=await ticket_view(uow.session, ticket))

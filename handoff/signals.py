@@ -1,0 +1,75 @@
+"""The bot's handoff signal (a custom payload in its reply), read defensively.
+
+The bot is trusted but its payload is still data: unknown fields are ignored, unknown reason
+codes are kept (new ones arrive with the escalation policy and only need a label in the console),
+and nothing in it can make the hub fail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+KNOWN_REASONS = (
+    "explicit_request",
+    "anger",
+    "repeated_fallback",
+    "unresolved_loop",
+    "complaint",
+    "negative_feedback",
+    "bot_cannot_complete",
+    "vip",
+)
+SEVERITIES = ("normal", "serious", "urgent")
+_MAX_ITEMS = 20
+_MAX_CODE = 60
+_MAX_TEXT = 4000
+
+
+@dataclass(frozen=True)
+class HandoffSignal:
+    reasons: tuple[str, ...]
+    severity: str = "normal"
+    message: str | None = None
+    anger: dict[str, Any] | None = None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def is_handoff(custom: object) -> bool:
+    return isinstance(custom, dict) and custom.get("type") == "handoff"
+
+
+def parse_signal(custom: dict[str, Any]) -> HandoffSignal:
+    reasons = tuple(_codes(custom.get("reasons"))) or ("bot_cannot_complete",)
+    severity = custom.get("severity") if custom.get("severity") in SEVERITIES else "normal"
+    message = custom.get("message")
+    return HandoffSignal(
+        reasons=reasons,
+        severity=severity,
+        message=message[:_MAX_TEXT] if isinstance(message, str) else None,
+        anger=_anger(custom.get("anger")),
+        summary=_summary(custom.get("summary")),
+    )
+
+
+def _codes(value: object) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    codes = [item.strip()[:_MAX_CODE] for item in value if isinstance(item, str) and item.strip()]
+    return list(dict.fromkeys(codes))[:_MAX_ITEMS]
+
+
+def _anger(value: object) -> dict[str, Any] | None:
+    if not isinstance(value, dict) or not isinstance(value.get("score"), (int, float)):
+        return None
+    return {"score": float(value["score"]), "cues": _codes(value.get("cues"))}
+
+
+def _summary(value: object) -> dict[str, Any]:
+    value = value if isinstance(value, dict) else {}
+    order_id = value.get("order_id")
+    return {
+        "intents": _codes(value.get("intents")),
+        "order_id": order_id[:_MAX_CODE] if isinstance(order_id, str) and order_id else None,
+        "tried": _codes(value.get("tried")),
+    }

@@ -1,0 +1,52 @@
+"""Unit of work: one transaction, and the events it produced, published only after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handoff.events import Event, EventBus
+
+
+class UnitOfWork:
+    def __init__(self, sessions: Callable[[], AsyncSession], bus: EventBus) -> None:
+        self._sessions = sessions
+        self.bus = bus
+        self.events: list[Event] = []
+
+    async def __aenter__(self) -> UnitOfWork:
+        self.session = self._sessions()
+        self.events = []
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        # Closing without a commit rolls the transaction back; loaded objects stay readable.
+        if exc_type is not None:
+            await self.session.rollback()
+        await self.session.close()
+
+    def emit(self, type_: str, **data: Any) -> None:
+        self.events.append(Event(type_, data))
+
+    async def commit(self) -> None:
+        """Commits, then publishes what happened; a rollback publishes nothing."""
+        await self.session.commit()
+        events, self.events = self.events, []
+        await self.bus.publish_all(events)
+
+
+class UnitOfWorkFactory:
+    def __init__(self, sessions: Callable[[], AsyncSession], bus: EventBus) -> None:
+        self.sessions = sessions
+        self.bus = bus
+
+    def __call__(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions, self.bus)

@@ -1,0 +1,52 @@
+"""Everything the hub itself says to shoppers, in one place so a shop can reword it."""
+
+from __future__ import annotations
+
+from handoff.queue import QueueInfo
+
+RATING_QUESTION = (
+    "Your conversation with our team is resolved, and I'm back. How would you rate the help you got, "
+    "from 1 (poor) to 5 (excellent)?"
+)
+RATING_BUTTONS = [{"title": str(n), "payload": f'/csat{{"rating": {n}}}'} for n in range(1, 6)]
+NO_COMMENT_PAYLOAD = "/csat_no_comment"
+COMMENT_QUESTION = "Thank you! Is there anything you'd like to tell us about it? Type it here, or tap No thanks."
+COMMENT_BUTTONS = [{"title": "No thanks", "payload": NO_COMMENT_PAYLOAD}]
+THANKS_FOR_FEEDBACK = "Thanks for your feedback, it goes straight to our team. I'm here if you need anything else."
+BOT_UNAVAILABLE = "Sorry, our assistant isn't available right now."
+
+
+def wait_phrase(seconds: int) -> str:
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return "less than a minute"
+    return "about 1 minute" if minutes == 1 else f"about {minutes} minutes"
+
+
+def connecting(info: QueueInfo) -> str:
+    if info.agents_online == 0 or info.expected_wait_seconds is None:
+        return (
+            "Connecting you to a person. Nobody from our support team is online right now, so I can't "
+            f"promise a time. Your request is saved and you're number {info.position} in line. You can keep "
+            "writing here and a person will read it, or leave your email address and we'll get back to you."
+        )
+    return (
+        f"Connecting you to a person. You're number {info.position} in line; "
+        f"the expected wait is {wait_phrase(info.expected_wait_seconds)}."
+    )
+
+
+def joined(agent_name: str) -> str:
+    return f"{agent_name} joined the conversation."
+
+
+def passed_to_team(team: str) -> str:
+    return f"I'm passing your conversation to our {team} team. You keep your place in line."
+
+
+def resolved(agent_name: str) -> str:
+    return f"{agent_name} marked this conversation as resolved."
+
+
+def contact_noted(email: str) -> str:
+    return f"Thanks, we'll write to {email} if we can't finish this here."
