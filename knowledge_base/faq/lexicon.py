@@ -25,7 +25,7 @@ _CANONICAL: dict[str, tuple[str, ...]] = {
                     ("discount",)),
     "giftcard": ("gift", "card"), "giftcards": ("gift", "card"),
     **dict.fromkeys(("rejected", "refused", "denied", "bounced", "declined", "decline", "declines"), ("decline",)),
-    **dict.fromkeys(("installments", "installment", "instalments", "instalment", "instalments"), ("instalment",)),
+    **dict.fromkeys(("installments", "installment", "instalments", "instalment"), ("instalment",)),
     **dict.fromkeys(("visa", "mastercard", "amex", "debit", "credit"), ("card",)),
     **dict.fromkeys(("acount", "acct", "accounts"), ("account",)),
     **dict.fromkeys(("adress", "adres", "addres", "adresse"), ("address",)),
@@ -64,7 +64,6 @@ def analyze(text: str) -> list[str]:
     """Canonical stems of ``text`` as unigrams plus adjacent bigrams."""
     words = [stem(canonical) for token in _TOKEN.findall(text.lower())
              for canonical in _CANONICAL.get(token, (token,)) if canonical not in _STOP_WORDS]
-    words = [word for word in words if word not in _STOP_WORDS]
     return words + [f"{first} {second}" for first, second in zip(words, words[1:])]
 
 
