@@ -19,8 +19,8 @@ intent boost x1.25, question_weight 0.3, word_weight 0.5, coverage_exponent 0.5.
 
 Measured (58 articles, 2 cores):
                            top1   precision  coverage  wrong-unanswerable  suggestion-hit
-  tuning set, no intent    86.7%    98.7%     53.1%          0.0%              80.3%
-  tuning set, with intent  90.2%    97.1%     71.3%          0.0%              86.8%
+  tuning set, no intent    86.7%    98.7%     52.4%          0.0%              80.6%
+  tuning set, with intent  90.2%    97.1%     69.9%          0.0%              87.5%
   blind set, no intent     86.2%   100.0%     41.4%          0.0%              85.3%
   blind set, with intent   89.7%   100.0%     62.1%          0.0%              86.4%
   CLINC150 out-of-scope: 19/2,620 = 0.7% confident (mostly "who made you", "how long to
