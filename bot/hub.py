@@ -69,6 +69,8 @@ def create_app(
     settings = settings or HubSettings.from_env()
     app = Sanic(name or f"shopdesk_{next(_app_numbers)}")
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
+    # sanic-ext would attach itself and its own OpenAPI routes; the hub serves its own description.
+    app.config.AUTO_EXTEND = False
     hub, services = _wire(settings, shop if shop is not None else _demo_shop(settings))
     app.ctx.hub = hub
     app.ctx.services = services
@@ -111,6 +113,7 @@ def _install_lifecycle(app: Sanic, hub: HubContext, sweep: bool) -> None:
     @app.before_server_start
     async def open_resources(app: Sanic) -> None:
         await migrate(hub.engine)
+        hub.rasa.open()
         if sweep:
             app.ctx.sweeper = asyncio.create_task(hub.assigner.run_forever())
 

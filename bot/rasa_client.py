@@ -23,12 +23,21 @@ class BotReply:
 
 
 class RasaClient:
-    def __init__(self, base_url: str, timeout: float = 30.0, client: httpx.AsyncClient | None = None) -> None:
+    """Opened when the server starts and closed when it stops (the HTTP pool lives in between)."""
+
+    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
         self._base = base_url.rstrip("/")
-        self._client = client or httpx.AsyncClient(timeout=timeout)
+        self._timeout = timeout
+        self._client: httpx.AsyncClient | None = None
+
+    def open(self) -> None:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self._timeout)
 
     async def close(self) -> None:
-        await self._client.aclose()
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
 
     async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[BotReply]:
         body = {"sender": sender, "message": message, "metadata": metadata}
@@ -45,6 +54,8 @@ class RasaClient:
         return parse_replies(answer.get("messages") or [])
 
     async def _post(self, url: str, body: dict[str, Any]) -> Any:
+        if self._client is None:
+            raise RasaUnavailable("the Rasa client is not open (the hub is not serving)")
         try:
             response = await self._client.post(url, json=body)
             response.raise_for_status()

@@ -6,8 +6,11 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from sanic import Sanic
 
+from bot.hub import create_app
 from handoff.settings import HubSettings
+from tests.handoff.api_client import HubApi
 from tests.handoff.databases import HubDb, hub_db, postgres_engine, sqlite_engine
 from tests.handoff.fake_rasa import FakeRasa
 
@@ -43,3 +46,14 @@ async def any_db(request: pytest.FixtureRequest, tmp_path: Path, hub_settings: H
     opener = sqlite_engine(tmp_path) if request.param == "sqlite" else postgres_engine()
     async with opener as engine:
         yield await hub_db(engine, hub_settings)
+
+
+@pytest.fixture
+def hub_app(hub_settings: HubSettings, db: HubDb) -> Sanic:
+    """The hub app on the same database as `db` (migrated), talking to the fake Rasa."""
+    return create_app(hub_settings, sweep=False)
+
+
+@pytest.fixture
+def api(hub_app: Sanic) -> HubApi:
+    return HubApi(hub_app)

@@ -9,12 +9,16 @@ from typing import Sequence
 
 import numpy as np
 import skops.io as sio
+from sklearn.base import ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
+from sklearn.svm import LinearSVC
 
 from bot.engine.text_features import build_vectoriser, normalise_text
 
-DEFAULT_C = 10.0
+DEFAULT_C = 1.0
+_CALIBRATION_FOLDS = 5
 _FILE_NAME = "intent_model.skops"
 
 
@@ -27,7 +31,7 @@ class IntentScore:
 class IntentModel:
     """Fits on (text, intent) pairs and ranks intents for new texts."""
 
-    def __init__(self, vectoriser: FeatureUnion, classifier: LogisticRegression) -> None:
+    def __init__(self, vectoriser: FeatureUnion, classifier: ClassifierMixin) -> None:
         self._vectoriser = vectoriser
         self._classifier = classifier
 
@@ -40,9 +44,9 @@ class IntentModel:
             raise ValueError("an intent model needs examples of at least two intents")
         vectoriser = build_vectoriser()
         features = vectoriser.fit_transform([normalise_text(text) for text in texts])
-        # Balanced weights: intents with fewer examples are not out-voted by the larger ones.
-        classifier = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, random_state=0)
-        classifier.fit(features, list(intents))
+        labels = np.asarray(intents)
+        classifier = _classifier(c, smallest_intent=int(np.unique(labels, return_counts=True)[1].min()))
+        classifier.fit(features, labels)
         return cls(vectoriser, classifier)
 
     @property
@@ -78,6 +82,27 @@ class IntentModel:
         return cls(state["vectoriser"], state["classifier"])
 
 
+def _classifier(c: float, smallest_intent: int) -> ClassifierMixin:
+    """A linear SVM with probabilities calibrated by cross-validation (sigmoid).
+
+    It ranks as well as logistic regression here, trains several times faster and its
+    calibrated confidences separate out-of-scope messages better (bench/README.md). Balanced
+    class weights: intents with fewer examples are not out-voted. Calibration needs two
+    examples of every intent; with fewer, logistic regression gives the probabilities.
+    """
+    if smallest_intent < 2:
+        return LogisticRegression(C=10 * c, class_weight="balanced", solver="liblinear")
+    svm = LinearSVC(C=c, class_weight="balanced", random_state=0)
+    return CalibratedClassifierCV(svm, cv=min(_CALIBRATION_FOLDS, smallest_intent), method="sigmoid")
+
+
 # What skops does not trust by itself but a saved IntentModel legitimately holds: the IDF
-# weights TfidfVectorizer keeps as a sparse diagonal matrix.
-_TRUSTED_TYPES = frozenset({"scipy.sparse._csr.csr_matrix", "scipy.sparse.csr.csr_matrix"})
+# weights TfidfVectorizer keeps as a sparse matrix, and the calibration's own parts.
+_TRUSTED_TYPES = frozenset(
+    {
+        "scipy.sparse._csr.csr_matrix",
+        "scipy.sparse.csr.csr_matrix",
+        "sklearn.calibration._CalibratedClassifier",
+        "sklearn.calibration._SigmoidCalibration",
+    }
+)

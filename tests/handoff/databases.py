@@ -3,6 +3,7 @@ database (skipped with the reason when PostgreSQL is unreachable, failed when CI
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -14,7 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from handoff.auth import create_agent
+from handoff.auth import hash_password
 from handoff.clock import utcnow
 from handoff.conversations import open_conversation
 from handoff.customers import CustomerDirectory
@@ -28,6 +29,11 @@ from handoff.uow import UnitOfWorkFactory
 
 POSTGRES_URL = os.environ.get("SHOPDESK_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery"
+
+
+@functools.cache
+def password_hash() -> str:
+    return hash_password(PASSWORD)
 
 
 async def postgres_unreachable() -> str | None:
@@ -88,13 +94,23 @@ class HubDb:
     desk: Desk
     events: list[Event]
 
-    async def agent(self, name: str = "Anna", role: str = "agent", online: bool = True, **profile: object) -> Agent:
+    async def agent(
+        self, name: str = "Anna", role: str = "agent", online: bool = True, teams: list[str] | None = None, capacity: int = 3
+    ) -> Agent:
+        """An account with PASSWORD (hashed once per run: argon2 is slow on purpose)."""
         async with self.uows() as uow:
-            agent = await create_agent(
-                uow.session, f"{name.lower()}.{uuid.uuid4().hex[:6]}@shop.example", name, PASSWORD, role, **profile
+            agent = Agent(
+                email=f"{name.lower()}.{uuid.uuid4().hex[:6]}@shop.example",
+                display_name=name,
+                password_hash=password_hash(),
+                role=role,
+                teams=teams or [],
+                capacity=capacity,
+                status="online" if online else "offline",
+                last_seen_at=utcnow() if online else None,
+                active=True,
             )
-            if online:
-                agent.status, agent.last_seen_at = "online", utcnow()
+            uow.session.add(agent)
             await uow.commit()
             return agent
 

@@ -1,0 +1,216 @@
+"""The web chat channel: serves the widget and the demo shop page, and speaks to the widget over
+a websocket (protocol in bot/channels/WEBCHAT.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sanic import Blueprint, Request, Sanic
+from sanic.response import HTTPResponse, file
+from sanic.server.websockets.impl import WebsocketImplProtocol
+
+from handoff.conversations import authorised_conversation
+from handoff.errors import HubError
+from handoff.inbound import Inbound
+
+from bot.channels.webchat_sessions import CHANNEL_NAME, Connection, WebchatChannel, frame
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent / "static"
+HELLO_TIMEOUT_SECONDS = 15
+MAX_CLIENT_ID = 100
+BOT_STATES = {"bot", "resolved", "closed"}
+POLICY_VIOLATION = 1008
+
+webchat = Blueprint("webchat")
+
+
+@dataclass(frozen=True)
+class Hello:
+    conversation_id: str | None
+    token: str | None
+    last_seq: int
+    display_name: str | None
+    identity: dict[str, Any] | None
+
+
+class ProtocolError(Exception):
+    """A frame the widget should never send; answered with an `error` frame."""
+
+
+def install_webchat(app: Sanic, hub: Any) -> WebchatChannel:
+    channel = WebchatChannel(hub.conversations)
+    hub.delivery.register(CHANNEL_NAME, channel)
+    app.ctx.webchat = channel
+    app.blueprint(webchat)
+    return channel
+
+
+@webchat.get("/")
+async def demo_page(request: Request) -> HTTPResponse:
+    return await _asset("demo.html", "text/html; charset=utf-8")
+
+
+@webchat.get("/widget.js")
+async def widget_script(request: Request) -> HTTPResponse:
+    return await _asset("widget.js", "text/javascript; charset=utf-8")
+
+
+@webchat.get("/widget.css")
+async def widget_style(request: Request) -> HTTPResponse:
+    return await _asset("widget.css", "text/css; charset=utf-8")
+
+
+async def _asset(name: str, mime: str) -> HTTPResponse:
+    # Served cross-origin to the shop's pages; no-cache so a new widget version shows at once.
+    return await file(STATIC / name, mime_type=mime, headers={"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"})
+
+
+@webchat.websocket("/webchat/ws")
+async def chat_socket(request: Request, ws: WebsocketImplProtocol) -> None:
+    hub, channel = request.app.ctx.hub, request.app.ctx.webchat
+    try:
+        hello = _parse_hello(await asyncio.wait_for(ws.recv(), HELLO_TIMEOUT_SECONDS))
+    except (asyncio.TimeoutError, ProtocolError) as error:
+        await ws.close(code=POLICY_VIOLATION, reason=str(error)[:100] or "expected a hello frame")
+        return
+    try:
+        conversation_id, welcome = await _resume_or_open(request.app, hello)
+    except HubError as error:
+        await ws.send(frame("error", code=error.code, message=error.message))
+        await ws.close(code=POLICY_VIOLATION, reason=error.code)
+        return
+    await ws.send(frame("welcome", **welcome))
+    last_seq = hello.last_seq if not welcome.get("reset") else 0
+    connection = channel.connect(ws, conversation_id, last_seq, welcome["state"])
+    try:
+        await connection.catch_up()
+        async for raw in ws:
+            await _on_frame(hub, channel, connection, raw)
+    finally:
+        channel.disconnect(connection)
+
+
+def _parse_hello(raw: str | bytes | None) -> Hello:
+    data = _json_object(raw)
+    if data.get("type") != "hello":
+        raise ProtocolError("expected a hello frame")
+    last_seq = data.get("last_seq", 0)
+    if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
+        raise ProtocolError("last_seq must be a whole number")
+    return Hello(
+        conversation_id=_optional_str(data, "conversation_id", 64),
+        token=_optional_str(data, "token", 200),
+        last_seq=last_seq,
+        display_name=_optional_str(data, "display_name", 200),
+        identity=data.get("identity") if isinstance(data.get("identity"), dict) else None,
+    )
+
+
+async def _resume_or_open(app: Sanic, hello: Hello) -> tuple[str, dict[str, Any]]:
+    """The widget's own conversation if its token still opens it, else a new one (and `reset`)."""
+    hub = app.ctx.hub
+    resumed = hello.conversation_id is not None and hello.token is not None
+    if resumed and await _token_opens(app, hello.conversation_id, hello.token):
+        status = await hub.conversations.status(hello.conversation_id)
+        return hello.conversation_id, _welcome(status)
+    email = _proven_email(hello.identity, hub.settings.identity_secret)
+    ref = await hub.conversations.open(
+        CHANNEL_NAME, display_name=hello.display_name, identity={"customer_email": email} if email else None
+    )
+    status = await hub.conversations.status(ref.id)
+    return ref.id, {**_welcome(status), "token": ref.token, "reset": resumed or hello.last_seq > 0}
+
+
+async def _token_opens(app: Sanic, conversation_id: str, token: str) -> bool:
+    async with app.ctx.services.uows() as uow:
+        try:
+            await authorised_conversation(uow.session, conversation_id, token)
+        except HubError:
+            return False
+    return True
+
+
+def _welcome(status: dict[str, Any]) -> dict[str, Any]:
+    agent = status.get("agent") or {}
+    return {
+        "conversation_id": status["conversation_id"],
+        "state": status["state"],
+        "agent_name": agent.get("display_name"),
+        "queue": status.get("queue"),
+        "awaiting": status.get("awaiting"),
+        "last_seq": status["last_seq"],
+    }
+
+
+def _proven_email(identity: dict[str, Any] | None, secret: str | None) -> str | None:
+    """A signed-in shopper's email counts only when the shop signed it (as the shopper API checks)."""
+    if not identity or not secret:
+        return None
+    email, signature = identity.get("customer_email"), identity.get("signature")
+    if not isinstance(email, str) or not isinstance(signature, str):
+        return None
+    email = email.strip().lower()
+    expected = hmac.new(secret.encode(), email.encode(), hashlib.sha256).hexdigest()
+    return email if hmac.compare_digest(expected, signature.lower()) else None
+
+
+async def _on_frame(hub: Any, channel: WebchatChannel, connection: Connection, raw: str | bytes | None) -> None:
+    try:
+        data = _json_object(raw)
+        kind = data.get("type")
+        if kind == "ping":
+            await connection.send("pong")
+        elif kind == "message":
+            await _on_message(hub, channel, connection, data)
+        else:
+            raise ProtocolError("unknown frame type")
+    except ProtocolError as error:
+        await connection.send("error", code="bad_request", message=str(error))
+
+
+async def _on_message(hub: Any, channel: WebchatChannel, connection: Connection, data: dict[str, Any]) -> None:
+    client_id = _optional_str(data, "client_message_id", MAX_CLIENT_ID)
+    text = data.get("text")
+    inbound = Inbound(channel=CHANNEL_NAME, text=text, conversation_id=connection.conversation_id, external_id=client_id)  # type: ignore[arg-type]
+    conversation_id = connection.conversation_id
+    bot_answers = connection.state in BOT_STATES
+    if bot_answers:
+        await channel.typing(conversation_id, True)
+    try:
+        result = await hub.router.handle(inbound)
+    except HubError as error:
+        await connection.send("error", code=error.code, message=error.message, client_message_id=client_id)
+        return
+    finally:
+        if bot_answers:
+            await channel.typing(conversation_id, False)
+    own = result.messages[0]["seq"] if result.messages else None
+    await connection.send("ack", client_message_id=client_id, seq=own, duplicate=result.duplicate)
+    await channel.push(conversation_id, result.messages)
+
+
+def _json_object(raw: str | bytes | None) -> dict[str, Any]:
+    try:
+        data = json.loads(raw or "")
+    except (ValueError, UnicodeDecodeError):
+        raise ProtocolError("frames must be JSON objects") from None
+    if not isinstance(data, dict):
+        raise ProtocolError("frames must be JSON objects")
+    return data
+
+
+def _optional_str(data: dict[str, Any], key: str, limit: int) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value or len(value) > limit:
+        raise ProtocolError(f"{key} must be a string of 1 to {limit} characters")
+    return value

@@ -1,0 +1,99 @@
+// The right column: who the customer is, what the bot understood, their orders, past tickets
+// and the internal notes on this ticket.
+
+import { h } from './dom.js';
+import { reasonBadges, tierBadge } from './badges.js';
+import { clockTime, humanise, money, shortDate, STATUSES } from './format.js';
+
+export function renderDetails(root, { detail, customer, customerError, onOpenTicket }) {
+  if (!detail) {
+    root.replaceChildren();
+    return;
+  }
+  root.replaceChildren(
+    customerSection(detail, customer, customerError),
+    summarySection(detail),
+    ordersSection(customer),
+    pastSection(customer, onOpenTicket),
+    notesSection(detail.notes ?? []),
+  );
+}
+
+function section(title, ...content) {
+  const id = `details-${title.toLowerCase().replace(/\W+/g, '-')}`;
+  return h('section', { class: 'panel', 'aria-labelledby': id }, h('h3', { id }, title), ...content);
+}
+
+function field(label, value) {
+  return value ? [h('dt', {}, label), h('dd', {}, value)] : [];
+}
+
+function customerSection(detail, data, error) {
+  if (error) return section('Customer', h('p', { class: 'inline-error compact' }, error));
+  if (!data) return section('Customer', h('p', { class: 'muted' }, 'Loading…'));
+  const person = data.customer;
+  if (!person) {
+    return section('Customer',
+      h('p', { class: 'customer-name' }, detail.customer?.name || 'Guest shopper'),
+      h('p', { class: 'muted' }, 'Not matched to a shop account yet: ask for an order number and email.'));
+  }
+  return section('Customer',
+    h('p', { class: 'customer-name' }, person.name, ' ', tierBadge(person.tier)),
+    h('p', { class: data.verified ? 'verified' : 'unverified' },
+      data.verified ? 'Identity verified by the shop' : 'Not verified: matched from an order number'),
+    h('dl', { class: 'facts' }, field('Email', person.email), field('Phone', person.phone)));
+}
+
+function summarySection(detail) {
+  const summary = detail.summary ?? {};
+  const intents = summary.intents ?? [];
+  const tried = summary.tried ?? [];
+  return section('What the bot understood',
+    h('div', { class: 'chips' }, reasonBadges(detail.reasons)),
+    h('dl', { class: 'facts' },
+      field('Intents', intents.map(humanise).join(', ') || 'None recognised'),
+      field('Order', summary.order_id ? `#${summary.order_id}` : null),
+      field('Tried', tried.map(humanise).join(', ') || 'Nothing yet'),
+      field('Severity cues', (detail.severity_cues ?? []).join(', '))));
+}
+
+function ordersSection(data) {
+  const orders = data?.orders ?? [];
+  if (!data) return section('Orders', h('p', { class: 'muted' }, 'Loading…'));
+  if (orders.length === 0) return section('Orders', h('p', { class: 'muted' }, 'No orders found.'));
+  return section('Orders', h('ul', { class: 'orders' }, orders.map(orderItem)));
+}
+
+function orderItem(order) {
+  const items = (order.items ?? []).map((item) => `${item.quantity}× ${item.name}`).join(', ');
+  const shipment = order.shipment;
+  return h('li', { class: 'order' },
+    h('div', { class: 'order-top' },
+      h('span', { class: 'order-number' }, `#${order.number}`),
+      h('span', { class: `state state-${order.status}` }, humanise(order.status))),
+    h('div', { class: 'order-line muted' }, `${shortDate(order.placed_at)} · ${money(order.total, order.currency)}`),
+    items ? h('div', { class: 'order-line' }, items) : null,
+    shipment ? h('div', { class: 'order-line muted' },
+      `${shipment.carrier} ${shipment.tracking_number} · ${humanise(shipment.status)}`
+      + (shipment.estimated_delivery && !shipment.delivered_at ? ` · ETA ${shortDate(shipment.estimated_delivery)}` : '')) : null);
+}
+
+function pastSection(data, onOpenTicket) {
+  const past = data?.past_tickets ?? [];
+  if (past.length === 0) return section('Past tickets', h('p', { class: 'muted' }, data ? 'None.' : 'Loading…'));
+  return section('Past tickets', h('ul', { class: 'past' }, past.map((ticket) => h('li', {},
+    h('button', { type: 'button', class: 'link', onclick: () => onOpenTicket(ticket.id) }, `#${ticket.id}`),
+    ` ${STATUSES[ticket.status] ?? ticket.status} · ${shortDate(ticket.created_at)}`,
+    ticket.csat ? ` · rated ${ticket.csat.rating}/5` : '',
+    h('div', { class: 'chips' }, reasonBadges(ticket.reasons))))));
+}
+
+function notesSection(notes) {
+  const list = h('ul', { class: 'notes', id: 'notes-list', 'aria-label': 'Internal notes' },
+    notes.map((note) => h('li', { class: 'note' },
+      h('div', { class: 'note-meta' }, h('span', {}, note.agent?.display_name ?? 'Agent'),
+        h('time', { datetime: note.created_at }, clockTime(note.created_at))),
+      h('p', { class: 'note-text' }, note.text))));
+  return section('Internal notes', notes.length ? list : h('p', { class: 'muted' },
+    'No notes yet. Switch the reply box to "Internal note" to add one.'));
+}

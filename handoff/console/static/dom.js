@@ -1,0 +1,29 @@
+// DOM helpers. Every piece of data becomes a text node: nothing here parses HTML.
+
+export const byId = (id) => document.getElementById(id);
+
+export function h(tag, props = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === 'class') element.className = value;
+    else if (key === 'text') element.textContent = String(value);
+    else if (key === 'dataset') Object.assign(element.dataset, value);
+    else if (key.startsWith('on')) element.addEventListener(key.slice(2), value);
+    else element.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return element;
+}
+
+export function showError(element, message) {
+  element.textContent = message || '';
+  element.hidden = !message;
+}
+
+export function setText(element, text) {
+  if (element.textContent !== text) element.textContent = text;
+}

@@ -1,0 +1,55 @@
+// The conversation transcript: shopper, bot, agent and system messages, each visibly distinct;
+// the bot's internal handoff signal becomes a compact "escalated" banner. Everything is text.
+
+import { h } from './dom.js';
+import { clockTime, humanise, reasonLabel, severityLabel } from './format.js';
+
+const AUTHORS = { shopper: 'Shopper', bot: 'Bot', agent: 'Agent', system: 'System' };
+
+export function messageItem(message, shopperName) {
+  const custom = message.custom && typeof message.custom === 'object' ? message.custom : null;
+  if (custom?.type === 'handoff') return signalItem(message, custom);
+  const kind = AUTHORS[message.author_kind] ? message.author_kind : 'system';
+  const time = h('time', { datetime: message.created_at, class: 'msg-time' }, clockTime(message.created_at));
+  if (kind === 'system') {
+    return h('li', { class: 'msg system', dataset: { seq: String(message.seq) } },
+      h('span', { class: 'msg-text' }, message.text ?? ''), time);
+  }
+  const author = kind === 'shopper' ? (shopperName || message.author_name || 'Shopper')
+    : kind === 'bot' ? 'Bot' : (message.author_name || 'Agent');
+  return h('li', { class: `msg ${kind}`, dataset: { seq: String(message.seq) } },
+    h('div', { class: 'msg-meta' }, h('span', { class: 'msg-author' }, author), time),
+    h('div', { class: 'bubble' },
+      message.text ? h('p', { class: 'msg-text' }, message.text) : null,
+      attachment(custom),
+      buttons(message.buttons)));
+}
+
+function signalItem(message, custom) {
+  const reasons = Array.isArray(custom.reasons) ? custom.reasons.map(reasonLabel).join(', ') : 'handed over';
+  const parts = [`Escalated: ${reasons}`, severityLabel(custom.severity || 'normal').toLowerCase()];
+  const anger = custom.anger && typeof custom.anger.score === 'number' ? custom.anger : null;
+  let text = parts.join(', ');
+  if (anger) {
+    text += `, anger ${anger.score.toFixed(2)}`;
+    if (Array.isArray(anger.cues) && anger.cues.length) text += ` — ${anger.cues.join(', ')}`;
+  }
+  return h('li', { class: `msg signal severity-${custom.severity || 'normal'}`, dataset: { seq: String(message.seq) } },
+    h('span', { class: 'signal-icon', 'aria-hidden': 'true' }, '⚑'),
+    h('span', { class: 'msg-text' }, text),
+    h('time', { datetime: message.created_at, class: 'msg-time' }, clockTime(message.created_at)));
+}
+
+function attachment(custom) {
+  if (!custom) return null;
+  if (custom.type === 'image' && typeof custom.url === 'string') {
+    return h('p', { class: 'msg-attachment' }, `Image: ${custom.url}`);
+  }
+  return h('p', { class: 'msg-attachment' }, `Rich content (${humanise(custom.type || 'custom')})`);
+}
+
+function buttons(list) {
+  if (!Array.isArray(list) || list.length === 0) return null;
+  return h('ul', { class: 'msg-buttons', 'aria-label': 'Buttons offered' },
+    list.map((button) => h('li', {}, button.title || button.payload)));
+}
