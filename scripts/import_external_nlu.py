@@ -65,6 +65,9 @@ SKIPPED_ENTITY_TYPES = {"invoice_id", "person_name", "account_type"}
 # A few CLINC out-of-scope queries read like shop requests ("how do i change my billing
 # address", "best price on <game>"); a shop's shopper would mean an in-scope intent by them.
 SHOP_LIKE = re.compile(r"\b(billing address|shipping address|best price|in stock|my order)\b")
+# Bitext files "i can no longer afford order N" under cancel_order; without the word cancel a
+# shopper means a payment problem as often as a cancellation.
+AMBIGUOUS_BITEXT = re.compile(r"\b(can't|cannot|can no longer) (pay|afford)\b", re.IGNORECASE)
 EXAMPLE_LINE = re.compile(r"^\s+- (.*)$")
 ANNOTATION = re.compile(r"\[([^\]]+)\]\([a-z_]+\)")
 WORD = re.compile(r"[a-z0-9']+")
@@ -158,6 +161,8 @@ def bitext_examples(bitext_dir: Path, seen: set[str], rng: random.Random) -> lis
     candidates: dict[str, list[str]] = defaultdict(list)
     for row in read_csv(bitext_dir / "train.csv"):
         intent = BITEXT_TO_SHOPDESK.get(row["label"])
+        if AMBIGUOUS_BITEXT.search(row["text"]):
+            continue
         text = annotate_order_id(row, rng) if intent else None
         if intent and text:
             candidates[intent].append(text)
