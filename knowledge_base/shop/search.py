@@ -46,7 +46,12 @@ def _stem(word: str) -> str:
 
 
 def _score(product: ProductView, terms: list[str]) -> float:
+    """Zero unless a term names the product itself (name, category or description): a size or
+    colour alone ("what's the status of it" has an "s") is no product query."""
     fields = _fields(product)
+    describes_product = any(_best(term, words) for term in terms for name, words in fields if name != "attribute")
+    if not describes_product:
+        return 0.0
     return sum(max(_best(term, words) * _WEIGHTS[name] for name, words in fields) for term in terms)
 
 

@@ -63,3 +63,8 @@ def test_in_stock_products_win_ties() -> None:
                        out_of_stock.price, "EUR", 10, out_of_stock.attributes, "http://shop")
     found = search_products([out_of_stock, twin], "rain jacket")
     assert [p.sku for p in found] == ["JK-299", "JK-300"]
+
+
+@pytest.mark.parametrize("query", ["what's the status of it", "anything in size M?", "is it in black"])
+def test_a_size_or_colour_alone_finds_no_product(query: str) -> None:
+    assert names(query) == []
