@@ -52,8 +52,9 @@ class Connection:
         async with self._lock:
             for message in sorted(messages, key=lambda m: m["seq"]):
                 if message["seq"] > self.last_seq + 1:
+                    # Seqs of internal messages (never shown to shoppers) also leave gaps.
                     await self._replay_until(message["seq"] - 1)
-                if message["seq"] == self.last_seq + 1:
+                if message["seq"] > self.last_seq:
                     await self._send_message(message)
 
     async def catch_up(self) -> None:
