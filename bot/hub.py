@@ -52,6 +52,7 @@ class HubContext:
     conversations: Conversations
     assigner: Assigner
     rasa: RasaClient
+    migrated: bool = False
 
 
 def create_app(
@@ -112,7 +113,9 @@ def _demo_shop(settings: HubSettings) -> ShopReader | None:
 def _install_lifecycle(app: Sanic, hub: HubContext, sweep: bool) -> None:
     @app.before_server_start
     async def open_resources(app: Sanic) -> None:
-        await migrate(hub.engine)
+        if not hub.migrated:
+            await migrate(hub.engine)
+            hub.migrated = True
         hub.rasa.open()
         if sweep:
             app.ctx.sweeper = asyncio.create_task(hub.assigner.run_forever())
