@@ -9,18 +9,23 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
-from knowledge_base.faq import FaqIndex
+from knowledge_base.faq import Article, FaqIndex
+from knowledge_base.faq.chat_text import to_chat_text
 
 # Questions about a problem get the article and, with it, the offer of a person.
 _PROBLEM_INTENTS = frozenset({"payment_issue", "delivery_problem", "warranty"})
+
+
+def utter_article(dispatcher: CollectingDispatcher, article: Article) -> None:
+    dispatcher.utter_message(response="utter_faq_answer", answer=to_chat_text(article.body),
+                             title=article.title, article_id=article.id)
 
 
 def answer_from_articles(faq: FaqIndex, dispatcher: CollectingDispatcher, text: str, intent: str | None) -> bool:
     """Utters the best article, or suggestions, or says it doesn't know. True when it answered."""
     found = faq.answer(text, intent=intent)
     if found.confident and found.article is not None:
-        dispatcher.utter_message(response="utter_faq_answer", answer=found.article.body.strip(),
-                                 title=found.article.title, article_id=found.article.id)
+        utter_article(dispatcher, found.article)
         return True
     if found.suggestions:
         titles = "\n".join(f"- {article.title}" for article in found.suggestions)

@@ -43,7 +43,7 @@ def status_text(order: OrderView) -> str:
     if order.status == "packed":
         return "packed and waiting for the carrier to collect it"
     if order.status == "shipped" and shipment is not None:
-        return f"shipped on {day(shipment.shipped_at)} with {shipment.carrier}, {eta_text(shipment).rstrip('. ')}"
+        return f"shipped on {day(shipment.shipped_at)} with {shipment.carrier}, {eta_text(shipment)}"
     if order.status == "delivered":
         return f"delivered on {day(order.delivered_at)}"
     if order.status == "cancelled":
@@ -55,10 +55,10 @@ def status_text(order: OrderView) -> str:
 
 def eta_text(shipment: ShipmentView) -> str:
     if shipment.status == "delivered":
-        return f"Delivered on {day(shipment.delivered_at)}. "
+        return f"delivered on {day(shipment.delivered_at)}"
     if shipment.estimated_delivery is None:
-        return ""
-    return f"expected on {day(shipment.estimated_delivery)}. "
+        return "no delivery estimate yet"
+    return f"expected on {day(shipment.estimated_delivery)}"
 
 
 def events_text(shipment: ShipmentView, count: int = 3) -> str:

@@ -6,6 +6,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.faq import utter_article
 from actions.formatting import day, eta_text, events_text, items_summary, status_text
 from actions.order_task import OrderTaskAction, text_of_latest, utter
 from actions.services import Services
@@ -50,8 +51,7 @@ class ActionReportDeliveryProblem(OrderTaskAction):
         text = text_of_latest(tracker, "delivery_problem")
         found = shop.faq.answer(text, intent="delivery_problem")
         if found.confident and found.article is not None:
-            dispatcher.utter_message(response="utter_faq_answer", answer=found.article.body.strip(),
-                                     title=found.article.title, article_id=found.article.id)
+            utter_article(dispatcher, found.article)
         dispatcher.utter_message(response="utter_offer_human")
         return []
 
