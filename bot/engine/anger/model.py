@@ -12,6 +12,7 @@ policy can read `score >= 0.5` as "angry" and higher values as "angrier".
 """
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -35,6 +36,9 @@ _FILLER = frozenset(
 ) | {ORDER_TOKEN, NUMBER_TOKEN}
 
 
+_EMOJI = re.compile("[\U0001F300-\U0001FAFF]")
+
+
 @dataclass(frozen=True)
 class AngerScore:
     """How angry or frustrated one message reads (0-1) and why."""
@@ -53,7 +57,7 @@ class ModelSettings:
     cue_weight: float = 1.0
     general_weight: float = 0.6
     max_word_cues: int = 3
-    min_word_contribution: float = 0.25
+    min_word_contribution: float = 0.1
 
 
 @dataclass
@@ -116,7 +120,9 @@ class AngerModel:
         probabilities = self._classifier.predict_proba(features)[:, 1]
         return [
             AngerScore(self.calibrate(p), self._explain(cues, words.getrow(i)))
-            for i, (p, cues) in enumerate(zip(probabilities, rule_cues))
+            if _has_words(text)
+            else AngerScore(0.0)
+            for i, (p, cues, text) in enumerate(zip(probabilities, rule_cues, normalised))
         ]
 
     def calibrate(self, probability: float) -> float:
@@ -174,6 +180,12 @@ class AngerModel:
             if _is_news(phrase, covered, word_cues):
                 word_cues.append(phrase)
         return tuple(str(cue) for cue in rule_cues) + tuple(f"words: {w}" for w in word_cues)
+
+
+def _has_words(normalised: str) -> bool:
+    """Empty messages and symbol soup carry no anger the model can read."""
+    has_letters = any(character.isalpha() for character in normalised)
+    return has_letters or bool(_EMOJI.search(normalised))
 
 
 def _is_news(phrase: str, covered: str, chosen: list[str]) -> bool:
