@@ -135,8 +135,17 @@ async def _health(request: Request) -> HTTPResponse:
     return json({"status": "ok"})
 
 
+def _log_to_stderr() -> None:
+    """Our loggers and Alembic's; Sanic configures its own."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    for name in ("handoff", "bot", "alembic"):
+        logging.getLogger(name).addHandler(handler)
+        logging.getLogger(name).setLevel(logging.INFO)
+
+
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    _log_to_stderr()
     settings = HubSettings.from_env()
     app = create_app(settings, name="shopdesk")
     app.run(host=settings.host, port=settings.port, single_process=True, access_log=False)
