@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -31,6 +32,8 @@ class FakeRasa:
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.failing = False
         self.csat_trigger_works = True
+        # Called in the server thread with each webhook body before answering (tests look around).
+        self.on_message: Callable[[dict[str, Any]], None] | None = None
         self._fallbacks: dict[str, int] = defaultdict(int)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -75,6 +78,8 @@ class FakeRasa:
                 if fake.failing:
                     return self._send(500, {"error": "boom"})
                 if self.path.startswith("/webhooks/rest/webhook"):
+                    if fake.on_message is not None:
+                        fake.on_message(body)
                     return self._send(200, fake.reply(body["sender"], body["message"]))
                 if "/trigger_intent" in self.path and fake.csat_trigger_works:
                     sender = self.path.split("/")[2]
