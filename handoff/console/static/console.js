@@ -9,6 +9,7 @@ import { listKeyboard, renderList } from './queue.js';
 import { createTicketView } from './ticket.js';
 
 const TOKEN_KEY = 'shopdesk.console.token';
+const MAX_IGNORED_SKEW_MS = 2000;
 const CONNECTION_TEXT = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' };
 
 const state = {
@@ -137,7 +138,7 @@ function showConnection(connection, delay = 0, message = '') {
 }
 
 function onFrame(frame) {
-  if (frame.at) state.clockOffset = Date.parse(frame.at) - Date.now();
+  if (frame.at) trackClock(frame.at);
   const data = frame.data ?? {};
   switch (frame.type) {
     case 'hello':
@@ -163,6 +164,12 @@ function onFrame(frame) {
     default:
       if (frame.type.startsWith('ticket.') && data.ticket) upsertTicket(data.ticket);
   }
+}
+
+// Server times have whole seconds, so only a real skew (a wrong clock on this machine) is corrected.
+function trackClock(at) {
+  const skew = Date.parse(at) - Date.now();
+  if (Number.isFinite(skew)) state.clockOffset = Math.abs(skew) > MAX_IGNORED_SKEW_MS ? skew : 0;
 }
 
 function onMessage(ticketId, message) {

@@ -140,12 +140,14 @@ export function createTicketView({ api, me, now, onChanged, onOpened }) {
     const holder = detail.agent?.id === agent?.id;
     const senior = agent?.role === 'supervisor' || agent?.role === 'admin';
     setText(byId('ticket-title'), detail.customer?.name || 'Guest shopper');
-    byId('ticket-meta').replaceChildren(
+    const meta = [
       h('span', { class: 'ticket-id' }, `#${detail.id}`),
-      severityBadge(detail.severity), tierBadge(detail.tier), reasonBadges(detail.reasons),
+      severityBadge(detail.severity), tierBadge(detail.tier), ...reasonBadges(detail.reasons),
       h('span', { class: `status-pill status-${detail.status}` }, statusLine(detail, holder)),
       detail.status === 'queued' ? since(detail.queued_at, 'Waiting ') : null,
-      slaTimer(detail));
+      slaTimer(detail),
+    ];
+    byId('ticket-meta').replaceChildren(...meta.filter(Boolean));
     byId('action-claim').hidden = detail.status !== 'queued';
     byId('action-claim').disabled = false;
     for (const action of ['transfer', 'snooze', 'resolve']) {

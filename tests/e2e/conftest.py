@@ -1,0 +1,119 @@
+"""Browser fixtures: the real hub (with the console) in a subprocess on a free port with a temp
+SQLite database and a seeded demo shop, a Rasa-speaking fake bot, and Debian's Chromium driven
+by Playwright."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from knowledge_base.shop.seed import reset_database
+from knowledge_base.shop.sql_source import create_shop_engine
+from tests.e2e.desk import ADMIN_EMAIL, ADMIN_PASSWORD, IDENTITY_SECRET, AgentAccount, create_agent
+from tests.e2e.fake_rasa import FakeRasa
+from tests.integration.servers import ROOT, Launcher, Server, free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+SCREENSHOTS = ROOT / "var" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def console_bot() -> Iterator[FakeRasa]:
+    server = FakeRasa().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def hub(tmp_path_factory: pytest.TempPathFactory, console_bot: FakeRasa) -> Iterator[Server]:
+    work = tmp_path_factory.mktemp("hub")
+    shop_url = f"sqlite:///{work / 'shop.db'}"
+    engine = create_shop_engine(shop_url)
+    reset_database(engine, datetime.now(UTC))
+    engine.dispose()
+    port = free_port()
+    env = {
+        "DATABASE_URL": f"sqlite+aiosqlite:///{work / 'hub.db'}",
+        "SHOP_DATABASE_URL": shop_url,
+        "RASA_URL": console_bot.url,
+        "SHOPDESK_HOST": "127.0.0.1",
+        "SHOPDESK_PORT": str(port),
+        "SHOPDESK_IDENTITY_SECRET": IDENTITY_SECRET,
+        "SHOPDESK_ADMIN_PASSWORD": ADMIN_PASSWORD,
+    }
+    subprocess.run([sys.executable, "-m", "handoff.cli", "create-admin", "--email", ADMIN_EMAIL, "--name", "Ada Admin"],
+                   cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True)
+    server = Launcher(logs=work, env=env).start("hub", [sys.executable, "-m", "tests.e2e.hub_process"], port)
+    try:
+        server.wait_until_ready("/health", timeout=60)
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def agent_factory(hub: Server) -> Iterator:
+    made: list[AgentAccount] = []
+
+    def make(display_name: str, role: str = "agent") -> AgentAccount:
+        made.append(create_agent(hub.url, display_name, role))
+        return made[-1]
+
+    yield make
+    for account in made:
+        account.go_offline()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing: run `make browser`")
+        pytest.skip(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+class PageWatch:
+    """What a page did that no test wants: script dialogs (alert) and uncaught errors."""
+
+    def __init__(self) -> None:
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+
+
+@pytest.fixture
+def console_page(browser, hub: Server):
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=hub.url)
+    page = context.new_page()
+    watch = PageWatch()
+
+    def on_dialog(dialog) -> None:
+        watch.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.on("pageerror", lambda error: watch.errors.append(str(error)))
+    page.watch = watch
+    yield page
+    context.close()
+    assert watch.errors == [], f"uncaught errors in the console: {watch.errors}"
+    assert watch.dialogs == [], f"the page opened script dialogs: {watch.dialogs}"
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path

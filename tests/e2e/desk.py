@@ -1,0 +1,107 @@
+"""The hub as the browser tests see it from outside: a shopper on the shopper API, and agent
+accounts made through the admin API."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import httpx
+
+IDENTITY_SECRET = "e2e-identity-secret"
+ADMIN_EMAIL = "admin@shopdesk.test"
+ADMIN_PASSWORD = "admin-password-e2e"
+
+
+def signed_identity(email: str) -> dict[str, str]:
+    signature = hmac.new(IDENTITY_SECRET.encode(), email.encode(), hashlib.sha256).hexdigest()
+    return {"customer_email": email, "signature": signature}
+
+
+@dataclass
+class Shopper:
+    hub_url: str
+    conversation_id: str
+    token: str
+
+    @classmethod
+    def open(cls, hub_url: str, email: str | None = None) -> Shopper:
+        body = {"channel": "api", **({"identity": signed_identity(email)} if email else {})}
+        answer = httpx.post(f"{hub_url}/api/conversations", json=body, timeout=10)
+        answer.raise_for_status()
+        data = answer.json()
+        return cls(hub_url, data["conversation_id"], data["token"])
+
+    def say(self, text: str) -> list[dict]:
+        answer = httpx.post(f"{self.hub_url}/api/conversations/{self.conversation_id}/messages",
+                            json={"text": text}, headers=self._auth, timeout=30)
+        answer.raise_for_status()
+        return answer.json()["messages"]
+
+    def messages(self) -> list[dict]:
+        answer = httpx.get(f"{self.hub_url}/api/conversations/{self.conversation_id}/messages",
+                           headers=self._auth, timeout=10)
+        answer.raise_for_status()
+        return answer.json()["messages"]
+
+    @property
+    def _auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass
+class AgentAccount:
+    hub_url: str
+    id: int
+    email: str
+    password: str
+    display_name: str
+
+    def token(self) -> str:
+        answer = httpx.post(f"{self.hub_url}/api/agent/login",
+                            json={"email": self.email, "password": self.password}, timeout=10)
+        answer.raise_for_status()
+        return answer.json()["token"]
+
+    def call(self, method: str, path: str, token: str, json: dict | None = None) -> httpx.Response:
+        return httpx.request(method, f"{self.hub_url}{path}", json=json,
+                             headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+    def go_offline(self) -> None:
+        """So a later test's ticket is not auto-assigned to this test's agent."""
+        token = self.token()
+        self.call("PUT", "/api/agent/me/status", token, {"status": "offline"}).raise_for_status()
+        self.call("POST", "/api/agent/logout", token).raise_for_status()
+
+
+def create_agent(hub_url: str, display_name: str, role: str = "agent") -> AgentAccount:
+    email = f"{display_name.lower().replace(' ', '.')}.{uuid.uuid4().hex[:8]}@shopdesk.test"
+    password = f"pw-{uuid.uuid4().hex}"
+    with admin_session(hub_url) as admin:
+        answer = admin.post("/api/admin/agents",
+                            json={"email": email, "display_name": display_name, "password": password, "role": role})
+    answer.raise_for_status()
+    return AgentAccount(hub_url, answer.json()["id"], email, password, display_name)
+
+
+def create_canned(hub_url: str, shortcut: str, title: str, text: str) -> None:
+    with admin_session(hub_url) as admin:
+        admin.post("/api/agent/canned", json={"shortcut": shortcut, "title": title, "text": text}).raise_for_status()
+
+
+@contextmanager
+def admin_session(hub_url: str) -> Iterator[httpx.Client]:
+    """Logged in as the admin, and logged out after, so the admin never looks online and is
+    never given tickets by auto-assignment."""
+    with httpx.Client(base_url=hub_url, timeout=10) as client:
+        login = client.post("/api/agent/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+        login.raise_for_status()
+        client.headers["Authorization"] = f"Bearer {login.json()['token']}"
+        try:
+            yield client
+        finally:
+            client.post("/api/agent/logout")
