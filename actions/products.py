@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
-from actions.faq import answer_from_articles
+from actions.faq import answer_from_articles, utter_article
 from actions.formatting import day, money
 from actions.services import Services
 from knowledge_base.shop.rules import Decision, promo_decision
@@ -45,7 +45,11 @@ class ActionProductInfo(Action):
         if products:
             dispatcher.utter_message(response="utter_product_info",
                                      products="\n".join(describe_product(p) for p in products))
-        elif not answer_from_articles(shop.faq, dispatcher, text, "product_info"):
+            return []
+        found = shop.faq.answer(text, intent="product_info")
+        if found.confident and found.article is not None:
+            utter_article(dispatcher, found.article)
+        else:
             dispatcher.utter_message(response="utter_product_not_found")
         return []
 

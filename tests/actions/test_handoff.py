@@ -1,0 +1,82 @@
+"""The handoff signal: when the bot sends it, and what it tells the agent."""
+
+from __future__ import annotations
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.handoff import ActionHandleFallback, ActionHandoff
+from actions.handoff_signal import consecutive_fallbacks, handoff_payload, severity
+from tests.actions.conftest import tracker
+
+
+def user(intent: str, text: str = "...") -> dict:
+    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}
+
+
+def action(name: str) -> dict:
+    return {"event": "action", "name": name}
+
+
+def test_fallbacks_in_a_row_are_counted() -> None:
+    events = [user("greet"), action("utter_greet"), user("nlu_fallback"), action("action_handle_fallback"),
+              action("action_listen"), user("nlu_fallback")]
+    assert consecutive_fallbacks(events) == 2
+
+
+def test_an_understood_message_breaks_the_run() -> None:
+    events = [user("nlu_fallback"), action("action_handle_fallback"), user("order_status"),
+              action("order_form"), user("nlu_fallback")]
+    assert consecutive_fallbacks(events) == 1
+
+
+def test_a_low_confidence_answer_that_a_form_understood_does_not_count() -> None:
+    events = [user("nlu_fallback", "anna@example.com"), action("order_form"), user("nlu_fallback")]
+    assert consecutive_fallbacks(events) == 1
+
+
+def test_severity() -> None:
+    assert severity(["explicit_request"], "can i talk to someone") == "normal"
+    assert severity(["complaint"], "i want to complain") == "serious"
+    assert severity(["explicit_request"], "I'll file a chargeback with my bank") == "urgent"
+    assert severity(["explicit_request"], "the charger started smoking") == "urgent"
+
+
+def test_payload_summarises_the_conversation() -> None:
+    events = [user("order_status", "where is 10002"), action("order_form"), action("action_check_order_status"),
+              user("request_human", "get me a human")]
+    payload = handoff_payload(["explicit_request"], events, {"text": "get me a human"}, "10002")
+    assert payload["type"] == "handoff" and payload["reasons"] == ["explicit_request"]
+    assert payload["summary"] == {"intents": ["order_status", "request_human"], "order_id": "10002",
+                                  "tried": ["order_form", "action_check_order_status"]}
+    assert payload["message"] == "get me a human" and payload["anger"] is None
+
+
+def test_huge_message_is_capped_in_the_signal() -> None:
+    payload = handoff_payload(["explicit_request"], [], {"text": "x" * 50_000}, None)
+    assert len(payload["message"]) == 1000
+
+
+async def test_handoff_takes_reasons_from_the_escalation_policy() -> None:
+    dispatcher = CollectingDispatcher()
+    slots = {"handoff_reasons": ["anger"], "handoff_context": {"severity": "serious", "anger": {"score": 0.93, "cues": ["ridiculous"]}}}
+    events = await ActionHandoff().run(dispatcher, tracker(slots, "this is ridiculous", "order_status"), {})
+    signal = dispatcher.messages[-1]["custom"]
+    assert signal["reasons"] == ["anger"] and signal["anger"]["score"] == 0.93 and signal["severity"] == "serious"
+    assert {"event": "active_loop", "name": None, "timestamp": None} in events
+
+
+async def test_handoff_reason_from_the_intent() -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionHandoff().run(dispatcher, tracker(text="human please", intent="request_human"), {})
+    assert dispatcher.messages[0]["response"] == "utter_handoff"
+    assert dispatcher.messages[1]["custom"]["reasons"] == ["explicit_request"]
+
+
+async def test_first_fallback_asks_to_rephrase_second_hands_off() -> None:
+    first = CollectingDispatcher()
+    await ActionHandleFallback().run(first, tracker(events=[user("nlu_fallback")], intent="nlu_fallback"), {})
+    assert [m.get("response") for m in first.messages] == ["utter_please_rephrase"]
+    second = CollectingDispatcher()
+    events = [user("nlu_fallback"), action("action_handle_fallback"), user("nlu_fallback", "zzz")]
+    await ActionHandleFallback().run(second, tracker(text="zzz", events=events, intent="nlu_fallback"), {})
+    assert second.messages[-1]["custom"]["reasons"] == ["repeated_fallback"]
