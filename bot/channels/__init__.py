@@ -10,6 +10,7 @@ from typing import Any
 
 from sanic import Sanic
 
+from bot.channels.telegram import install_telegram
 from bot.channels.telegram_settings import TelegramSettings
 from bot.channels.webchat import install_webchat
 
@@ -18,6 +19,4 @@ def install(app: Sanic, hub: Any, env: Mapping[str, str] | None = None) -> None:
     install_webchat(app, hub)
     telegram = TelegramSettings.from_env(env)
     if telegram is not None:
-        from bot.channels.telegram import install_telegram
-
         install_telegram(app, hub, telegram)

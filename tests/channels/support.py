@@ -18,10 +18,11 @@ from bot.hub import create_app
 from handoff.auth import create_agent
 from handoff.settings import HubSettings
 from tests.handoff.fake_rasa import FakeRasa, handoff_signal
-from tests.handoff.hub_server import serve
+from tests.handoff.hub_server import free_port
 
 AGENT_PASSWORD = "correct horse battery"
 ORDER_ANSWER = "Order 10002 was shipped 2 days ago with DHL and arrives tomorrow. Tracking: JD0002."
+LONG_ANSWER = "\n\n".join(f"Paragraph {n}: " + " ".join(["shipping details"] * 60) for n in range(1, 10))
 GREETING = "Hi! I'm the shop's assistant. Ask me about an order, delivery, returns or payments."
 
 
@@ -33,6 +34,8 @@ class ShopFakeRasa(FakeRasa):
         if lowered == "/greet":
             return [{"recipient_id": sender, "text": GREETING,
                      "buttons": [{"title": "Where is my order?", "payload": "/order_status"}]}]
+        if lowered == "tell me everything":
+            return [{"recipient_id": sender, "text": LONG_ANSWER}]
         if "order" in lowered and "10002" in lowered:
             return [{"recipient_id": sender, "text": ORDER_ANSWER}]
         if lowered == "/request_human" or "person" in lowered or "human" in lowered:
@@ -65,11 +68,28 @@ def hub_app(tmp_path: Path, rasa_url: str) -> Sanic:
 
 
 @asynccontextmanager
-async def running_hub(tmp_path: Path) -> AsyncIterator[RunningHub]:
+async def serve(app: Sanic, port: int) -> AsyncIterator[str]:
+    """Starts `app` with its lifecycle listeners (migrations, channels) and stops it afterwards."""
+    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
+    assert server is not None
+    await server.startup()
+    await server.before_start()
+    await server.after_start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await server.before_stop()
+        await server.close()
+        await server.after_stop()
+
+
+@asynccontextmanager
+async def running_hub(tmp_path: Path, port: int | None = None) -> AsyncIterator[RunningHub]:
+    """The channels read their settings from the environment when the app is built (as in production)."""
     rasa = ShopFakeRasa().start()
     try:
         app = hub_app(tmp_path, rasa.url)
-        async with serve(app) as url:
+        async with serve(app, port or free_port()) as url:
             yield RunningHub(app, url, rasa)
     finally:
         rasa.stop()

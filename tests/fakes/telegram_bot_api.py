@@ -1,0 +1,227 @@
+"""A local fake of Telegram's Bot API: a real HTTP server on 127.0.0.1 that python-telegram-bot
+talks to as it would to api.telegram.org.
+
+It serves getMe, getUpdates (long polling), setWebhook/deleteWebhook (and then posts updates to
+the webhook), records every other call (sendMessage, answerCallbackQuery, ...), and can be told
+to answer 429 with retry_after or 403 "bot was blocked by the user".
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+import urllib.request
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+BOT_USER = {"id": 4242, "is_bot": True, "first_name": "ShopDesk", "username": "shopdesk_test_bot",
+            "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+_JSON_FIELDS = {"reply_markup", "allowed_updates", "chat_id", "message_id", "show_alert", "timeout", "offset", "limit"}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def chat_id(self) -> int | None:
+        chat = self.params.get("chat_id")
+        return int(chat) if chat is not None else None
+
+
+@dataclass
+class Failure:
+    method: str
+    status: int
+    description: str
+    retry_after: int | None
+    chat_id: int | None
+    times: int
+
+
+class FakeBotApi:
+    def __init__(self, token: str = "123456:TEST-token") -> None:
+        self.token = token
+        self.calls: list[Call] = []
+        self.webhook: dict[str, Any] | None = None
+        self.webhook_responses: list[int] = []
+        self._updates: deque[dict[str, Any]] = deque()
+        self._update_ids = itertools.count(1000)
+        self._message_ids = itertools.count(1)
+        self._failures: list[Failure] = []
+        self._changed = threading.Condition()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> FakeBotApi:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        with self._changed:
+            self._changed.notify_all()
+        self._server.shutdown()
+        self._server.server_close()
+
+    # ---- scripting ----
+
+    def next_update_id(self) -> int:
+        return next(self._update_ids)
+
+    def inject(self, update: dict[str, Any]) -> None:
+        """Hands an update to the bot: posted to the webhook when one is set, else queued for getUpdates."""
+        with self._changed:
+            webhook = self.webhook
+            if webhook is None:
+                self._updates.append(update)
+                self._changed.notify_all()
+                return
+        threading.Thread(target=self._post_to_webhook, args=(webhook, update), daemon=True).start()
+
+    def fail(self, method: str, status: int, description: str, *, retry_after: int | None = None,
+             chat_id: int | None = None, times: int = 1) -> None:
+        self._failures.append(Failure(method, status, description, retry_after, chat_id, times))
+
+    def block(self, chat_id: int, times: int = 1000) -> None:
+        self.fail("sendMessage", 403, "Forbidden: bot was blocked by the user", chat_id=chat_id, times=times)
+
+    def sent(self, chat_id: int | None = None, method: str = "sendMessage") -> list[Call]:
+        return [c for c in list(self.calls) if c.method == method and (chat_id is None or c.chat_id == chat_id)]
+
+    def texts(self, chat_id: int) -> list[str]:
+        return [c.params["text"] for c in self.sent(chat_id)]
+
+    # ---- the HTTP side ----
+
+    def _post_to_webhook(self, webhook: dict[str, Any], update: dict[str, Any]) -> None:
+        request = urllib.request.Request(
+            webhook["url"], data=json.dumps(update).encode(), method="POST",
+            headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": webhook.get("secret_token") or ""},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                self.webhook_responses.append(response.status)
+        except urllib.error.HTTPError as error:
+            self.webhook_responses.append(error.code)
+
+    def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        if method != "getUpdates":
+            self.calls.append(Call(method, params))
+        failure = self._take_failure(method, params)
+        if failure is not None:
+            body: dict[str, Any] = {"ok": False, "error_code": failure.status, "description": failure.description}
+            if failure.retry_after is not None:
+                body["parameters"] = {"retry_after": failure.retry_after}
+            return failure.status, body
+        return 200, {"ok": True, "result": self._result(method, params)}
+
+    def _take_failure(self, method: str, params: dict[str, Any]) -> Failure | None:
+        for failure in self._failures:
+            chat = params.get("chat_id")
+            if failure.method == method and (failure.chat_id is None or (chat is not None and int(chat) == failure.chat_id)):
+                failure.times -= 1
+                if failure.times <= 0:
+                    self._failures.remove(failure)
+                return failure
+        return None
+
+    def _result(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return BOT_USER
+        if method == "getUpdates":
+            return self._updates_after(int(params.get("offset") or 0), float(params.get("timeout") or 0))
+        if method == "setWebhook":
+            with self._changed:
+                self.webhook = {"url": params["url"], "secret_token": params.get("secret_token")}
+            return True
+        if method == "deleteWebhook":
+            self.webhook = None
+            return True
+        if method == "getWebhookInfo":
+            return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False, "pending_update_count": 0}
+        if method in ("sendMessage", "editMessageText", "editMessageReplyMarkup") and "chat_id" in params:
+            return self._message(params)
+        return True
+
+    def _updates_after(self, offset: int, timeout: float) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + min(timeout, 5)
+        with self._changed:
+            while True:
+                while self._updates and self._updates[0]["update_id"] < offset:
+                    self._updates.popleft()
+                if self._updates or time.monotonic() >= deadline:
+                    return list(self._updates)
+                self._changed.wait(max(0.0, deadline - time.monotonic()))
+
+    def _message(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = {
+            "message_id": int(params.get("message_id") or next(self._message_ids)),
+            "date": int(time.time()),
+            "chat": {"id": int(params["chat_id"]), "type": "private"},
+            "from": BOT_USER,
+            "text": params.get("text", ""),
+        }
+        if params.get("reply_markup"):
+            message["reply_markup"] = params["reply_markup"]
+        return message
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                self._serve()
+
+            def do_GET(self) -> None:  # noqa: N802
+                self._serve()
+
+            def _serve(self) -> None:
+                prefix = f"/bot{fake.token}/"
+                if not self.path.startswith(prefix):
+                    return self._send(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+                method = self.path[len(prefix):].split("?")[0]
+                status, body = fake._answer(method, self._params())
+                self._send(status, body)
+
+            def _params(self) -> dict[str, Any]:
+                raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+                if not raw:
+                    return {}
+                if "json" in (self.headers.get("content-type") or ""):
+                    return json.loads(raw)
+                params: dict[str, Any] = {key: values[0] for key, values in parse_qs(raw.decode()).items()}
+                for key in _JSON_FIELDS & params.keys():
+                    try:
+                        params[key] = json.loads(params[key])
+                    except ValueError:
+                        pass
+                return params
+
+            def _send(self, status: int, payload: object) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up on a long poll while shutting down
+
+            def log_message(self, *args: object) -> None:
+                return
+
+        return Handler
