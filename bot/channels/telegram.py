@@ -16,6 +16,7 @@ from telegram.ext import Application
 from bot.channels.telegram_handlers import TelegramHandlers
 from bot.channels.telegram_outbox import CHANNEL_NAME, ButtonPayloads, TelegramOutbox
 from bot.channels.telegram_settings import TelegramSettings
+from bot.channels.telegram_updates import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -27,6 +28,7 @@ def build_application(settings: TelegramSettings) -> Application:  # type: ignor
         .token(settings.token)
         .base_url(f"{settings.api_base_url}/bot")
         .base_file_url(f"{settings.api_base_url}/file/bot")
+        .concurrent_updates(PerChatUpdateProcessor())
     )
     if settings.public_url:
         builder = builder.updater(None)

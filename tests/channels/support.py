@@ -3,6 +3,7 @@ through the hub's agent API."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,6 +35,9 @@ class ShopFakeRasa(FakeRasa):
         if lowered == "/greet":
             return [{"recipient_id": sender, "text": GREETING,
                      "buttons": [{"title": "Where is my order?", "payload": "/order_status"}]}]
+        if lowered == "think slowly":
+            time.sleep(1.5)  # this server answers each request on its own thread
+            return [{"recipient_id": sender, "text": "That took a while."}]
         if lowered == "tell me everything":
             return [{"recipient_id": sender, "text": LONG_ANSWER}]
         if "order" in lowered and "10002" in lowered:

@@ -218,3 +218,15 @@ async def test_webhook_mode_sets_the_webhook_and_takes_updates_from_it(tmp_path:
                                         headers={"X-Telegram-Bot-Api-Secret-Token": api.webhook["secret_token"]})
     assert api.webhook_responses == [204]
     assert (forged.status_code, garbage.status_code) == (403, 400)
+
+
+async def test_a_slow_answer_in_one_chat_does_not_hold_up_another(telegram: tuple[RunningHub, FakeBotApi]) -> None:
+    hub, api = telegram
+    ada, ben = TelegramShopper(api, CHAT), TelegramShopper(api, CHAT + 1, "Ben")
+    ada.says("think slowly")
+    ada.says("where is my order 10002")
+    await asyncio.sleep(0.2)
+    ben.says("where is my order 10002")
+    assert await texts_to(api, CHAT + 1, 1) == [ORDER_ANSWER]
+    assert api.texts(CHAT) == []
+    assert await texts_to(api, CHAT, 2) == ["That took a while.", ORDER_ANSWER]
