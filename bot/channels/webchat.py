@@ -120,7 +120,9 @@ async def _resume_or_open(app: Sanic, hello: Hello) -> tuple[str, dict[str, Any]
     resumed = hello.conversation_id is not None and hello.token is not None
     if resumed and await _token_opens(app, hello.conversation_id, hello.token):
         status = await hub.conversations.status(hello.conversation_id)
-        return hello.conversation_id, _welcome(status)
+        # A conversation of another channel would get its live messages delivered elsewhere.
+        if status["channel"] == CHANNEL_NAME:
+            return hello.conversation_id, _welcome(status)
     email = _proven_email(hello.identity, hub.settings.identity_secret)
     ref = await hub.conversations.open(
         CHANNEL_NAME, display_name=hello.display_name, identity={"customer_email": email} if email else None

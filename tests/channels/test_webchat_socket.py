@@ -107,6 +107,14 @@ async def test_a_wrong_token_gets_a_fresh_conversation_not_someone_elses(hub: Ru
     assert other["conversation_id"] != first["conversation_id"] and other["reset"] is True
 
 
+async def test_a_token_of_another_channels_conversation_does_not_resume_it(hub: RunningHub) -> None:
+    async with httpx.AsyncClient(base_url=hub.url) as client:
+        api_conversation = (await client.post("/api/conversations", json={})).json()
+    async with connect(hub.ws_url) as ws:
+        welcome = await hello(ws, conversation_id=api_conversation["conversation_id"], token=api_conversation["token"])
+    assert welcome["conversation_id"] != api_conversation["conversation_id"] and welcome["reset"] is True
+
+
 @pytest.mark.parametrize(
     "frame, code",
     [
