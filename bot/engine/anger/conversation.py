@@ -33,8 +33,9 @@ class ConversationSettings:
     window: int = 4
     # Latest score above the window's lowest by this much, and above the turn before: rising.
     rise: float = 0.3
-    # Word-set overlap (Jaccard) from which a message repeats an earlier one.
-    repeat_similarity: float = 0.75
+    # Share of the shorter message's words found in the other, from which one repeats the
+    # other ("where is my order" inside "I told you, where is my order").
+    repeat_similarity: float = 0.8
     repeat_weight: float = 0.25
     phrase_weight: float = 0.2
     rising_weight: float = 0.15
@@ -103,5 +104,8 @@ def _count_repeats(turns: Sequence[ShopperTurn], threshold: float) -> int:
 
 
 def _similarity(first: set[str], second: set[str]) -> float:
-    union = first | second
-    return len(first & second) / len(union) if union else 0.0
+    """Overlap over the shorter message; messages under three words must match exactly."""
+    shorter = min(len(first), len(second))
+    if shorter < 3:
+        return float(first == second)
+    return len(first & second) / shorter
