@@ -13,6 +13,8 @@ from sanic import Request, Sanic
 from sanic.response import HTTPResponse, json
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.rasa_client import RasaClient
+from bot.router import Router
 from handoff.api.account import account
 from handoff.api.admin import admin
 from handoff.api.context import Services
@@ -31,9 +33,6 @@ from handoff.gateway import Conversations
 from handoff.settings import HubSettings
 from handoff.tickets import Desk
 from handoff.uow import UnitOfWorkFactory
-
-from bot.rasa_client import RasaClient
-from bot.router import Router
 
 log = logging.getLogger(__name__)
 _app_numbers = itertools.count(1)

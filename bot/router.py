@@ -10,6 +10,7 @@ import re
 import weakref
 from typing import Any
 
+from bot.rasa_client import CSAT_INTENT, BotReply, RasaClient, RasaUnavailable
 from handoff import csat, wording
 from handoff.conversations import (
     append_message,
@@ -29,8 +30,6 @@ from handoff.status import SHOPPER, State, transition
 from handoff.text import clean_text
 from handoff.tickets import TICKET_RESOLVED, TICKET_UPDATED, Desk, open_ticket, ticket_view
 from handoff.uow import UnitOfWork, UnitOfWorkFactory
-
-from bot.rasa_client import CSAT_INTENT, BotReply, RasaClient, RasaUnavailable
 
 log = logging.getLogger(__name__)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")

@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -29,7 +29,7 @@ from handoff.uow import UnitOfWork, UnitOfWorkFactory
 log = logging.getLogger(__name__)
 AUTO_ASSIGNER = Actor("system", name="auto-assignment")
 AGENT_PRESENCE = "agent.presence"
-_NEVER = datetime.min.replace(tzinfo=timezone.utc)
+_NEVER = datetime.min.replace(tzinfo=UTC)
 _TRIGGERS = {TICKET_QUEUED, TICKET_RESOLVED, TICKET_TRANSFERRED, TICKET_UNSNOOZED, AGENT_PRESENCE}
 
 

@@ -1,16 +1,21 @@
 """In-process publish/subscribe for side effects that run after a database commit.
 
 Subscribers are async callables; one failing subscriber is logged and never stops the others.
-A Redis fan-out between hub replicas would be another EventBus implementation with the same
-publish/subscribe surface.
+Within one task, events are delivered in publication order, each to every subscriber before the
+next: an event a subscriber publishes (e.g. the queue snapshot after a ticket event) waits its
+turn instead of overtaking the event that caused it. Each task delivers its own events, so a
+subscriber waiting on a lock never waits on the task that holds it. A Redis fan-out between hub replicas would be another
+EventBus implementation with the same publish/subscribe surface.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -20,10 +25,17 @@ log = logging.getLogger(__name__)
 class Event:
     type: str
     data: dict[str, Any]
-    at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 Subscriber = Callable[[Event], Awaitable[None]]
+
+
+class _Backlog(deque[Event]):
+    closed = False
+
+
+_backlog: ContextVar[_Backlog | None] = ContextVar("event_backlog", default=None)
 
 
 class EventBus:
@@ -36,6 +48,21 @@ class EventBus:
         return lambda: self._subscribers.remove(subscriber)
 
     async def publish(self, event: Event) -> None:
+        """Delivers the event, or queues it behind the one this task is delivering right now."""
+        current = _backlog.get()
+        if current is not None and not current.closed:
+            current.append(event)
+            return
+        backlog = _Backlog([event])
+        token = _backlog.set(backlog)
+        try:
+            while backlog:
+                await self._deliver(backlog.popleft())
+        finally:
+            backlog.closed = True
+            _backlog.reset(token)
+
+    async def _deliver(self, event: Event) -> None:
         for subscriber in list(self._subscribers):
             try:
                 await subscriber(event)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Mapping
 
 SEVERITIES = ("normal", "serious", "urgent")
 DEFAULT_FIRST_RESPONSE = {"urgent": 5, "serious": 15, "normal": 60}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
@@ -13,7 +13,7 @@ from handoff.queue import queued_tickets
 from handoff.signals import HandoffSignal
 from tests.handoff.databases import HubDb
 
-T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def candidate(id_: int, online: bool = True, load: int = 0, capacity: int = 3, teams: tuple[str, ...] = (), last: int | None = None) -> Candidate:
