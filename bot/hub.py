@@ -13,8 +13,10 @@ from sanic import Request, Sanic
 from sanic.response import HTTPResponse, json
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import channels
 from bot.rasa_client import RasaClient
 from bot.router import Router
+from handoff import console
 from handoff.api.account import account
 from handoff.api.admin import admin
 from handoff.api.context import Services
@@ -78,6 +80,8 @@ def create_app(
     for blueprint in (shopper, account, tickets, admin, console_feed, openapi):
         app.blueprint(blueprint)
     app.add_route(_health, "/health", name="health")
+    console.install(app)
+    channels.install(app, hub)
     _install_lifecycle(app, hub, sweep)
     return app
 

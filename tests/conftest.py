@@ -51,7 +51,10 @@ async def any_db(request: pytest.FixtureRequest, tmp_path: Path, hub_settings: H
 @pytest.fixture
 def hub_app(hub_settings: HubSettings, db: HubDb) -> Sanic:
     """The hub app on the same database as `db` (migrated), talking to the fake Rasa."""
-    return create_app(hub_settings, sweep=False)
+    app = create_app(hub_settings, sweep=False)
+    # Sanic's test client starts the app for every request; its code rewriting is not needed here.
+    app.config.TOUCHUP = False
+    return app
 
 
 @pytest.fixture
