@@ -1,4 +1,5 @@
-"""Auto-assignment: a pure choice of agent, and the sweep that applies it to the queue.
+"""Auto-assignment: a pure choice of agent, and the sweep that applies it to the queue (and
+does the desk's other timed chores: waking snoozed tickets, closing unanswered ratings).
 
 The sweep runs when a ticket is queued, an agent comes online or frees capacity, and every few
 seconds, so a ticket that found nobody is picked up as soon as someone can take it.
@@ -14,6 +15,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from handoff import csat
 from handoff.agents import is_online, open_ticket_counts
 from handoff.claim import claim
 from handoff.clock import utcnow
@@ -98,6 +100,7 @@ class Assigner:
         async with self._uows() as uow:
             now = utcnow()
             await _wake_snoozed(uow, now)
+            await csat.expire_unanswered(uow, now - self._settings.rating_window)
             candidates = await _candidates(uow, self._settings, now)
             for ticket in await queued_tickets(uow.session, now):
                 chosen = choose_agent(ticket.team, list(candidates.values()), self._settings.assignment_strategy)

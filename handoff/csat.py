@@ -6,6 +6,9 @@ The hub takes these answers itself: they are stored on the ticket and never reac
 from __future__ import annotations
 
 import re
+from datetime import datetime
+
+from sqlalchemy import select
 
 from handoff import wording
 from handoff.clock import utcnow
@@ -74,6 +77,19 @@ async def skip(uow: UnitOfWork, conversation: Conversation, ticket: Ticket) -> N
     ticket.csat_state = "skipped"
     await transition(uow, conversation, State.BOT, SHOPPER, "shopper wrote instead of rating", ticket.id)
     await _updated(uow, ticket)
+
+
+async def expire_unanswered(uow: UnitOfWork, older_than: datetime) -> None:
+    """Conversations resolved long ago whose rating never came are closed without one."""
+    query = select(Ticket).where(
+        Ticket.csat_state.in_(("awaiting_rating", "awaiting_comment")), Ticket.resolved_at < older_than
+    )
+    for ticket in (await uow.session.execute(query)).scalars():
+        conversation = await uow.session.get(Conversation, ticket.conversation_id)
+        ticket.csat_state = "expired" if ticket.csat_state == "awaiting_rating" else "done"
+        if conversation is not None and conversation.state == State.RESOLVED:
+            await transition(uow, conversation, State.CLOSED, SYSTEM, "no rating answer in time", ticket.id)
+        await _updated(uow, ticket)
 
 
 async def _updated(uow: UnitOfWork, ticket: Ticket) -> None:

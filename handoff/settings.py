@@ -31,6 +31,7 @@ class HubSettings:
     sweep_seconds: float = 10.0
     presence_timeout: timedelta = timedelta(seconds=90)
     average_handle_seconds: int = 300
+    rating_window: timedelta = timedelta(hours=24)
     identity_secret: str | None = None
     max_text: int = 4000
     rasa_timeout_seconds: float = 30.0

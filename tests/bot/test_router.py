@@ -9,13 +9,16 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.rasa_client import RasaClient
 from bot.router import Router
 from handoff.delivery import ConversationNotice, DeliveryRegistry, OutboundMessage
 from handoff.errors import BadInput
 from handoff.inbound import Inbound
-from handoff.models import Message, Ticket
+from handoff.broadcast import QueueBroadcaster
+from handoff.claim import claim
+from handoff.models import Agent, Message, Ticket
 from tests.handoff.databases import HubDb
 from tests.handoff.fake_rasa import FakeRasa
 
@@ -61,7 +64,9 @@ def channel(db: HubDb) -> RecordingChannel:
 
 @pytest.fixture
 def router(db: HubDb, rasa: RasaClient) -> Router:
+    """Wired as create_app wires it: queue broadcasts and the rating question follow the events."""
     router = Router(db.uows, db.desk, rasa)
+    db.bus.subscribe(QueueBroadcaster(db.uows, db.settings, db.bus).on_event)
     db.bus.subscribe(router.on_event)
     return router
 
@@ -151,3 +156,20 @@ async def test_empty_or_huge_text_is_refused_before_anything_is_stored(router: R
             await router.handle(telegram(text))
     async with db.uows() as uow:
         assert (await uow.session.execute(Message.__table__.select())).all() == []
+
+
+async def test_waiting_shoppers_hear_their_place_move_up(router: Router, db: HubDb, channel: RecordingChannel) -> None:
+    first = await router.handle(telegram("human please", chat="1"))
+    second = await router.handle(telegram("human please", chat="2"))
+    places = [n.data["position"] for n in channel.notices if n.kind == "queue" and n.conversation_id == second.conversation_id]
+    assert places[-1] == 2
+    anna = await db.agent("Anna", online=False)
+    async with db.uows() as uow:
+        [ticket_id] = (await uow.session.execute(
+            select(Ticket.id).where(Ticket.conversation_id == first.conversation_id))).scalars().all()
+        await claim(uow, ticket_id, await uow.session.get(Agent, anna.id))
+        await uow.commit()
+    places = [n.data["position"] for n in channel.notices if n.kind == "queue" and n.conversation_id == second.conversation_id]
+    assert places[-1] == 1
+    joined = [m.text for m in channel.delivered if m.conversation_id == first.conversation_id][-1]
+    assert joined == "Anna joined the conversation."

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
+from handoff import ticket_actions
 from handoff.assignment import Assigner, Candidate, choose_agent
 from handoff.clock import utcnow
-from handoff.models import Agent, Ticket
+from handoff.models import Agent, Conversation, Ticket
 from handoff.queue import queued_tickets
 from handoff.signals import HandoffSignal
 from tests.handoff.databases import HubDb
@@ -83,3 +84,23 @@ async def test_the_queue_is_ordered_by_severity_then_tier_then_waiting_time(db: 
         order = [t.id for t in await queued_tickets(uow.session, utcnow())]
     assert order == [urgent.id, serious.id, vip_normal.id, older_normal.id, newer_normal.id]
     assert (await db.get(Ticket, urgent.id)).severity_cues == ["fraud", "legal"]
+
+
+async def test_the_sweep_closes_a_resolved_conversation_whose_rating_never_came(db: HubDb) -> None:
+    ticket = await db.queued_ticket()
+    anna = await db.agent("Anna", online=True)
+    assigner = Assigner(db.uows, db.settings)
+    await assigner.sweep()
+    async with db.uows() as uow:
+        await ticket_actions.resolve(uow, ticket.id, await uow.session.get(Agent, anna.id))
+        await uow.commit()
+    await assigner.sweep()
+    assert (await db.get(Ticket, ticket.id)).csat_state == "awaiting_rating", "still inside the rating window"
+
+    async with db.uows() as uow:
+        long_ago = utcnow() - db.settings.rating_window - timedelta(minutes=1)
+        await uow.session.execute(update(Ticket).where(Ticket.id == ticket.id).values(resolved_at=long_ago))
+        await uow.commit()
+    await assigner.sweep()
+    assert (await db.get(Ticket, ticket.id)).csat_state == "expired"
+    assert (await db.get(Conversation, ticket.conversation_id)).state == "closed"
