@@ -75,6 +75,24 @@ async def postgres_engine() -> AsyncIterator[AsyncEngine]:
 
 
 @asynccontextmanager
+async def postgres_database() -> AsyncIterator[str]:
+    """A database of its own (for a whole hub app, which takes only a URL); dropped afterwards."""
+    reason = await postgres_unreachable()
+    if reason:
+        skip_or_fail(reason)
+    name = f"shopdesk_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'create database "{name}"'))
+    try:
+        yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'drop database "{name}" with (force)'))
+        await admin.dispose()
+
+
+@asynccontextmanager
 async def sqlite_engine(directory: Path) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(f"sqlite+aiosqlite:///{directory / 'hub.db'}")
     try:

@@ -3,9 +3,19 @@ ask for a person -> queued -> claimed -> replies both ways -> resolved -> rating
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.hub import create_app
+from handoff.db import create_engine
 from handoff.models import Ticket
+from handoff.settings import HubSettings
 from tests.handoff.api_client import HubApi
-from tests.handoff.databases import HubDb
+from tests.handoff.databases import HubDb, hub_db, postgres_database
 from tests.handoff.fake_rasa import FakeRasa
 
 
@@ -135,3 +145,36 @@ async def _resolved_conversation(api: HubApi, db: HubDb) -> tuple[int, object]:
     ticket_id = ticket["id"]
     assert (await api.call("post", f"/api/agent/tickets/{ticket_id}/resolve", token)).status == 200
     return ticket_id, shopper
+
+
+@pytest.mark.postgres
+async def test_the_same_handoff_on_postgresql(hub_settings: HubSettings) -> None:
+    async with postgres_database() as url:
+        settings = dataclasses.replace(hub_settings, database_url=url)
+        app = create_app(settings, sweep=False)
+        app.config.TOUCHUP = False
+        api = HubApi(app)
+        async with app_engine(url) as engine:
+            db = await hub_db(engine, settings)
+            anna = await db.agent("Anna", online=False)
+        shopper = await api.shopper()
+        await shopper.says("human please")
+        token = await api.login(anna.email)  # online now: the waiting ticket becomes hers
+        [ticket] = (await api.call("get", "/api/agent/tickets?mine=true", token)).body["tickets"]
+        assert (await api.call("post", f"/api/agent/tickets/{ticket['id']}/messages", token, json={"text": "Anna here"})).status == 201
+        assert (await shopper.say("thanks")).body["state"] == "assigned"
+        assert (await api.call("post", f"/api/agent/tickets/{ticket['id']}/resolve", token)).status == 200
+        await shopper.says("5")
+        await shopper.says("no")
+        stored = (await api.call("get", f"/api/agent/tickets/{ticket['id']}", token)).body
+        assert (stored["csat"]["rating"], stored["csat"]["state"]) == (5, "done")
+        assert [m["seq"] for m in stored["messages"]] == list(range(1, len(stored["messages"]) + 1))
+
+
+@asynccontextmanager
+async def app_engine(url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(url)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
