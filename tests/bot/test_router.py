@@ -13,11 +13,11 @@ from sqlalchemy import select
 
 from bot.rasa_client import RasaClient
 from bot.router import Router
+from handoff.broadcast import QueueBroadcaster
+from handoff.claim import claim
 from handoff.delivery import ConversationNotice, DeliveryRegistry, OutboundMessage
 from handoff.errors import BadInput
 from handoff.inbound import Inbound
-from handoff.broadcast import QueueBroadcaster
-from handoff.claim import claim
 from handoff.models import Agent, Message, Ticket
 from tests.handoff.databases import HubDb
 from tests.handoff.fake_rasa import FakeRasa
