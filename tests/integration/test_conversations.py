@@ -88,13 +88,19 @@ def test_out_of_scope(shopper: Shopper) -> None:
 
 
 def test_two_fallbacks_in_a_row_hand_off(shopper: Shopper) -> None:
-    first = shopper.say("blorp zintak wubba")
+    first = shopper.say("the thing with the stuff")
     assert handoff_of(first) is None
     assert "say it another way" in first[0]["text"]
-    second = shopper.say("qwxz plonk vrrr")
+    second = shopper.say("purple monkey dishwasher")
     signal = handoff_of(second)
     assert signal is not None and signal["reasons"] == ["repeated_fallback"]
-    assert signal["message"] == "qwxz plonk vrrr"
+    assert signal["message"] == "purple monkey dishwasher"
+
+
+def test_one_fallback_then_an_understood_message_does_not_hand_off(shopper: Shopper) -> None:
+    shopper.say("the thing with the stuff")
+    assert "From our help article" in shopper.says("how long does delivery take")
+    assert handoff_of(shopper.say("purple monkey dishwasher")) is None
 
 
 def test_explicit_request_hands_off(shopper: Shopper) -> None:
