@@ -4,6 +4,7 @@ shopper their new place in line and expected wait."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.clock import utcnow
 from handoff.delivery import CONVERSATION_NOTICE
@@ -51,7 +52,7 @@ class QueueBroadcaster:
             )
 
 
-async def _conversations(session, ids: list[str]) -> dict[str, Conversation]:  # type: ignore[no-untyped-def]
+async def _conversations(session: AsyncSession, ids: list[str]) -> dict[str, Conversation]:
     if not ids:
         return {}
     rows = await session.execute(select(Conversation).where(Conversation.id.in_(ids)))

@@ -85,9 +85,6 @@ class DeliveryRegistry:
     def register(self, name: str, channel: Channel) -> None:
         self._channels[name] = channel
 
-    def unregister(self, name: str) -> None:
-        self._channels.pop(name, None)
-
     def attach(self, bus: EventBus) -> None:
         bus.subscribe(self._on_event)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, empty, json
 
@@ -68,7 +70,7 @@ async def teams(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse
     return json({"teams": list(TEAMS)})
 
 
-async def _presence_changed(request: Request, uow: UnitOfWork, agent: Agent) -> dict:  # type: ignore[type-arg]
+async def _presence_changed(request: Request, uow: UnitOfWork, agent: Agent) -> dict[str, Any]:
     await uow.session.flush()
     view = await agent_view(uow.session, agent, utcnow(), services(request).settings.presence_timeout)
     uow.emit(AGENT_PRESENCE, agent=view)
