@@ -31,7 +31,7 @@ class ShopperTurn:
 @dataclass(frozen=True)
 class ConversationSettings:
     window: int = 4
-    # Latest score above the window's lowest by this much, and above the turn before: rising.
+    # Two rises in a row, the latest score this much above the window's lowest: rising.
     rise: float = 0.3
     # Share of the shorter message's words found in the other, from which one repeats the
     # other ("where is my order" inside "I told you, where is my order").
@@ -89,9 +89,10 @@ def assess_conversation(
 
 
 def _is_rising(window: list[float], rise: float) -> bool:
-    if len(window) < 2:
+    """One angry message after a calm one is a mood; a climb over three turns is a trend."""
+    if len(window) < 3:
         return False
-    return window[-1] > window[-2] and window[-1] - min(window[:-1]) >= rise
+    return window[-1] > window[-2] > window[-3] and window[-1] - min(window[:-1]) >= rise
 
 
 def _count_repeats(turns: Sequence[ShopperTurn], threshold: float) -> int:

@@ -1,0 +1,132 @@
+"""Escalation benchmark: the policy's decisions on scripted multi-turn conversations.
+
+Run: PYTHONPATH=. .venv-engine/bin/python bench/escalation.py
+
+Each shopper message is scored by the anger model trained from data/anger (as the Rasa
+component trains it); intents and bot actions come from the script. Thresholds come from the
+EscalationPolicy entry in config.yml, or the defaults while it has none. Prints every wrong
+decision, then how the result moves with the two anger thresholds.
+"""
+
+import argparse
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.engine.anger import AngerModel, train_model
+from bot.engine.escalation_rules import Decision, EscalationSettings, Turn, decide
+
+POLICY_NAME = "bot.engine.escalation_policy.EscalationPolicy"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    conversation: str
+    expected: str
+    # 1-based turn of the first handoff, and its decision; (0, None) if none.
+    turn: int
+    decision: Decision | None
+    turns: int
+
+    @property
+    def correct(self) -> bool:
+        if self.expected == "none":
+            return self.decision is None
+        return (self.decision is not None and self.turn == self.turns
+                and self.expected in self.decision.reasons)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conversations", type=Path,
+                        default=Path("bench/data/escalation_conversations.yml"))
+    parser.add_argument("--config", type=Path, default=Path("config.yml"))
+    args = parser.parse_args()
+
+    conversations = yaml.safe_load(args.conversations.read_text(encoding="utf-8"))["conversations"]
+    settings = settings_from(args.config)
+    scored = score_conversations(train_model(Path("data/anger")), conversations)
+    outcomes = [run(conversation, turns, settings) for conversation, turns in scored]
+    print(f"settings: anger_threshold={settings.anger_threshold} "
+          f"annoyed_threshold={settings.annoyed_threshold} "
+          f"frustration_threshold={settings.frustration_threshold}")
+    summarise(outcomes)
+    sweep(scored, settings)
+
+
+def settings_from(config_path: Path) -> EscalationSettings:
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
+    for policy in config.get("policies") or []:
+        if policy.get("name") == POLICY_NAME:
+            return EscalationSettings.from_config(policy)
+    return EscalationSettings()
+
+
+def score_conversations(model: AngerModel, conversations: list[dict[str, Any]]):
+    scored = []
+    for conversation in conversations:
+        texts = [turn["text"] for turn in conversation["turns"]]
+        scores = model.score_many(texts)
+        turns = [
+            Turn(text=turn["text"], intent=turn["intent"], confidence=1.0, anger=score.score,
+                 cues=score.cues, bot_actions=tuple(turn.get("bot") or ()))
+            for turn, score in zip(conversation["turns"], scores)
+        ]
+        scored.append((conversation, turns))
+    return scored
+
+
+def run(conversation: dict[str, Any], turns: list[Turn], settings: EscalationSettings) -> Outcome:
+    tier = conversation.get("tier")
+    for index in range(1, len(turns) + 1):
+        decision = decide(turns[:index], tier, settings)
+        if decision is not None:
+            return Outcome(conversation["id"], conversation["expect"], index, decision, len(turns))
+    return Outcome(conversation["id"], conversation["expect"], 0, None, len(turns))
+
+
+def summarise(outcomes: list[Outcome]) -> None:
+    must = [o for o in outcomes if o.expected != "none"]
+    must_not = [o for o in outcomes if o.expected == "none"]
+    print(f"\nconversations: {len(outcomes)} ({len(must)} must escalate, {len(must_not)} must not)")
+    print(f"  correct: {sum(o.correct for o in outcomes)}/{len(outcomes)}")
+    print(f"  must escalate, escalated with the expected reason at the right turn: "
+          f"{sum(o.correct for o in must)}/{len(must)}")
+    print(f"  must not escalate, escalated anyway: {sum(not o.correct for o in must_not)}/{len(must_not)}")
+    by_reason: dict[str, list[Outcome]] = {}
+    for outcome in must:
+        by_reason.setdefault(outcome.expected, []).append(outcome)
+    for reason, group in sorted(by_reason.items()):
+        print(f"    {reason:<20} {sum(o.correct for o in group)}/{len(group)}")
+    for outcome in outcomes:
+        if not outcome.correct:
+            got = (f"turn {outcome.turn}: {list(outcome.decision.reasons)} {dict(outcome.decision.evidence)}"
+                   if outcome.decision else "no handoff")
+            print(f"  WRONG {outcome.conversation}: expected {outcome.expected}, got {got}")
+    example = next((o for o in outcomes if o.correct and o.expected == "anger"), None)
+    if example:
+        print(f"\nexample handoff_context ({example.conversation}): {example.decision.context()}")
+
+
+def sweep(scored, settings: EscalationSettings) -> None:
+    print("\nanger_threshold x annoyed_threshold -> angry escalated / calm+annoyed escalated / all correct")
+    angry = [c for c, _ in scored if c["expect"] == "anger"]
+    calm = [c for c, _ in scored if c["expect"] == "none"]
+    for anger_threshold in (0.6, 0.7, 0.8, 0.9, 0.95, 0.98):
+        cells = []
+        for annoyed in (0.3, 0.5, 0.7):
+            trial = dataclasses.replace(settings, anger_threshold=anger_threshold,
+                                        annoyed_threshold=annoyed)
+            outcomes = [run(c, t, trial) for c, t in scored]
+            hits = sum(o.correct for o in outcomes if o.expected == "anger")
+            false_alarms = sum(not o.correct for o in outcomes if o.expected == "none")
+            cells.append(f"annoyed {annoyed}: {hits}/{len(angry)} {false_alarms}/{len(calm)} "
+                         f"{sum(o.correct for o in outcomes)}")
+        print(f"  {anger_threshold:<5} " + " | ".join(cells))
+
+
+if __name__ == "__main__":
+    main()
