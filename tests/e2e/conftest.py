@@ -71,7 +71,9 @@ def agent_factory(hub: Server) -> Iterator:
         account.go_offline()
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: the sync Playwright API keeps an event loop running in this thread
+# while it is open, and the suite's async tests (pytest-asyncio) cannot run meanwhile.
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
     if not CHROMIUM.exists():
         if os.environ.get("CI") == "true":
@@ -91,6 +93,7 @@ class PageWatch:
     def __init__(self) -> None:
         self.dialogs: list[str] = []
         self.errors: list[str] = []
+        self.responses: list[str] = []  # the API calls the page made, shown when a test fails
 
 
 @pytest.fixture
@@ -104,11 +107,13 @@ def console_page(browser, hub: Server):
         dialog.dismiss()
 
     page.on("dialog", on_dialog)
-    page.on("pageerror", lambda error: watch.errors.append(str(error)))
+    page.on("response", lambda response: watch.responses.append(f"{response.status} {response.request.method} "
+                                                                f"{response.url}") if "/api/" in response.url else None)
+    page.on("pageerror", lambda error: watch.errors.append(f"{error}\n{error.stack}"))
     page.watch = watch
     yield page
     context.close()
-    assert watch.errors == [], f"uncaught errors in the console: {watch.errors}"
+    assert watch.errors == [], f"uncaught errors in the console: {watch.errors}\nAPI calls: {watch.responses}"
     assert watch.dialogs == [], f"the page opened script dialogs: {watch.dialogs}"
 
 

@@ -187,3 +187,55 @@ def test_session_survives_reload_and_logout_ends_it(console_page: Page, hub, age
     assert page.evaluate("sessionStorage.length") == 0
     page.reload()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+def test_feed_reconnects_after_the_socket_drops(console_page: Page, hub, agent_factory) -> None:
+    page = console_page
+    sockets = []
+
+    def relay(ws) -> None:
+        sockets.append(ws)
+        ws.connect_to_server()
+
+    page.route_web_socket(re.compile(r"/api/agent/ws"), relay)
+    log_in(page, agent_factory("Femi Ade"))
+    go_away(page)
+    sockets[-1].close(code=1011, reason="hub restarting")
+    expect(page.locator("#connection")).to_contain_text("Reconnecting")
+    expect(page.locator("#connection")).to_have_text("Live", timeout=10_000)
+    assert len(sockets) == 2
+    hand_off(hub.url, "I need a human after the reconnect")
+    expect(queue_card(page, "after the reconnect")).to_be_visible()
+
+
+def test_transfer_to_a_colleague_and_snooze(console_page: Page, hub, agent_factory) -> None:
+    page = console_page
+    gil, hana = agent_factory("Gil Moss"), agent_factory("Hana Ito")
+    log_in(page, gil)
+    go_away(page)
+    hand_off(hub.url, "a human please, about my invoice")
+    hand_off(hub.url, "a human please, about my size exchange", email=None)
+
+    queue_card(page, "about my invoice").click()
+    page.get_by_role("button", name="Claim").click()
+    expect(page.locator("#ticket-meta")).to_contain_text("Assigned to you")
+    transferred = int(page.locator("#ticket-meta .ticket-id").inner_text().lstrip("#"))
+    page.get_by_role("button", name="Transfer…").click()
+    dialog = page.get_by_role("dialog", name="Transfer ticket")
+    dialog.get_by_label("Agent", exact=True).select_option(value=str(hana.id))
+    dialog.get_by_role("button", name="Transfer").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#ticket-meta")).to_contain_text("Held by Hana Ito")
+    expect(page.locator("#composer-text")).to_be_disabled()
+    expect(page.locator("#mine-count")).to_have_text("0")
+
+    queue_card(page, "about my size exchange").click()
+    page.get_by_role("button", name="Claim").click()
+    page.get_by_role("button", name="Snooze…").click()
+    dialog = page.get_by_role("dialog", name="Snooze ticket")
+    dialog.get_by_label("1 hour").check()
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#ticket-meta")).to_contain_text("snoozed")
+    held = hana.call("GET", "/api/agent/tickets?status=assigned&mine=true", hana.token()).json()["tickets"]
+    assert transferred in [ticket["id"] for ticket in held]
