@@ -1,6 +1,6 @@
-"""Browser fixtures: the real hub (with the console) in a subprocess on a free port with a temp
-SQLite database and a seeded demo shop, a Rasa-speaking fake bot, and Debian's Chromium driven
-by Playwright."""
+"""Browser fixtures: the real hub (`python -m bot.hub`, as `make run` starts it) on a free port with
+a temp SQLite database, a seeded demo shop and a first admin made with the `shopdesk` CLI; a
+Rasa-speaking fake bot; and Debian's Chromium driven by Playwright."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory, console_bot: FakeRasa) -> Iter
     }
     subprocess.run([sys.executable, "-m", "handoff.cli", "create-admin", "--email", ADMIN_EMAIL, "--name", "Ada Admin"],
                    cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True)
-    server = Launcher(logs=work, env=env).start("hub", [sys.executable, "-m", "tests.e2e.hub_process"], port)
+    server = Launcher(logs=work, env=env).start("hub", [sys.executable, "-m", "bot.hub"], port)
     try:
         server.wait_until_ready("/health", timeout=60)
         yield server

@@ -215,6 +215,7 @@ function renderLists() {
   byId('list-panel').setAttribute('aria-labelledby', queueTab ? 'tab-queue' : 'tab-mine');
   byId('ticket-list').setAttribute('aria-label', queueTab ? 'Queue' : 'My tickets');
   setText(byId('queue-count'), String(state.queue.length));
+  document.title = `${state.queue.length ? `(${state.queue.length}) ` : ''}ShopDesk · Agent console`;
   setText(byId('mine-count'), String(state.mine.length));
   renderList(byId('ticket-list'), queueTab ? state.queue : state.mine, {
     selectedId: ticketView.openId(),
