@@ -129,6 +129,7 @@ async def test_html_in_any_message_is_shown_as_text_never_run(page: Page, hub: R
     await expect(log(page).get_by_text("bot heard: " + attack)).to_be_visible()
     await expect(log(page).locator(".sd-msg--shopper .sd-text")).to_have_text(attack)
     await say(page, "human please")
+    await expect(log(page).get_by_text("Connecting you to a person")).to_be_visible()
     agent = await Agent.sign_up(hub, "<b>Anna</b>")
     try:
         await agent.take_and_reply(await conversation_id(page, hub), '<a href="javascript:alert(1)">click</a>')
@@ -146,6 +147,7 @@ async def test_bot_buttons_become_quick_replies_and_the_rating_is_asked(page: Pa
     await track.click()
     await expect(log(page).locator(".sd-msg--shopper .sd-text").last).to_have_text("Track")
     await say(page, "a person please")
+    await expect(log(page).get_by_text("Connecting you to a person")).to_be_visible()
     agent = await Agent.sign_up(hub, "Anna")
     try:
         ticket = await agent.take_and_reply(await conversation_id(page, hub), "All sorted!")
