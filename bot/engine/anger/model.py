@@ -31,7 +31,7 @@ _FILLER = frozenset(
     """
     a an the i me my we our you your u ur it its it's this that is are was were be been am
     to of in on at for and or but so do did does have has had with my i'm i've im ive
-    what why how when where who ? ! 0
+    what why how when where who m s t d re ve ll ? ! 0
     """.split()
 ) | {ORDER_TOKEN, NUMBER_TOKEN}
 
