@@ -45,14 +45,16 @@ def install_telegram(app: Sanic, hub: Any, settings: TelegramSettings) -> None:
     if settings.public_url:
         app.add_route(_webhook(application, settings), settings.webhook_path, methods=["POST"], name="telegram_webhook")
 
-    @app.before_server_start
+    # Started once the server listens (and the hub's database is migrated), so the first update
+    # and the first webhook call find everything ready; stopped while the database is still open.
+    @app.after_server_start
     async def start_telegram(app: Sanic) -> None:
         try:
             await _start(application, settings)
         except TelegramError as error:
             log.error("Telegram could not start (%s); the hub runs without it", error)
 
-    @app.after_server_stop
+    @app.before_server_stop
     async def stop_telegram(app: Sanic) -> None:
         await _stop(application, outbox)
 

@@ -14,7 +14,6 @@ from typing import Any
 import httpx
 from sanic import Sanic
 
-from bot.channels import install
 from bot.hub import create_app
 from handoff.auth import create_agent
 from handoff.settings import HubSettings
@@ -62,12 +61,11 @@ class RunningHub:
 
 
 def hub_app(tmp_path: Path, rasa_url: str) -> Sanic:
+    """The hub as `make run` builds it; the channels read their settings from the environment."""
     settings = HubSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}", rasa_url=rasa_url)
     app = create_app(settings, shop=None, sweep=False)
     # Sanic's touch-up rewrites its own classes once per process; a second app in-process trips on it.
     app.config.TOUCHUP = False
-    if not hasattr(app.ctx, "webchat"):  # until create_app installs the channels itself
-        install(app, app.ctx.hub)
     return app
 
 
