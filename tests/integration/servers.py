@@ -86,3 +86,17 @@ class Launcher:
         server = self.start("rasa", command, port, rasa_env)
         server.wait_until_ready("/status", timeout=240)
         return server
+
+    def hub(self, rasa: Server, database_url: str) -> Server:
+        port = free_port()
+        hub_env = {"RASA_URL": rasa.url, "DATABASE_URL": database_url, "SHOPDESK_PORT": str(port),
+                   "SHOPDESK_SWEEP_SECONDS": "1"}
+        server = self.start("hub", [str(ROOT / ".venv/bin/python"), "-m", "bot.hub"], port, hub_env)
+        server.wait_until_ready("/openapi.json", timeout=60)
+        return server
+
+    def create_admin(self, database_url: str, email: str, name: str, password: str) -> None:
+        env = {**os.environ, **self.env, "DATABASE_URL": database_url, "SHOPDESK_ADMIN_PASSWORD": password}
+        subprocess.run([str(ROOT / ".venv/bin/shopdesk"), "create-admin", "--email", email, "--name", name],
+                       cwd=ROOT, env=env, check=True, capture_output=True)
+
