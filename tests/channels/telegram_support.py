@@ -4,6 +4,7 @@ it to the fake Bot API, and the hub under test picks it up with the real python-
 from __future__ import annotations
 
 import asyncio
+import inspect
 import itertools
 import time
 from collections.abc import AsyncIterator, Callable
@@ -77,10 +78,12 @@ class TelegramShopper:
 
 
 async def eventually(check: Callable[[], Any], timeout: float = 8.0) -> Any:
-    """Waits until `check()` returns something truthy, and returns it."""
+    """Waits until `check()` (plain or async) returns something truthy, and returns it."""
     deadline = time.monotonic() + timeout
     while True:
         result = check()
+        if inspect.isawaitable(result):
+            result = await result
         if result:
             return result
         if time.monotonic() > deadline:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 
 import httpx
@@ -64,7 +64,7 @@ async def test_human_hands_off_the_agent_replies_and_the_rating_is_asked(telegra
         assert all("parse_mode" not in call.params for call in api.sent(CHAT))
 
         ada.says("thanks, my parcel is late")
-        await eventually(lambda: _transcript_has(agent, ticket, "thanks, my parcel is late"))
+        await eventually(lambda: _contains(transcript(agent, ticket), "thanks, my parcel is late"))
 
         await agent.call("POST", f"/api/agent/tickets/{ticket}/resolve")
         await eventually(lambda: any(c.params.get("reply_markup") and "rate" in c.params["text"] for c in api.sent(CHAT)))
@@ -79,18 +79,14 @@ async def test_human_hands_off_the_agent_replies_and_the_rating_is_asked(telegra
     assert detail["csat"]["rating"] == 5
 
 
-_transcripts: dict[int, list[str]] = {}
-
-
-def _transcript_has(agent: Agent, ticket: int, text: str) -> bool:
-    """Polled from `eventually`: fetches the transcript in the background and checks the last copy."""
-    asyncio.ensure_future(_fetch_transcript(agent, ticket))
-    return text in _transcripts.get(ticket, [])
-
-
-async def _fetch_transcript(agent: Agent, ticket: int) -> None:
+async def transcript(agent: Agent, ticket: int) -> list[str]:
     messages = (await agent.call("GET", f"/api/agent/tickets/{ticket}/messages?after=0"))["messages"]
-    _transcripts[ticket] = [m["text"] for m in messages]
+    return [m["text"] for m in messages]
+
+
+async def _contains(texts: Awaitable[list[str]], text: str) -> list[str] | None:
+    found = await texts
+    return found if text in found else None
 
 
 async def test_stickers_photos_voice_and_documents_get_a_polite_answer(telegram: tuple[RunningHub, FakeBotApi]) -> None:
@@ -126,10 +122,10 @@ async def test_during_a_handoff_a_photo_reaches_the_agent_as_a_message(telegram:
     agent = await Agent.sign_up(hub, "Anna")
     try:
         ticket = (await agent.ticket_of(await conversation_of(hub, CHAT)))["id"]
-        transcript = await eventually(lambda: _transcript_has(agent, ticket, "(edited) corrected: the lid was crushed") and _transcripts[ticket])
+        texts = await eventually(lambda: _contains(transcript(agent, ticket), "(edited) corrected: the lid was crushed"))
     finally:
         await agent.close()
-    assert '[The shopper sent a photo with the text "the box was crushed"; the desk shows text only.]' in transcript
+    assert '[The shopper sent a photo with the text "the box was crushed"; the desk shows text only.]' in texts
 
 
 async def test_group_chats_get_pointed_to_a_private_chat_only_when_addressing_the_bot(telegram: tuple[RunningHub, FakeBotApi]) -> None:
