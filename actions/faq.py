@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
+from actions.empathy import Empathy
 from knowledge_base.faq import Article, FaqIndex
 from knowledge_base.faq.chat_text import to_chat_text
 
@@ -41,9 +42,10 @@ class ActionAnswerFaq(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
+        shop = services.current()
         intent = tracker.get_intent_of_latest_message()
-        answered = answer_from_articles(services.current().faq, dispatcher,
-                                        tracker.latest_message.get("text") or "", intent)
-        if answered and intent in _PROBLEM_INTENTS:
-            dispatcher.utter_message(response="utter_offer_human")
+        with Empathy(dispatcher, tracker.latest_message, shop.annoyed_threshold):
+            answered = answer_from_articles(shop.faq, dispatcher, tracker.latest_message.get("text") or "", intent)
+            if answered and intent in _PROBLEM_INTENTS:
+                dispatcher.utter_message(response="utter_offer_human")
         return []

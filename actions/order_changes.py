@@ -51,6 +51,8 @@ class ActionCheckTaskAllowed(Action):
 
 
 class ActionAskConfirmCancel(OrderTaskAction):
+    empathetic = False  # a question, not an answer: the empathy comes with the outcome
+
     def name(self) -> str:
         return "action_ask_confirm_cancel"
 

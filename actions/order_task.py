@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
+from actions.empathy import Empathy, asking_message
 from actions.services import Services
 from knowledge_base.shop.views import OrderView
 
@@ -22,9 +23,15 @@ def verified_order(tracker: Tracker, shop: Services) -> OrderView | None:
     return shop.orders.get_order(order_id)
 
 
+TASK_INTENTS = ("order_status", "track_shipment", "cancel_order", "change_address", "return_item",
+                "refund_status", "invoice_request", "delivery_problem")
+
+
 class OrderTaskAction(Action, ABC):
     """Runs `answer` with the verified order; says nothing more when the order form gave up
-    (the form already told the shopper why)."""
+    (the form already told the shopper why). An annoyed shopper's answer comes with empathy."""
+
+    empathetic = True
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
@@ -32,7 +39,10 @@ class OrderTaskAction(Action, ABC):
         order = verified_order(tracker, shop)
         if order is None:
             return [SlotSet("contact_attempts", 0), SlotSet("order_id", None)]
-        return self.answer(order, shop, dispatcher, tracker)
+        if not self.empathetic:
+            return self.answer(order, shop, dispatcher, tracker)
+        with Empathy(dispatcher, asking_message(tracker, TASK_INTENTS), shop.annoyed_threshold):
+            return self.answer(order, shop, dispatcher, tracker)
 
     @abstractmethod
     def answer(self, order: OrderView, shop: Services, dispatcher: CollectingDispatcher,

@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
+from actions.empathy import Empathy
 from actions.faq import answer_from_articles, utter_article
 from actions.formatting import day, money
 from actions.services import Services
@@ -40,18 +41,22 @@ class ActionProductInfo(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         shop = services.current()
-        text = tracker.latest_message.get("text") or ""
-        products = shop.orders.search_products(text, limit=3)
-        if products:
-            dispatcher.utter_message(response="utter_product_info",
-                                     products="\n".join(describe_product(p) for p in products))
-            return []
-        found = shop.faq.answer(text, intent="product_info")
-        if found.confident and found.article is not None:
-            utter_article(dispatcher, found.article)
-        else:
-            dispatcher.utter_message(response="utter_product_not_found")
+        with Empathy(dispatcher, tracker.latest_message, shop.annoyed_threshold):
+            answer_product_question(shop, dispatcher, tracker.latest_message.get("text") or "")
         return []
+
+
+def answer_product_question(shop: Services, dispatcher: CollectingDispatcher, text: str) -> None:
+    products = shop.orders.search_products(text, limit=3)
+    if products:
+        dispatcher.utter_message(response="utter_product_info",
+                                 products="\n".join(describe_product(p) for p in products))
+        return
+    found = shop.faq.answer(text, intent="product_info")
+    if found.confident and found.article is not None:
+        utter_article(dispatcher, found.article)
+    else:
+        dispatcher.utter_message(response="utter_product_not_found")
 
 
 def find_promo(shop: Services, text: str) -> tuple[str | None, PromoView | None]:
@@ -84,17 +89,21 @@ class ActionCheckPromoCode(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         shop = services.current()
-        text = tracker.latest_message.get("text") or ""
-        code, promo = find_promo(shop, text)
-        if code is None:
-            answer_from_articles(shop.faq, dispatcher, text, "promo_code")
-            return []
-        decision = promo_decision(promo, shop.clock())
-        if decision.allowed and promo is not None:
-            benefit = promo.describe()
-            if promo.min_spend:
-                benefit += f" on orders over {money(promo.min_spend, promo.currency)}"
-            dispatcher.utter_message(response="utter_promo_valid", code=code, benefit=benefit)
-        else:
-            dispatcher.utter_message(response="utter_promo_invalid", code=code, why=promo_refusal(decision))
+        with Empathy(dispatcher, tracker.latest_message, shop.annoyed_threshold):
+            answer_promo_question(shop, dispatcher, tracker.latest_message.get("text") or "")
         return []
+
+
+def answer_promo_question(shop: Services, dispatcher: CollectingDispatcher, text: str) -> None:
+    code, promo = find_promo(shop, text)
+    if code is None:
+        answer_from_articles(shop.faq, dispatcher, text, "promo_code")
+        return
+    decision = promo_decision(promo, shop.clock())
+    if decision.allowed and promo is not None:
+        benefit = promo.describe()
+        if promo.min_spend:
+            benefit += f" on orders over {money(promo.min_spend, promo.currency)}"
+        dispatcher.utter_message(response="utter_promo_valid", code=code, benefit=benefit)
+    else:
+        dispatcher.utter_message(response="utter_promo_invalid", code=code, why=promo_refusal(decision))

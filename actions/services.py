@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Callable
 
+from actions.empathy import DEFAULT_ANNOYED_THRESHOLD, annoyed_threshold
 from knowledge_base.faq import FaqIndex, FaqSettings, load_articles
 from knowledge_base.shop.settings import ShopSettings
 from knowledge_base.shop.source import OrderSource
 from knowledge_base.shop.sql_source import SqlOrderSource, create_shop_engine
+
+RASA_CONFIG = Path(__file__).resolve().parent.parent / "config.yml"
 
 
 @dataclass
@@ -21,6 +25,7 @@ class Services:
     orders: OrderSource
     faq: FaqIndex
     shop: ShopSettings
+    annoyed_threshold: float = DEFAULT_ANNOYED_THRESHOLD
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     @classmethod
@@ -28,7 +33,8 @@ class Services:
         shop = ShopSettings.from_env()
         orders = SqlOrderSource(create_shop_engine(shop.database_url), settings=shop)
         faq = FaqIndex.build(load_articles(FaqSettings.from_env().articles_dir))
-        return cls(orders=orders, faq=faq, shop=shop)
+        threshold = annoyed_threshold(RASA_CONFIG)
+        return cls(orders=orders, faq=faq, shop=shop, annoyed_threshold=threshold)
 
 
 _current: Services | None = None
