@@ -40,25 +40,28 @@ def anger_score(parse_data: Mapping[str, Any] | None) -> float:
         return 0.0
 
 
-def asking_message(tracker: Tracker, intents: Iterable[str] | None = None) -> Mapping[str, Any]:
-    """The parse of the shopper message that asked for what the bot is answering now: the latest
-    one, or the latest with one of `intents` (an order task is answered after the order form)."""
-    if intents is None:
-        return tracker.latest_message or {}
-    wanted = set(intents)
+def task_messages(tracker: Tracker, form: str = "order_form") -> list[Mapping[str, Any]]:
+    """The parses of the shopper messages behind the task answered now: the one that started
+    `form` and the answers given to it (an order task is answered after the order form)."""
+    messages: list[Mapping[str, Any]] = []
+    form_started = False
     for event in reversed(tracker.events):
-        parse = event.get("parse_data") or {}
-        if event.get("event") == "user" and (parse.get("intent") or {}).get("name") in wanted:
-            return parse
-    return tracker.latest_message or {}
+        if event.get("event") == "active_loop" and event.get("name") == form:
+            form_started = True
+        elif event.get("event") == "user":
+            messages.append(event.get("parse_data") or {})
+            if form_started:
+                return messages
+    return [tracker.latest_message or {}]
 
 
 class Empathy:
     """Wraps an answer: an apology before it and the offer of a person after it, when annoyed."""
 
-    def __init__(self, dispatcher: CollectingDispatcher, parse_data: Mapping[str, Any], threshold: float) -> None:
+    def __init__(self, dispatcher: CollectingDispatcher, messages: Iterable[Mapping[str, Any]],
+                 threshold: float) -> None:
         self.dispatcher = dispatcher
-        self.annoyed = anger_score(parse_data) >= threshold
+        self.annoyed = max((anger_score(parse) for parse in messages), default=0.0) >= threshold
 
     def __enter__(self) -> Empathy:
         if self.annoyed:

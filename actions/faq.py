@@ -44,7 +44,7 @@ class ActionAnswerFaq(Action):
                   domain: DomainDict) -> list[EventType]:
         shop = services.current()
         intent = tracker.get_intent_of_latest_message()
-        with Empathy(dispatcher, tracker.latest_message, shop.annoyed_threshold):
+        with Empathy(dispatcher, [tracker.latest_message], shop.annoyed_threshold):
             answered = answer_from_articles(shop.faq, dispatcher, tracker.latest_message.get("text") or "", intent)
             if answered and intent in _PROBLEM_INTENTS:
                 dispatcher.utter_message(response="utter_offer_human")

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
-from actions.empathy import Empathy, asking_message
+from actions.empathy import Empathy, task_messages
 from actions.services import Services
 from knowledge_base.shop.views import OrderView
 
@@ -21,10 +21,6 @@ def verified_order(tracker: Tracker, shop: Services) -> OrderView | None:
     if not order_id or tracker.get_slot("verified_order_id") != order_id:
         return None
     return shop.orders.get_order(order_id)
-
-
-TASK_INTENTS = ("order_status", "track_shipment", "cancel_order", "change_address", "return_item",
-                "refund_status", "invoice_request", "delivery_problem")
 
 
 class OrderTaskAction(Action, ABC):
@@ -41,7 +37,7 @@ class OrderTaskAction(Action, ABC):
             return [SlotSet("contact_attempts", 0), SlotSet("order_id", None)]
         if not self.empathetic:
             return self.answer(order, shop, dispatcher, tracker)
-        with Empathy(dispatcher, asking_message(tracker, TASK_INTENTS), shop.annoyed_threshold):
+        with Empathy(dispatcher, task_messages(tracker), shop.annoyed_threshold):
             return self.answer(order, shop, dispatcher, tracker)
 
     @abstractmethod

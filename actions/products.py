@@ -41,7 +41,7 @@ class ActionProductInfo(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         shop = services.current()
-        with Empathy(dispatcher, tracker.latest_message, shop.annoyed_threshold):
+        with Empathy(dispatcher, [tracker.latest_message], shop.annoyed_threshold):
             answer_product_question(shop, dispatcher, tracker.latest_message.get("text") or "")
         return []
 
@@ -89,7 +89,7 @@ class ActionCheckPromoCode(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         shop = services.current()
-        with Empathy(dispatcher, tracker.latest_message, shop.annoyed_threshold):
+        with Empathy(dispatcher, [tracker.latest_message], shop.annoyed_threshold):
             answer_promo_question(shop, dispatcher, tracker.latest_message.get("text") or "")
         return []
 

@@ -34,7 +34,8 @@ async def test_calm_question_gets_just_the_answer(shop: Services) -> None:
 
 
 async def test_order_answer_remembers_the_annoyed_question_before_the_order_form(shop: Services) -> None:
-    events = [parsed("where the hell is my order 10002", "order_status", 0.8), parsed("anna.schmidt@example.com", "order_status", 0.0)]
+    events = [parsed("hi", "greet", 0.0), parsed("where the hell is my order 10002", "order_status", 0.8),
+              {"event": "active_loop", "name": "order_form"}, parsed("anna.schmidt@example.com", "order_status", 0.0)]
     dispatcher = CollectingDispatcher()
     verified = tracker({"order_id": "10002", "verified_order_id": "10002"}, events=events)
     await ActionCheckOrderStatus().run(dispatcher, verified, {})
@@ -49,3 +50,11 @@ def test_threshold_comes_from_the_escalation_policy_in_config(tmp_path: Path) ->
     assert annoyed_threshold(config) == DEFAULT_ANNOYED_THRESHOLD
     assert annoyed_threshold(tmp_path / "missing.yml") == DEFAULT_ANNOYED_THRESHOLD
     assert 0 < annoyed_threshold(RASA_CONFIG) < 1
+
+
+async def test_anger_before_the_current_task_does_not_colour_its_answer(shop: Services) -> None:
+    events = [parsed("this is ridiculous", "complaint", 0.9), parsed("where is my order 10002", "order_status", 0.1),
+              {"event": "active_loop", "name": "order_form"}, parsed("anna.schmidt@example.com", "order_status", 0.0)]
+    dispatcher = CollectingDispatcher()
+    await ActionCheckOrderStatus().run(dispatcher, tracker({"order_id": "10002", "verified_order_id": "10002"}, events=events), {})
+    assert texts(dispatcher) == ["utter_order_status"]
