@@ -109,6 +109,9 @@ def console_page(browser, hub: Server):
     page.on("dialog", on_dialog)
     page.on("response", lambda response: watch.responses.append(f"{response.status} {response.request.method} "
                                                                 f"{response.url}") if "/api/" in response.url else None)
+    page.on("requestfailed", lambda request: watch.responses.append(f"FAILED {request.method} {request.url} "
+                                                                     f"{request.failure}"))
+    page.on("websocket", lambda ws: ws.on("close", lambda _: watch.responses.append("websocket closed")))
     page.on("pageerror", lambda error: watch.errors.append(f"{error}\n{error.stack}"))
     page.watch = watch
     yield page

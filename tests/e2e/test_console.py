@@ -117,6 +117,8 @@ def test_agent_handles_a_ticket_from_queue_to_resolved(console_page: Page, hub, 
     expect(page.locator("#mine-count")).to_have_text("0")
     expect(queue_card(page, shopper_preview)).to_have_count(0)
     assert any("rate" in (m["text"] or "") for m in shopper.messages())
+    shopper.say("5")
+    expect(page.locator("#ticket-meta")).to_contain_text("Resolved · rated 5/5")
 
 
 def test_message_html_is_shown_as_text_and_runs_nothing(console_page: Page, hub, agent_factory) -> None:
@@ -239,3 +241,26 @@ def test_transfer_to_a_colleague_and_snooze(console_page: Page, hub, agent_facto
     expect(page.locator("#ticket-meta")).to_contain_text("snoozed")
     held = hana.call("GET", "/api/agent/tickets?status=assigned&mine=true", hana.token()).json()["tickets"]
     assert transferred in [ticket["id"] for ticket in held]
+
+
+def test_actions_wait_until_the_ticket_has_loaded(console_page: Page, hub, agent_factory) -> None:
+    page = console_page
+    log_in(page, agent_factory("Ines Roy"))
+    go_away(page)
+    hand_off(hub.url, "a human for my first question")
+    hand_off(hub.url, "a human for my second question", email=None)
+    queue_card(page, "my first question").click()
+    expect(page.locator("#ticket-title")).to_have_text("Ben Carter")
+    held = []
+    page.route(re.compile(r"/api/agent/tickets/\d+$"), lambda route: held.append(route))
+
+    queue_card(page, "my second question").click()
+    expect(page.get_by_role("button", name="Claim")).to_be_disabled()  # not a claim on the first one
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the page should have asked for the second ticket"
+    held[0].continue_()
+    expect(page.locator("#ticket-title")).to_have_text("Guest shopper")
+    expect(page.get_by_role("button", name="Claim")).to_be_enabled()

@@ -40,6 +40,7 @@ function start() {
   byId('tab-mine').addEventListener('click', () => selectTab('mine'));
   listKeyboard(byId('ticket-list'));
   setInterval(() => tick(document.body, now()), 1000);
+  ticketView.close();
   if (sessionStorage.getItem(TOKEN_KEY)) resume();
   else showLogin();
 }

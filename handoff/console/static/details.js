@@ -7,7 +7,7 @@ import { clockTime, humanise, money, shortDate, STATUSES } from './format.js';
 
 export function renderDetails(root, { detail, customer, customerError, onOpenTicket }) {
   if (!detail) {
-    root.replaceChildren();
+    root.replaceChildren(h('p', { class: 'details-empty' }, 'The customer, their orders and past tickets show here.'));
     return;
   }
   root.replaceChildren(
@@ -84,7 +84,7 @@ function pastSection(data, onOpenTicket) {
   return section('Past tickets', h('ul', { class: 'past' }, past.map((ticket) => h('li', {},
     h('button', { type: 'button', class: 'link', onclick: () => onOpenTicket(ticket.id) }, `#${ticket.id}`),
     ` ${STATUSES[ticket.status] ?? ticket.status} · ${shortDate(ticket.created_at)}`,
-    ticket.csat ? ` · rated ${ticket.csat.rating}/5` : '',
+    Number.isInteger(ticket.csat?.rating) ? ` · rated ${ticket.csat.rating}/5` : '',
     h('div', { class: 'chips' }, reasonBadges(ticket.reasons))))));
 }
 

@@ -32,6 +32,9 @@ export function createTicketView({ api, me, now, onChanged, onOpened }) {
   async function open(id) {
     const attempt = ++loading;
     showError(byId('action-error'), '');
+    // Until this ticket has loaded, no action may land on it (or on the one shown before).
+    for (const button of byId('ticket-view').querySelectorAll('.ticket-actions button')) button.disabled = true;
+    byId('composer-send').disabled = true;
     byId('no-ticket').hidden = true;
     byId('ticket-view').hidden = false;
     byId('ticket-view').setAttribute('aria-busy', 'true');
@@ -66,6 +69,7 @@ export function createTicketView({ api, me, now, onChanged, onOpened }) {
   }
 
   async function act(action) {
+    if (!detail) return;
     showError(byId('action-error'), '');
     const button = byId(`action-${action}`);
     button.disabled = true;
@@ -73,13 +77,13 @@ export function createTicketView({ api, me, now, onChanged, onOpened }) {
       onChanged(await api.post(`/api/agent/tickets/${detail.id}/${action}`));
     } catch (error) {
       showError(byId('action-error'), await explain(error));
-      renderHeader();
+      if (detail) renderHeader();
     }
   }
 
   // "Already claimed" is only useful with the name of who has it, which the error does not carry.
   async function explain(error) {
-    if (error.code !== 'already_claimed') return error.message;
+    if (error.code !== 'already_claimed' || !detail) return error.message;
     try {
       const fresh = await api.get(`/api/agent/tickets/${detail.id}`);
       onChanged(fresh);
@@ -171,7 +175,7 @@ export function createTicketView({ api, me, now, onChanged, onOpened }) {
     detail = null;
     customer = null;
     transcript.replaceChildren();
-    byId('details-body').replaceChildren();
+    renderDetails(byId('details-body'), {});
     byId('ticket-view').hidden = true;
     byId('no-ticket').hidden = false;
   }
@@ -182,7 +186,7 @@ export function createTicketView({ api, me, now, onChanged, onOpened }) {
 function statusLine(ticket, holder) {
   if (ticket.status === 'queued') return ticket.snoozed_until ? 'Snoozed' : 'Waiting in queue';
   if (ticket.status === 'resolved') {
-    return ticket.csat ? `Resolved · rated ${ticket.csat.rating}/5` : 'Resolved';
+    return Number.isInteger(ticket.csat?.rating) ? `Resolved · rated ${ticket.csat.rating}/5` : 'Resolved';
   }
   if (ticket.snoozed_until) return holder ? 'Yours · snoozed' : `${ticket.agent?.display_name} · snoozed`;
   return holder ? 'Assigned to you' : `Held by ${ticket.agent?.display_name ?? 'another agent'}`;
