@@ -45,7 +45,7 @@ class ValidateOrderForm(FormValidationAction):
         contact = tracker.get_slot("order_contact")
         identity = ChannelIdentity.from_metadata(tracker.latest_message.get("metadata"))
         if is_verified(order, contact, identity):
-            slots["verified_order_id"] = number
+            slots.update(verified_order_id=number, customer_tier=order.customer.tier)
         elif "order_contact" not in tracker.slots_to_validate():
             # A contact given for an earlier order proves nothing about this one: ask again.
             slots["order_contact"] = None
@@ -58,7 +58,8 @@ class ValidateOrderForm(FormValidationAction):
             return {"order_contact": value}
         order = services.current().orders.get_order(order_id)
         if order is not None and is_verified(order, str(value), ChannelIdentity()):
-            return {"order_contact": value, "verified_order_id": order_id, "contact_attempts": 0}
+            return {"order_contact": value, "verified_order_id": order_id, "contact_attempts": 0,
+                    "customer_tier": order.customer.tier}
         attempts = (tracker.get_slot("contact_attempts") or 0) + 1
         if attempts >= MAX_CONTACT_ATTEMPTS:
             dispatcher.utter_message(response="utter_contact_gave_up")

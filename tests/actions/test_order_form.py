@@ -55,12 +55,14 @@ def test_contact_of_the_owner_carries_over_to_their_other_order(shop: Services) 
 def test_identity_proven_by_the_channel(shop: Services) -> None:
     signed_in = tracker(metadata={"customer_email": "ANNA.SCHMIDT@example.com "})
     assert FORM.validate_order_id("10002", CollectingDispatcher(), signed_in, {})["verified_order_id"] == "10002"
+    ben = tracker(metadata={"customer_email": "ben.carter@example.com"})
+    assert FORM.validate_order_id("10003", CollectingDispatcher(), ben, {})["customer_tier"] == "vip"
     assert "verified_order_id" not in FORM.validate_order_id("10003", CollectingDispatcher(), signed_in, {})
 
 
 def test_matching_phone_verifies(shop: Services) -> None:
     slots = FORM.validate_order_contact("0151-2345-6789", CollectingDispatcher(), tracker({"order_id": "10001"}), {})
-    assert slots["verified_order_id"] == "10001"
+    assert slots["verified_order_id"] == "10001" and slots["customer_tier"] == "regular"
 
 
 def test_someone_elses_contact_is_refused_then_given_up(shop: Services) -> None:
