@@ -11,6 +11,7 @@ from typing import Optional
 import yaml
 from rasa.core.agent import Agent
 from rasa.model_training import train_nlu
+from rasa.shared.data import get_data_files, is_nlu_file
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
 from rasa.shared.nlu.training_data.loading import load_data
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -87,7 +88,9 @@ class Result:
 
 def split_data(data_dir: Path, train_fraction: float, seed: int) -> tuple[TrainingData, list]:
     """Rasa's own stratified split; regexes and lookup tables stay with the training part."""
-    data = load_data(str(data_dir))
+    # As `rasa train` does: only the NLU data files (data/nlu also holds a README).
+    files = sorted(get_data_files([str(data_dir)], is_nlu_file))
+    data = TrainingData().merge(*(load_data(file) for file in files))
     train, test = data.train_test_split(train_frac=train_fraction, random_seed=seed)
     return train, test.intent_examples
 
@@ -220,7 +223,7 @@ def print_table(results: list[Result], fallback: Fallback) -> None:
     for result, s, p50 in rows:
         oos = f"{s.oos_recall / base.oos_recall:.2f}" if s.oos_recall and base.oos_recall else "n/a"
         print(f"{result.name:9} acc x{s.accuracy / base.accuracy:.3f}  mF1 x{s.macro_f1 / base.macro_f1:.3f}  "
-              f"oosRec x{oos}  train x{result.train_seconds / baseline.train_seconds:.2f}  "
+              f"oosRec x{oos}  train x{result.train_seconds / baseline.train_seconds:.3g}  "
               f"p50 x{p50 / base_p50:.2f}")
 
 
