@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.conftest import Shopper, handoff_of
+from tests.integration.conftest import Shopper, handoff_of, not_understood
 from tests.integration.servers import Server
 
 pytestmark = pytest.mark.integration
@@ -87,20 +87,21 @@ def test_out_of_scope(shopper: Shopper) -> None:
     assert "outside what I can help with" in shopper.says("what's the weather like in berlin tomorrow")
 
 
-def test_two_fallbacks_in_a_row_hand_off(shopper: Shopper) -> None:
-    first = shopper.say("the thing with the stuff")
+def test_two_fallbacks_in_a_row_hand_off(shopper: Shopper, rasa_server: Server) -> None:
+    vague, vaguer = not_understood(rasa_server.url, 2)
+    first = shopper.say(vague)
     assert handoff_of(first) is None
     assert "say it another way" in first[0]["text"]
-    second = shopper.say("purple monkey dishwasher")
-    signal = handoff_of(second)
+    signal = handoff_of(shopper.say(vaguer))
     assert signal is not None and signal["reasons"] == ["repeated_fallback"]
-    assert signal["message"] == "purple monkey dishwasher"
+    assert signal["message"] == vaguer
 
 
-def test_one_fallback_then_an_understood_message_does_not_hand_off(shopper: Shopper) -> None:
-    shopper.say("the thing with the stuff")
+def test_one_fallback_then_an_understood_message_does_not_hand_off(shopper: Shopper, rasa_server: Server) -> None:
+    vague, vaguer = not_understood(rasa_server.url, 2)
+    shopper.say(vague)
     assert "From our help article" in shopper.says("how long does delivery take")
-    assert handoff_of(shopper.say("purple monkey dishwasher")) is None
+    assert handoff_of(shopper.say(vaguer)) is None
 
 
 def test_explicit_request_hands_off(shopper: Shopper) -> None:
