@@ -1,5 +1,5 @@
-"""Handing the conversation to a person, and the fallback that leads there when the bot keeps
-not understanding."""
+"""Handing the conversation to a person. The escalation policy (bot/engine/escalation_policy.py)
+decides when and why; this action tells the shopper and sends the hub the handoff signal."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.handoff_signal import REASON_FOR_INTENT, consecutive_fallbacks, handoff_payload
-
-MAX_FALLBACKS = 2
+from actions.handoff_signal import REASON_FOR_INTENT, handoff_payload
 
 
 def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reasons: list[str]) -> list[EventType]:
@@ -35,17 +33,3 @@ class ActionHandoff(Action):
             intent = tracker.get_intent_of_latest_message()
             reasons = [REASON_FOR_INTENT.get(intent or "", "explicit_request")]
         return hand_off(dispatcher, tracker, list(reasons))
-
-
-class ActionHandleFallback(Action):
-    """First message not understood: ask to rephrase. Second in a row: hand off."""
-
-    def name(self) -> str:
-        return "action_handle_fallback"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[EventType]:
-        if consecutive_fallbacks(tracker.events) >= MAX_FALLBACKS:
-            return hand_off(dispatcher, tracker, ["repeated_fallback"])
-        dispatcher.utter_message(response="utter_please_rephrase")
-        return []

@@ -68,24 +68,3 @@ def tried_actions(events: Iterable[Mapping[str, Any]]) -> list[str]:
 
 def _shopper_text(events: Iterable[Mapping[str, Any]]) -> str:
     return " ".join(event.get("text") or "" for event in events if event.get("event") == "user")
-
-
-def consecutive_fallbacks(events: list[Mapping[str, Any]]) -> int:
-    """How many shopper messages in a row, ending with the latest, the bot did not understand.
-
-    A message counts when its intent is nlu_fallback and the bot answered it with the fallback
-    (a low-confidence message that a form still understood, e.g. a bare email, does not).
-    """
-    count = 0
-    answered_by_fallback = True  # the latest message has not been answered yet
-    for event in reversed(events):
-        kind = event.get("event")
-        if kind == "action" and event.get("name") == "action_handle_fallback":
-            answered_by_fallback = True
-        elif kind == "user":
-            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-            if intent != "nlu_fallback" or not answered_by_fallback:
-                break
-            count += 1
-            answered_by_fallback = False
-    return count

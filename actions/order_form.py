@@ -1,19 +1,56 @@
-"""validate_order_form: the order number exists and belongs to the shopper before any task runs."""
+"""The order form: the order number exists and belongs to the shopper before any task runs.
+
+A general question ("how do I return something?") also starts an order task; it gets the help
+article's answer first, and the form then offers to do it for the shopper's order.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Tracker
+import re
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import services
+from actions.faq import utter_article
 from actions.order_access import MAX_CONTACT_ATTEMPTS, ChannelIdentity, is_verified
 from knowledge_base.shop.rules import looks_like_order_number_attempt, parse_order_number
 
 Slots = dict[str, Any]
+
+# How-to and policy questions, as opposed to "where is my order" or "cancel 10042".
+_GENERAL_QUESTION = re.compile(
+    r"^\s*(how (do|can|does|long|much|to)|can (i|you|we)|could (i|you)|is it possible|do (you|i)|"
+    r"what('s| is| are)? (the|your)|are (returns|refunds)|when (do|does) (a|the|refunds?|returns?))\b"
+    r"|\bpolicy\b|\bhow long\b", re.IGNORECASE)
+
+
+def is_general_question(text: str) -> bool:
+    return bool(_GENERAL_QUESTION.search(text or "")) and parse_order_number(text or "") is None
+
+
+class ActionAskOrderId(Action):
+    """Asks for the order number; answers a general question from the help articles first."""
+
+    def name(self) -> str:
+        return "action_ask_order_id"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        if is_general_question(text):
+            found = services.current().faq.answer(text, intent=tracker.get_intent_of_latest_message())
+            if found.confident and found.article is not None:
+                utter_article(dispatcher, found.article)
+                dispatcher.utter_message(response="utter_ask_order_id_after_answer")
+                return []
+        dispatcher.utter_message(response="utter_ask_order_id")
+        return []
 
 
 class ValidateOrderForm(FormValidationAction):

@@ -1,7 +1,7 @@
 """`rasa data validate --fail-on-warnings`, with two warnings Rasa cannot know are fine.
 
 Rasa warns about responses that no story or rule mentions, but ours are uttered by custom
-actions (actions/*.py), and about trigger intents (EXTERNAL_*) that have no NLU examples
+actions (actions/*.py) or the escalation policy (bot/engine/), and about trigger intents (EXTERNAL_*) that have no NLU examples
 because the hub triggers them. This accepts exactly those, after checking them: the response
 is really uttered by an action, the trigger intent is really used by a rule. Every other
 warning fails, and so does an action uttering a response the domain does not have.
@@ -33,8 +33,8 @@ def unexplained(message: str, action_code: str, rules: str, form_slots: set[str]
     if any(re.match(pattern, message) for category, pattern in EXPECTED_WARNINGS if category is UserWarning):
         return False  # warnings Rasa itself silences, such as the one about slot auto-fill
     question = FORM_QUESTION.search(message)
-    if question:
-        return question.group(1) not in form_slots
+    if question and question.group(1) in form_slots:
+        return False
     response = UNUSED_RESPONSE.search(message)
     if response:
         return f'"{response.group(1)}"' not in action_code
@@ -55,7 +55,8 @@ def main() -> int:
         validate_files(fail_on_warnings=False, max_history=None, importer=importer)
     domain = importer.get_domain()
     form_slots = {slot for form in domain.forms.values() for slot in form.get("required_slots", [])}
-    action_code = source_of("actions", "*.py")
+    # Responses are uttered by actions, and by the escalation policy (its acknowledgements).
+    action_code = source_of("actions", "*.py") + source_of("bot/engine", "*.py")
     rules = source_of("data", "*.yml")
     problems = [str(w.message) for w in caught
                 if issubclass(w.category, UserWarning) and "/rasa/" in w.filename

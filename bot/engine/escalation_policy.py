@@ -20,7 +20,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, Restarted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -91,7 +91,10 @@ class EscalationPolicy(Policy):
     ) -> PolicyPrediction:
         probabilities = self._default_predictions(domain)
         probabilities[domain.index_for_action(action)] = 1.0
-        return self._prediction(probabilities, optional_events=events)
+        # Rasa lets a form's "happy path" (a no-user prediction) overrule every other policy;
+        # marked the same way, the handoff wins by priority, so an angry shopper or a loop is
+        # handed off in the middle of the order form too.
+        return self._prediction(probabilities, optional_events=events, is_no_user_prediction=True)
 
 
 def handoff_events(decision: Decision) -> List[SlotSet]:
@@ -106,8 +109,10 @@ def shopper_turns(tracker: DialogueStateTracker) -> List[Turn]:
     the actions the bot ran after it."""
     turns: List[Turn] = []
     actions: List[str] = []
-    for event in tracker.applied_events():
-        if isinstance(event, SessionStarted) or _is_handoff(event):
+    # All events, not applied_events(): that drops the turns a form handled on its happy path,
+    # and a shopper asking the same thing to a form is exactly the loop to see.
+    for event in tracker.events:
+        if isinstance(event, (SessionStarted, Restarted)) or _is_handoff(event):
             turns, actions = [], []
         elif isinstance(event, UserUttered):
             if turns:

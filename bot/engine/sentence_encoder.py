@@ -10,6 +10,7 @@ fine-tuned with; sentence-transformers would read 256, which no shopper message 
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -185,3 +186,9 @@ def _mean_over_tokens(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return (vectors / np.maximum(norms, _NORM_EPSILON)).astype(np.float32)
+
+
+@lru_cache(maxsize=1)
+def shared_encoder() -> SentenceEncoder:
+    """One encoder per process (124 MiB of weights), loaded on first use."""
+    return SentenceEncoder.load()

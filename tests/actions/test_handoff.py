@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff import ActionHandleFallback, ActionHandoff
-from actions.handoff_signal import consecutive_fallbacks, handoff_payload, severity
+from actions.handoff import ActionHandoff
+from actions.handoff_signal import handoff_payload, severity
 from tests.actions.conftest import tracker
 
 
@@ -15,23 +15,6 @@ def user(intent: str, text: str = "...") -> dict:
 
 def action(name: str) -> dict:
     return {"event": "action", "name": name}
-
-
-def test_fallbacks_in_a_row_are_counted() -> None:
-    events = [user("greet"), action("utter_greet"), user("nlu_fallback"), action("action_handle_fallback"),
-              action("action_listen"), user("nlu_fallback")]
-    assert consecutive_fallbacks(events) == 2
-
-
-def test_an_understood_message_breaks_the_run() -> None:
-    events = [user("nlu_fallback"), action("action_handle_fallback"), user("order_status"),
-              action("order_form"), user("nlu_fallback")]
-    assert consecutive_fallbacks(events) == 1
-
-
-def test_a_low_confidence_answer_that_a_form_understood_does_not_count() -> None:
-    events = [user("nlu_fallback", "anna@example.com"), action("order_form"), user("nlu_fallback")]
-    assert consecutive_fallbacks(events) == 1
 
 
 def test_severity() -> None:
@@ -70,13 +53,3 @@ async def test_handoff_reason_from_the_intent() -> None:
     await ActionHandoff().run(dispatcher, tracker(text="human please", intent="request_human"), {})
     assert dispatcher.messages[0]["response"] == "utter_handoff"
     assert dispatcher.messages[1]["custom"]["reasons"] == ["explicit_request"]
-
-
-async def test_first_fallback_asks_to_rephrase_second_hands_off() -> None:
-    first = CollectingDispatcher()
-    await ActionHandleFallback().run(first, tracker(events=[user("nlu_fallback")], intent="nlu_fallback"), {})
-    assert [m.get("response") for m in first.messages] == ["utter_please_rephrase"]
-    second = CollectingDispatcher()
-    events = [user("nlu_fallback"), action("action_handle_fallback"), user("nlu_fallback", "zzz")]
-    await ActionHandleFallback().run(second, tracker(text="zzz", events=events, intent="nlu_fallback"), {})
-    assert second.messages[-1]["custom"]["reasons"] == ["repeated_fallback"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.order_form import ValidateOrderForm
+from actions.order_form import ActionAskOrderId, ValidateOrderForm
 from actions.services import Services
 from tests.actions.conftest import texts, tracker, values
 
@@ -83,3 +83,16 @@ async def test_form_stops_asking_after_three_wrong_contacts(shop: Services) -> N
 async def test_verified_order_needs_no_contact(shop: Services) -> None:
     verified = tracker({"order_id": "10001", "verified_order_id": "10001"})
     assert await FORM.required_slots(["order_id", "order_contact"], CollectingDispatcher(), verified, {}) == ["order_id"]
+
+
+async def test_a_general_question_gets_the_article_before_the_order_number(shop: Services) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionAskOrderId().run(dispatcher, tracker(text="how do i return something?", intent="return_item"), {})
+    assert texts(dispatcher) == ["utter_faq_answer", "utter_ask_order_id_after_answer"]
+
+
+@pytest.mark.parametrize("text", ["where is my order", "cancel it please", "can i cancel 10042", "#12"])
+async def test_a_request_about_an_order_just_gets_the_question(shop: Services, text: str) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionAskOrderId().run(dispatcher, tracker(text=text, intent="order_status"), {})
+    assert texts(dispatcher) == ["utter_ask_order_id"]

@@ -89,6 +89,11 @@ def test_empty_message_is_not_angry(model: AngerModel) -> None:
     assert model.score_many([]) == []
 
 
+@pytest.mark.parametrize("answer", ["anna.schmidt@example.com", "+49 151 23456789", "10042", "#10042"])
+def test_a_bare_contact_or_order_number_is_not_angry(model: AngerModel, answer: str) -> None:
+    assert model.score(answer).score < 0.5
+
+
 def test_saved_model_scores_the_same_after_loading(model: AngerModel, tmp_path: Path) -> None:
     model.save(tmp_path / "anger.joblib")
     loaded = AngerModel.load(tmp_path / "anger.joblib")

@@ -159,3 +159,25 @@ def test_component_without_a_trained_model_leaves_messages_alone(tmp_path: Path)
     loaded = ShopIntentClassifier.load({}, storage, resource, context)
     (message,) = loaded.process([Message(data={"text": "hi"})])
     assert message.get("intent") is None
+
+
+@pytest.fixture(scope="module")
+def embedded_model() -> IntentModel:
+    from bot.engine.sentence_encoder import shared_encoder
+
+    return IntentModel.fit(*tiny_dataset(), encoder=shared_encoder())
+
+
+def test_embeddings_carry_a_paraphrase_with_no_word_in_common(embedded_model: IntentModel) -> None:
+    assert embedded_model.uses_embeddings
+    assert embedded_model.rank(["money back yet?"], top_k=1)[0][0].name == "refund_status"
+
+
+def test_a_model_with_embeddings_loads_only_with_the_encoder(embedded_model: IntentModel, tmp_path: Path) -> None:
+    from bot.engine.sentence_encoder import shared_encoder
+
+    embedded_model.save(tmp_path)
+    with pytest.raises(ValueError, match="sentence embeddings"):
+        IntentModel.load(tmp_path)
+    loaded = IntentModel.load(tmp_path, shared_encoder())
+    assert loaded.rank(["hello there"]) == embedded_model.rank(["hello there"])

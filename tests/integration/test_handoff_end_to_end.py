@@ -99,8 +99,9 @@ def hand_over_and_back(hub: Server, rasa: Server, agent: Client, shopper: Client
     assert rasa_user_texts(rasa, shopper.conversation_id) == bot_heard_before
 
     agent.call("POST", f"/api/agent/tickets/{ticket['id']}/resolve")
-    shopper_sees(shopper, "How would you rate")
-    say(shopper, '/csat{"rating": 5}')
+    messages = shopper_sees(shopper, "How would you rate")
+    rating_question = next(m for m in messages if "How would you rate" in (m["text"] or ""))
+    say(shopper, next(b["payload"] for b in rating_question["buttons"] if b["title"] == "5"))
     say(shopper, "quick and friendly")
     detail = agent.call("GET", f"/api/agent/tickets/{ticket['id']}")
     assert (detail["csat"]["rating"], detail["csat"]["comment"]) == (5, "quick and friendly")

@@ -23,6 +23,8 @@ _ORDER = re.compile(
     r"|\b\d{4,}\b"
 )
 _NUMBER = re.compile(r"\d+")
+# A contact detail says nothing about mood: "anna.schmidt@example.com" alone is no message.
+_EMAIL = re.compile(r"\S+@\S+\.\w+")
 # "soooo" -> "soo": stretched words keep one marker of emphasis but share n-grams.
 _STRETCHED = re.compile(r"([^\W\d_])\1{2,}")
 _PUNCT_RUN = re.compile(r"([!?.])[!?.]*")
@@ -45,7 +47,7 @@ def raw_text(message: object) -> str:
 
 def normalise(message: object) -> str:
     """The form the model's n-grams are trained and run on."""
-    text = raw_text(message).lower()
+    text = _EMAIL.sub(" ", raw_text(message).lower())
     text = _ORDER.sub(f" {ORDER_TOKEN} ", text)
     text = _NUMBER.sub(NUMBER_TOKEN, text)
     text = _STRETCHED.sub(r"\1\1", text)
