@@ -29,11 +29,13 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/
 .PHONY: help install run test test-fast model validate seed bench browser clean
 
 help:
-	@echo "make run    - set up (first time) and start ShopDesk: Rasa :5005, actions :5055"
+	@echo "make run    - set up (first time) and start ShopDesk: hub :8000, Rasa :5005, actions :5055"
 	@echo "make test   - set up (first time) and run the whole test suite"
+	@echo "make test-fast - unit tests only (no Rasa server, no browser)"
 	@echo "make model  - train the Rasa model if the training data or config changed"
 	@echo "make seed   - (re)create the demo shop database under var/"
-	@echo "make bench  - NLU benchmark (bench/nlu.py)"
+	@echo "make validate - rasa data validate, failing on warnings"
+	@echo "make bench  - benchmarks: NLU pipelines, sentence encoder, anger, escalation, FAQ retrieval"
 	@echo "make clean  - remove environments, models and var/"
 
 $(UV):
@@ -90,8 +92,12 @@ test: install $(MODEL) validate browser
 test-fast: install
 	$(APP_PY) -m pytest -m "not integration and not e2e"
 
-bench: install $(MODEL)
+bench: install
 	PYTHONPATH=$(CURDIR) $(ENGINE_VENV)/bin/python bench/nlu.py
+	PYTHONPATH=$(CURDIR) $(ENGINE_VENV)/bin/python bench/encoder.py
+	PYTHONPATH=$(CURDIR) $(ENGINE_VENV)/bin/python bench/anger.py
+	PYTHONPATH=$(CURDIR) $(ENGINE_VENV)/bin/python bench/escalation.py
+	$(APP_PY) bench/faq.py
 
 clean:
 	rm -rf $(APP_VENV) $(ENGINE_VENV) models $(VAR)
