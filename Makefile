@@ -23,8 +23,8 @@ export RASA_CACHE_DIRECTORY := $(CURDIR)/$(VAR)/cache/rasa
 export ACTION_ENDPOINT_URL ?= http://127.0.0.1:5055/webhook
 export SHOPDESK_VAR_DIR ?= $(CURDIR)/$(VAR)
 
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
-                   $(wildcard bot/engine/*.py)
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null) \
+                   $(shell find bot/engine -name '*.py')
 
 .PHONY: help install run test test-fast model validate seed bench browser clean
 

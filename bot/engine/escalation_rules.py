@@ -62,6 +62,8 @@ class EscalationSettings:
     smalltalk_intents: tuple[str, ...] = (
         "greet", "goodbye", "thank_you", "affirm", "deny", "bot_challenge",
     )
+    # Bot actions that ask a shopper it did not understand to say it another way.
+    rephrase_actions: tuple[str, ...] = ("utter_please_rephrase",)
     # Bot actions that say it cannot do what was asked.
     cannot_complete_actions: tuple[str, ...] = ("utter_change_order_cannot",)
     vip_tiers: tuple[str, ...] = ("vip",)
@@ -147,10 +149,13 @@ def _anger(turns: Sequence[Turn], settings: EscalationSettings, is_vip: bool) ->
 
 
 def _repeated_fallback(turns: Sequence[Turn], settings: EscalationSettings, is_vip: bool) -> str:
+    """Messages in a row the bot asked to rephrase. A low-confidence message that a form still
+    understood (a bare email or order number) was not asked to rephrase, and breaks the run."""
     limit = settings.vip_fallback_limit if is_vip else settings.fallback_limit
     count = 0
     for turn in reversed(turns):
-        if turn.intent != FALLBACK_INTENT:
+        answered_with_rephrase = turn is turns[-1] or set(turn.bot_actions) & set(settings.rephrase_actions)
+        if turn.intent != FALLBACK_INTENT or not answered_with_rephrase:
             break
         count += 1
     return f"{count} messages in a row not understood" if count >= limit else ""

@@ -63,7 +63,8 @@ def test_annoyed_and_not_understood_is_escalated() -> None:
     [
         ([Turn("a person please", "request_human")], "explicit_request"),
         ([Turn("I want to complain", "complaint")], "complaint"),
-        ([Turn("???", "nlu_fallback"), Turn("!!", "nlu_fallback")], "repeated_fallback"),
+        ([Turn("???", "nlu_fallback", bot_actions=("utter_please_rephrase",)), Turn("!!", "nlu_fallback")],
+         "repeated_fallback"),
         ([Turn("refund?", "refund_status")] * 3, "unresolved_loop"),
         ([Turn("bad", "feedback_negative"), Turn("ok", "greet"), Turn("bad", "feedback_negative")],
          "negative_feedback"),
@@ -82,6 +83,11 @@ def test_vip_reaches_a_person_sooner() -> None:
     decision = decide(turns, tier="VIP")
     assert decision is not None and decision.reasons == ("repeated_fallback", "vip")
     assert decide([Turn("late again, frustrating", "delivery_problem", anger=0.6)], "vip") is not None
+
+
+def test_a_low_confidence_answer_a_form_understood_is_no_fallback() -> None:
+    turns = [Turn("10002", "nlu_fallback", bot_actions=("order_form",)), Turn("+49 151 2345", "nlu_fallback")]
+    assert decide(turns) is None
 
 
 def test_one_negative_feedback_or_one_fallback_is_left_to_the_rules() -> None:
