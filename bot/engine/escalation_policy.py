@@ -11,6 +11,7 @@ A reason can be acknowledged first (config `acknowledge`, e.g. complaint ->
 utter_complaint_ack): the policy predicts that response, then the handoff.
 """
 
+from dataclasses import replace
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
@@ -149,8 +150,9 @@ def _turn(event: UserUttered) -> Turn:
         confidence=float(intent.get("confidence") or 0.0),
         anger=float(anger.get("score") or 0.0),
         cues=tuple(str(cue) for cue in anger.get("cues") or ()),
+        entities=tuple(str(entity.get("entity")) for entity in event.entities or ()),
     )
 
 
 def _with_actions(turn: Turn, actions: List[str]) -> Turn:
-    return Turn(turn.text, turn.intent, turn.confidence, turn.anger, turn.cues, tuple(actions))
+    return replace(turn, bot_actions=tuple(actions))

@@ -37,6 +37,8 @@ class Turn:
     anger: float = 0.0
     cues: tuple[str, ...] = ()
     bot_actions: tuple[str, ...] = ()
+    # Entities found in it (order_id, email, phone): such a message answers a question.
+    entities: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -166,7 +168,9 @@ def _unresolved_loop(turns: Sequence[Turn], settings: EscalationSettings, is_vip
     ignored = set(settings.smalltalk_intents) | set(settings.unanswerable_intents)
     if latest.intent is None or latest.intent in ignored:
         return ""
-    recent = Counter(turn.intent for turn in turns[-settings.loop_window :])
+    # A message carrying an order number or a contact answers the order form; its intent
+    # (often the task's own) is no new request.
+    recent = Counter(turn.intent for turn in turns[-settings.loop_window :] if not turn.entities)
     if recent[latest.intent] >= settings.loop_limit:
         return f"{latest.intent} asked {recent[latest.intent]} times"
     repeats = assess_conversation([ShopperTurn(t.text, t.anger) for t in turns]).repeated_messages

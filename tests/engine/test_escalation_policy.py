@@ -85,6 +85,12 @@ def test_vip_reaches_a_person_sooner() -> None:
     assert decide([Turn("late again, frustrating", "delivery_problem", anger=0.6)], "vip") is not None
 
 
+def test_answers_to_the_order_form_are_no_loop() -> None:
+    turns = [Turn("wheres my stuff", "order_status"), Turn("10002", "order_status", entities=("order_id",)),
+             Turn("+49 151 23456789", "order_status", entities=("phone",))]
+    assert decide(turns) is None
+
+
 def test_a_low_confidence_answer_a_form_understood_is_no_fallback() -> None:
     turns = [Turn("10002", "nlu_fallback", bot_actions=("order_form",)), Turn("+49 151 2345", "nlu_fallback")]
     assert decide(turns) is None

@@ -52,9 +52,9 @@ def test_a_calm_complaint_gets_help_not_the_queue(shopper: Shopper) -> None:
 
 
 ANNOYED_QUESTIONS = [
-    "seriously how long does shipping take", "why is delivery so slow, how long does it take",
-    "ugh how long does delivery even take", "come on, what payment methods do you even accept",
-    "how long does delivery take?? getting impatient", "honestly, do you ship to austria or not",
+    "this is so annoying, how long does delivery take", "seriously?? how long does shipping take",
+    "ugh this is taking forever, how long does shipping usually take", "so annoying. do you take paypal or not",
+    "honestly getting fed up, what are your delivery times", "seriously how long does shipping take",
 ]
 
 
