@@ -95,8 +95,6 @@ test-fast: install
 bench: install
 	PYTHONPATH=$(CURDIR) $(ENGINE_VENV)/bin/python bench/nlu.py
 	PYTHONPATH=$(CURDIR) $(ENGINE_VENV)/bin/python bench/encoder.py
-	PYTHONPATH=$(CURDIR) $(ENGINE_VENV)/bin/python bench/anger.py
-	PYTHONPATH=$(CURDIR) $(ENGINE_VENV)/bin/python bench/escalation.py
 	$(APP_PY) bench/faq.py
 
 clean:

@@ -12,6 +12,8 @@ parse latency, each against Rasa's DIET default, and a fallback-threshold sweep.
 import argparse
 import logging
 import os
+import runpy
+import sys
 import tempfile
 from pathlib import Path
 
@@ -48,6 +50,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--clinc", type=Path, default=Path(os.environ.get("CLINC150_DIR", DEFAULT_CLINC)))
     parser.add_argument("--test-fraction", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--intents-only", action="store_true",
+                        help="skip the anger and escalation reports (bench/anger.py, bench/escalation.py)")
     args = parser.parse_args()
     args.pipelines = [name.strip() for name in args.pipelines.split(",") if name.strip()]
     unknown = [name for name in args.pipelines if name not in PIPELINES]
@@ -83,6 +87,20 @@ def main() -> None:
     print_table(results, fallback)
     for result in results:
         print_sweep(result)
+    if not args.intents_only:
+        for script in ("anger.py", "escalation.py"):
+            print(f"\n== {script} ==", flush=True)
+            run_script(Path(__file__).with_name(script))
+
+
+def run_script(path: Path) -> None:
+    """Another benchmark, with its own defaults, as if run from the command line."""
+    saved = sys.argv
+    sys.argv = [str(path)]
+    try:
+        runpy.run_path(str(path), run_name="__main__")
+    finally:
+        sys.argv = saved
 
 
 if __name__ == "__main__":
