@@ -12,7 +12,7 @@ from bot.hub import create_app
 from handoff.settings import HubSettings
 from tests.handoff.api_client import HubApi
 from tests.handoff.databases import HubDb, hub_db, postgres_engine, sqlite_engine
-from tests.handoff.fake_rasa import FakeRasa
+from tests.fakes.rasa import FakeRasa
 
 
 @pytest.fixture

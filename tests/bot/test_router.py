@@ -20,7 +20,7 @@ from handoff.errors import BadInput
 from handoff.inbound import Inbound
 from handoff.models import Agent, Message, Ticket
 from tests.handoff.databases import HubDb
-from tests.handoff.fake_rasa import FakeRasa
+from tests.fakes.rasa import FakeRasa
 
 
 class RecordingChannel:

@@ -17,8 +17,8 @@ from sanic import Sanic
 from bot.hub import create_app
 from handoff.auth import create_agent
 from handoff.settings import HubSettings
-from tests.handoff.fake_rasa import FakeRasa, handoff_signal
-from tests.handoff.hub_server import free_port
+from tests.fakes.rasa import FakeRasa, handoff_signal
+from tests.handoff.hub_server import serve
 
 AGENT_PASSWORD = "correct horse battery"
 ORDER_ANSWER = "Order 10002 was shipped 2 days ago with DHL and arrives tomorrow. Tracking: JD0002."
@@ -63,26 +63,7 @@ class RunningHub:
 def hub_app(tmp_path: Path, rasa_url: str) -> Sanic:
     """The hub as `make run` builds it; the channels read their settings from the environment."""
     settings = HubSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}", rasa_url=rasa_url)
-    app = create_app(settings, shop=None, sweep=False)
-    # Sanic's touch-up rewrites its own classes once per process; a second app in-process trips on it.
-    app.config.TOUCHUP = False
-    return app
-
-
-@asynccontextmanager
-async def serve(app: Sanic, port: int) -> AsyncIterator[str]:
-    """Starts `app` with its lifecycle listeners (migrations, channels) and stops it afterwards."""
-    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)
-    assert server is not None
-    await server.startup()
-    await server.before_start()
-    await server.after_start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await server.before_stop()
-        await server.close()
-        await server.after_stop()
+    return create_app(settings, shop=None, sweep=False)
 
 
 @asynccontextmanager
@@ -91,7 +72,7 @@ async def running_hub(tmp_path: Path, port: int | None = None) -> AsyncIterator[
     rasa = ShopFakeRasa().start()
     try:
         app = hub_app(tmp_path, rasa.url)
-        async with serve(app, port or free_port()) as url:
+        async with serve(app, port) as url:
             yield RunningHub(app, url, rasa)
     finally:
         rasa.stop()

@@ -16,7 +16,7 @@ import pytest
 from knowledge_base.shop.seed import reset_database
 from knowledge_base.shop.sql_source import create_shop_engine
 from tests.e2e.desk import ADMIN_EMAIL, ADMIN_PASSWORD, IDENTITY_SECRET, AgentAccount, create_agent
-from tests.e2e.fake_rasa import FakeRasa
+from tests.e2e.fake_rasa import ConsoleFakeRasa
 from tests.integration.servers import ROOT, Launcher, Server, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -25,14 +25,14 @@ SCREENSHOTS = ROOT / "var" / "screenshots"
 
 
 @pytest.fixture(scope="session")
-def console_bot() -> Iterator[FakeRasa]:
-    server = FakeRasa().start()
+def console_bot() -> Iterator[ConsoleFakeRasa]:
+    server = ConsoleFakeRasa().start()
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="session")
-def hub(tmp_path_factory: pytest.TempPathFactory, console_bot: FakeRasa) -> Iterator[Server]:
+def hub(tmp_path_factory: pytest.TempPathFactory, console_bot: ConsoleFakeRasa) -> Iterator[Server]:
     work = tmp_path_factory.mktemp("hub")
     shop_url = f"sqlite:///{work / 'shop.db'}"
     engine = create_shop_engine(shop_url)

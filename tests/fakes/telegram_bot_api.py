@@ -15,9 +15,10 @@ import time
 import urllib.request
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
+
+from tests.fakes.local_server import JsonHandler, LocalServer
 
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "ShopDesk", "username": "shopdesk_test_bot",
             "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
@@ -46,7 +47,7 @@ class Failure:
     times: int
 
 
-class FakeBotApi:
+class FakeBotApi(LocalServer):
     def __init__(self, token: str = "123456:TEST-token") -> None:
         self.token = token
         self.calls: list[Call] = []
@@ -57,24 +58,12 @@ class FakeBotApi:
         self._message_ids = itertools.count(1)
         self._failures: list[Failure] = []
         self._changed = threading.Condition()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FakeBotApi:
-        self._thread.start()
-        return self
+        super().__init__(self._handler())
 
     def stop(self) -> None:
         with self._changed:
             self._changed.notify_all()
-        self._server.shutdown()
-        self._server.server_close()
+        super().stop()
 
     # ---- scripting ----
 
@@ -178,10 +167,10 @@ class FakeBotApi:
             message["reply_markup"] = params["reply_markup"]
         return message
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def _handler(self) -> type[JsonHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 self._serve()
 
@@ -191,13 +180,13 @@ class FakeBotApi:
             def _serve(self) -> None:
                 prefix = f"/bot{fake.token}/"
                 if not self.path.startswith(prefix):
-                    return self._send(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+                    return self.send_json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
                 method = self.path[len(prefix):].split("?")[0]
                 status, body = fake._answer(method, self._params())
-                self._send(status, body)
+                self.send_json(status, body)
 
             def _params(self) -> dict[str, Any]:
-                raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+                raw = self.read_body()
                 if not raw:
                     return {}
                 if "json" in (self.headers.get("content-type") or ""):
@@ -209,19 +198,5 @@ class FakeBotApi:
                     except ValueError:
                         pass
                 return params
-
-            def _send(self, status: int, payload: object) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                try:
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up on a long poll while shutting down
-
-            def log_message(self, *args: object) -> None:
-                return
 
         return Handler

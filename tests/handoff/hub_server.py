@@ -16,9 +16,10 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def serve(app: Sanic) -> AsyncIterator[str]:
-    """Starts `app` (migrations and all) and yields its base URL; stops it afterwards."""
-    port = free_port()
+async def serve(app: Sanic, port: int | None = None) -> AsyncIterator[str]:
+    """Starts `app` with its lifecycle listeners (migrations, channels) on `port` (a free one by
+    default) and yields its base URL; stops it afterwards."""
+    port = port or free_port()
     # Sanic rewrites its HTTP classes once per process ("touchup"); a second app would trip on it.
     app.config.TOUCHUP = False
     server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False)

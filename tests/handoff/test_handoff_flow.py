@@ -16,7 +16,7 @@ from handoff.models import Ticket
 from handoff.settings import HubSettings
 from tests.handoff.api_client import HubApi
 from tests.handoff.databases import HubDb, hub_db, postgres_database
-from tests.handoff.fake_rasa import FakeRasa
+from tests.fakes.rasa import FakeRasa
 
 
 async def test_explicit_request_goes_to_a_person_and_back_to_the_bot_with_a_rating(

@@ -1,14 +1,16 @@
 """A small fake Rasa server: a real local HTTP server speaking the two endpoints the hub uses
-(REST channel webhook and trigger_intent), with the bot's handoff signal, and a switch to fail."""
+(REST channel webhook and trigger_intent), with the bot's handoff signal, and a switch to fail.
+
+Suites that need other answers subclass it and override `reply` (and `rating_text`)."""
 
 from __future__ import annotations
 
 import json
-import threading
 from collections import defaultdict
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests.fakes.local_server import JsonHandler, LocalServer
 
 RATING_BUTTONS = [{"title": str(n), "payload": f'/csat{{"rating": {n}}}'} for n in range(1, 6)]
 RATING_TEXT = "Your conversation with our team is resolved, and I'm back. How would you rate the help you got?"
@@ -25,8 +27,10 @@ def handoff_signal(text: str, reasons: list[str], severity: str = "normal") -> d
     }
 
 
-class FakeRasa:
+class FakeRasa(LocalServer):
     """`human` in a message asks for a person; two `asdf` messages in a row hand off as a fallback."""
+
+    rating_text = RATING_TEXT
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, dict[str, Any]]] = []
@@ -35,21 +39,7 @@ class FakeRasa:
         # Called in the server thread with each webhook body before answering (tests look around).
         self.on_message: Callable[[dict[str, Any]], None] | None = None
         self._fallbacks: dict[str, int] = defaultdict(int)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> FakeRasa:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(self._handler())
 
     def messages_from(self, sender: str) -> list[str]:
         return [body["message"] for path, body in self.requests if path.endswith("/webhook") and body["sender"] == sender]
@@ -68,34 +58,23 @@ class FakeRasa:
         self._fallbacks[sender] = 0
         return [{"recipient_id": sender, "text": f"bot heard: {text}", "buttons": [{"title": "Track", "payload": "/track_shipment"}]}]
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def _handler(self) -> type[JsonHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
+        class Handler(JsonHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+                body = json.loads(self.read_body() or b"{}")
                 fake.requests.append((self.path, body))
                 if fake.failing:
-                    return self._send(500, {"error": "boom"})
+                    return self.send_json(500, {"error": "boom"})
                 if self.path.startswith("/webhooks/rest/webhook"):
                     if fake.on_message is not None:
                         fake.on_message(body)
-                    return self._send(200, fake.reply(body["sender"], body["message"]))
+                    return self.send_json(200, fake.reply(body["sender"], body["message"]))
                 if "/trigger_intent" in self.path and fake.csat_trigger_works:
                     sender = self.path.split("/")[2]
-                    return self._send(200, {"tracker": {}, "messages": [
-                        {"recipient_id": sender, "text": RATING_TEXT, "buttons": RATING_BUTTONS}]})
-                return self._send(404, {"error": "not found"})
-
-            def _send(self, status: int, payload: object) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:
-                return
+                    return self.send_json(200, {"tracker": {}, "messages": [
+                        {"recipient_id": sender, "text": fake.rating_text, "buttons": RATING_BUTTONS}]})
+                return self.send_json(404, {"error": "not found"})
 
         return Handler
