@@ -10,7 +10,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.empathy import Empathy
-from knowledge_base.faq import Article, FaqIndex
+from knowledge_base.faq import Article, FaqAnswer, FaqIndex
 from knowledge_base.faq.chat_text import to_chat_text
 
 # Questions about a problem get the article and, with it, the offer of a person.
@@ -22,11 +22,19 @@ def utter_article(dispatcher: CollectingDispatcher, article: Article) -> None:
                              title=article.title, article_id=article.id)
 
 
-def answer_from_articles(faq: FaqIndex, dispatcher: CollectingDispatcher, text: str, intent: str | None) -> bool:
-    """Utters the best article, or suggestions, or says it doesn't know. True when it answered."""
+def utter_confident_article(faq: FaqIndex, dispatcher: CollectingDispatcher, text: str,
+                            intent: str | None) -> FaqAnswer:
+    """Quotes the article retrieval is confident about, if any; says nothing otherwise."""
     found = faq.answer(text, intent=intent)
     if found.confident and found.article is not None:
         utter_article(dispatcher, found.article)
+    return found
+
+
+def answer_from_articles(faq: FaqIndex, dispatcher: CollectingDispatcher, text: str, intent: str | None) -> bool:
+    """Utters the best article, or suggestions, or says it doesn't know. True when it answered."""
+    found = utter_confident_article(faq, dispatcher, text, intent)
+    if found.confident:
         return True
     if found.suggestions:
         titles = "\n".join(f"- {article.title}" for article in found.suggestions)

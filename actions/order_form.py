@@ -17,7 +17,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import services
-from actions.faq import utter_article
+from actions.faq import utter_confident_article
 from actions.order_access import MAX_CONTACT_ATTEMPTS, ChannelIdentity, is_verified
 from knowledge_base.shop.rules import looks_like_order_number_attempt, parse_order_number
 
@@ -44,9 +44,8 @@ class ActionAskOrderId(Action):
                   domain: DomainDict) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
         if is_general_question(text):
-            found = services.current().faq.answer(text, intent=tracker.get_intent_of_latest_message())
-            if found.confident and found.article is not None:
-                utter_article(dispatcher, found.article)
+            faq = services.current().faq
+            if utter_confident_article(faq, dispatcher, text, tracker.get_intent_of_latest_message()).confident:
                 dispatcher.utter_message(response="utter_ask_order_id_after_answer")
                 return []
         dispatcher.utter_message(response="utter_ask_order_id")

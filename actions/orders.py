@@ -6,7 +6,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.faq import utter_article
+from actions.faq import utter_confident_article
 from actions.formatting import day, eta_text, events_text, items_summary, status_text
 from actions.order_task import OrderTaskAction, text_of_latest, utter
 from actions.services import Services
@@ -49,9 +49,7 @@ class ActionReportDeliveryProblem(OrderTaskAction):
                tracker: Tracker) -> list[EventType]:
         utter(dispatcher, "utter_delivery_problem", order, shipment_text=_shipment_text(order, shop))
         text = text_of_latest(tracker, "delivery_problem")
-        found = shop.faq.answer(text, intent="delivery_problem")
-        if found.confident and found.article is not None:
-            utter_article(dispatcher, found.article)
+        utter_confident_article(shop.faq, dispatcher, text, "delivery_problem")
         dispatcher.utter_message(response="utter_offer_human")
         return []
 

@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import services
 from actions.empathy import Empathy
-from actions.faq import answer_from_articles, utter_article
+from actions.faq import answer_from_articles, utter_confident_article
 from actions.formatting import day, money
 from actions.services import Services
 from knowledge_base.shop.rules import Decision, promo_decision
@@ -52,10 +52,7 @@ def answer_product_question(shop: Services, dispatcher: CollectingDispatcher, te
         dispatcher.utter_message(response="utter_product_info",
                                  products="\n".join(describe_product(p) for p in products))
         return
-    found = shop.faq.answer(text, intent="product_info")
-    if found.confident and found.article is not None:
-        utter_article(dispatcher, found.article)
-    else:
+    if not utter_confident_article(shop.faq, dispatcher, text, "product_info").confident:
         dispatcher.utter_message(response="utter_product_not_found")
 
 
