@@ -82,8 +82,12 @@ browser:
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 		else echo "The browser tests need Chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
 
-run: install $(MODEL) $(VAR)/shop.db
-	$(APP_VENV)/bin/honcho start -f Procfile
+# The secrets the hub, Rasa and the action server use to trust each other (made once).
+$(VAR)/secrets.env:
+	@scripts/make-secrets $@
+
+run: install $(MODEL) $(VAR)/shop.db $(VAR)/secrets.env
+	$(APP_VENV)/bin/honcho start -f Procfile -e $(VAR)/secrets.env
 
 test: install $(MODEL) validate browser
 	PYTHONPATH=$(CURDIR) $(ENGINE_VENV)/bin/python -m pytest -c tests/engine/pytest.ini tests/engine

@@ -32,7 +32,7 @@ from handoff.db import create_engine, migrate, session_factory
 from handoff.delivery import DeliveryRegistry
 from handoff.events import EventBus
 from handoff.gateway import Conversations
-from handoff.settings import HubSettings
+from handoff.settings import HubSettings, SettingsError, require_secret
 from handoff.tickets import Desk
 from handoff.uow import UnitOfWorkFactory
 
@@ -91,7 +91,7 @@ def _wire(settings: HubSettings, shop: ShopReader | None) -> tuple[HubContext, S
     bus = EventBus()
     uows = UnitOfWorkFactory(session_factory(engine), bus)
     desk = Desk(settings, CustomerDirectory(shop))
-    rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
+    rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
     router = Router(uows, desk, rasa)
     assigner = Assigner(uows, settings)
     delivery = DeliveryRegistry()
@@ -150,6 +150,10 @@ def _log_to_stderr() -> None:
 def main() -> None:
     _log_to_stderr()
     settings = HubSettings.from_env()
+    try:
+        require_secret("SHOPDESK_RASA_TOKEN", settings.rasa_token)
+    except SettingsError as error:
+        raise SystemExit(f"hub: {error}") from None
     app = create_app(settings, name="shopdesk")
     app.run(host=settings.host, port=settings.port, single_process=True, access_log=False)
 

@@ -14,6 +14,9 @@ DEFAULT_RESOLUTION = {"urgent": 240, "serious": 480, "normal": 1440}
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+MIN_SECRET_LENGTH = 32
+
+
 class SettingsError(ValueError):
     pass
 
@@ -22,6 +25,8 @@ class SettingsError(ValueError):
 class HubSettings:
     database_url: str
     rasa_url: str = "http://127.0.0.1:5005"
+    # The secret Rasa was started with (bot/engine/serve.py); the hub signs every call with it.
+    rasa_token: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     session_ttl: timedelta = timedelta(hours=12)
@@ -44,6 +49,7 @@ class HubSettings:
         return cls(
             database_url=env.get("DATABASE_URL") or f"sqlite+aiosqlite:///{var_dir}/shopdesk.db",
             rasa_url=(env.get("RASA_URL") or "http://127.0.0.1:5005").rstrip("/"),
+            rasa_token=env.get("SHOPDESK_RASA_TOKEN", ""),
             host=env.get("SHOPDESK_HOST", "127.0.0.1"),
             port=_int(env, "SHOPDESK_PORT", 8000),
             session_ttl=timedelta(hours=_int(env, "SHOPDESK_SESSION_HOURS", 12)),
@@ -54,6 +60,14 @@ class HubSettings:
             identity_secret=env.get("SHOPDESK_IDENTITY_SECRET") or None,
             max_text=_int(env, "SHOPDESK_MAX_TEXT", 4000),
             shop_database_url=env.get("SHOP_DATABASE_URL") or f"sqlite:///{var_dir}/shop.db",
+        )
+
+
+def require_secret(name: str, value: str) -> None:
+    if len(value) < MIN_SECRET_LENGTH:
+        raise SettingsError(
+            f"{name} must be set to a secret of at least {MIN_SECRET_LENGTH} characters "
+            "(`make run` creates one in var/secrets.env; see the README's security section)."
         )
 
 

@@ -28,6 +28,7 @@ def hub_settings(tmp_path: Path, fake_rasa: FakeRasa) -> HubSettings:
     return HubSettings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}",
         rasa_url=fake_rasa.url,
+        rasa_token=fake_rasa.secret,
         rasa_timeout_seconds=5,
         shop_database_url=None,
     )

@@ -47,7 +47,7 @@ class RecordingChannel:
 
 @pytest.fixture
 async def rasa(fake_rasa: FakeRasa) -> AsyncIterator[RasaClient]:
-    client = RasaClient(fake_rasa.url, timeout=5)
+    client = RasaClient(fake_rasa.url, fake_rasa.secret, timeout=5)
     client.open()
     yield client
     await client.close()

@@ -60,9 +60,10 @@ class RunningHub:
         return self.url.replace("http", "ws", 1) + "/webchat/ws"
 
 
-def hub_app(tmp_path: Path, rasa_url: str) -> Sanic:
+def hub_app(tmp_path: Path, rasa: FakeRasa) -> Sanic:
     """The hub as `make run` builds it; the channels read their settings from the environment."""
-    settings = HubSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}", rasa_url=rasa_url)
+    settings = HubSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}", rasa_url=rasa.url,
+                           rasa_token=rasa.secret)
     return create_app(settings, shop=None, sweep=False)
 
 
@@ -71,7 +72,7 @@ async def running_hub(tmp_path: Path, port: int | None = None) -> AsyncIterator[
     """The channels read their settings from the environment when the app is built (as in production)."""
     rasa = ShopFakeRasa().start()
     try:
-        app = hub_app(tmp_path, rasa.url)
+        app = hub_app(tmp_path, rasa)
         async with serve(app, port) as url:
             yield RunningHub(app, url, rasa)
     finally:

@@ -43,6 +43,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory, console_bot: ConsoleFakeRasa) 
         "DATABASE_URL": f"sqlite+aiosqlite:///{work / 'hub.db'}",
         "SHOP_DATABASE_URL": shop_url,
         "RASA_URL": console_bot.url,
+        "SHOPDESK_RASA_TOKEN": console_bot.secret,
         "SHOPDESK_HOST": "127.0.0.1",
         "SHOPDESK_PORT": str(port),
         "SHOPDESK_IDENTITY_SECRET": IDENTITY_SECRET,

@@ -1,14 +1,18 @@
 """A small fake Rasa server: a real local HTTP server speaking the two endpoints the hub uses
-(REST channel webhook and trigger_intent), with the bot's handoff signal, and a switch to fail.
+(the hub channel's webhook and trigger_intent), with the bot's handoff signal, and a switch to
+fail. Like the real one it refuses calls without a token signed with its secret.
 
 Suites that need other answers subclass it and override `reply` (and `rating_text`)."""
 
 from __future__ import annotations
 
 import json
+import secrets
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
+
+import jwt
 
 from tests.fakes.local_server import JsonHandler, LocalServer
 
@@ -33,6 +37,8 @@ class FakeRasa(LocalServer):
     rating_text = RATING_TEXT
 
     def __init__(self) -> None:
+        self.secret = secrets.token_urlsafe(32)
+        self.refused = 0
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.failing = False
         self.csat_trigger_works = True
@@ -58,16 +64,27 @@ class FakeRasa(LocalServer):
         self._fallbacks[sender] = 0
         return [{"recipient_id": sender, "text": f"bot heard: {text}", "buttons": [{"title": "Track", "payload": "/track_shipment"}]}]
 
+    def signed(self, authorization: str) -> bool:
+        scheme, _, token = authorization.partition(" ")
+        try:
+            claims = jwt.decode(token, self.secret, algorithms=["HS256"])
+        except jwt.InvalidTokenError:
+            return False
+        return scheme == "Bearer" and claims.get("user", {}).get("role") == "admin"
+
     def _handler(self) -> type[JsonHandler]:
         fake = self
 
         class Handler(JsonHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 body = json.loads(self.read_body() or b"{}")
+                if not fake.signed(self.headers.get("authorization", "")):
+                    fake.refused += 1
+                    return self.send_json(401, {"error": "NotAuthenticated"})
                 fake.requests.append((self.path, body))
                 if fake.failing:
                     return self.send_json(500, {"error": "boom"})
-                if self.path.startswith("/webhooks/rest/webhook"):
+                if self.path.startswith("/webhooks/hub/webhook"):
                     if fake.on_message is not None:
                         fake.on_message(body)
                     return self.send_json(200, fake.reply(body["sender"], body["message"]))

@@ -8,12 +8,11 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import httpx
 import pytest
 
 from knowledge_base.shop.seed import reset_database
 from knowledge_base.shop.sql_source import create_shop_engine
-from tests.integration.servers import MODEL, ROOT, Launcher, Server
+from tests.integration.servers import MODEL, ROOT, Launcher, RasaServer, Server
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +37,7 @@ def action_server(launcher: Launcher) -> Iterator[Server]:
 
 
 @pytest.fixture(scope="session")
-def rasa_server(launcher: Launcher, action_server: Server) -> Iterator[Server]:
+def rasa_server(launcher: Launcher, action_server: Server) -> Iterator[RasaServer]:
     if not MODEL.exists():
         subprocess.run(["make", "--no-print-directory", "model"], cwd=ROOT, check=True)
     server = launcher.rasa_server(action_server)
@@ -49,16 +48,13 @@ def rasa_server(launcher: Launcher, action_server: Server) -> Iterator[Server]:
 class Shopper:
     """One shopper talking to the bot over Rasa's REST channel, as the hub does."""
 
-    def __init__(self, rasa_url: str, metadata: dict | None = None) -> None:
+    def __init__(self, rasa: RasaServer, metadata: dict | None = None) -> None:
         self.sender = f"test-{uuid.uuid4().hex[:12]}"
-        self.url = f"{rasa_url}/webhooks/rest/webhook"
+        self.rasa = rasa
         self.metadata = metadata or {}
 
     def say(self, text: str) -> list[dict]:
-        response = httpx.post(self.url, json={"sender": self.sender, "message": text,
-                                              "metadata": self.metadata}, timeout=30)
-        response.raise_for_status()
-        return response.json()
+        return self.rasa.say(self.sender, text, self.metadata)
 
     def says(self, text: str) -> str:
         """The bot's reply texts joined, for assertions on what the shopper reads."""
@@ -66,8 +62,8 @@ class Shopper:
 
 
 @pytest.fixture
-def shopper(rasa_server: Server) -> Shopper:
-    return Shopper(rasa_server.url)
+def shopper(rasa_server: RasaServer) -> Shopper:
+    return Shopper(rasa_server)
 
 
 def handoff_of(replies: list[dict]) -> dict | None:
@@ -87,11 +83,11 @@ UNCLEAR_MESSAGES = [
 ]
 
 
-def not_understood(rasa_url: str, count: int) -> list[str]:
+def not_understood(rasa: RasaServer, count: int) -> list[str]:
     """`count` messages the running model sends to nlu_fallback."""
     picked = []
     for text in UNCLEAR_MESSAGES:
-        parse = httpx.post(f"{rasa_url}/model/parse", json={"text": text}, timeout=30).json()
+        parse = rasa.post("/model/parse", {"text": text})
         if parse["intent"]["name"] == "nlu_fallback":
             picked.append(text)
             if len(picked) == count:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
+
+from bot.rasa_client import WEBHOOK_PATH, TokenSigner
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "shopdesk.tar.gz"
@@ -22,6 +26,26 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def listening_addresses(port: int) -> set[str]:
+    """The addresses a local TCP port listens on, read from the kernel's socket tables."""
+    found = set()
+    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, _, hex_port = local.partition(":")
+            if state == "0A" and int(hex_port, 16) == port:
+                found.add(_address(address, width))
+    return found
+
+
+def _address(hex_address: str, width: int) -> str:
+    raw = bytes.fromhex(hex_address)
+    if width == 8:
+        return socket.inet_ntop(socket.AF_INET, raw[::-1])
+    words = b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
+    return socket.inet_ntop(socket.AF_INET6, words)
+
+
 @dataclass
 class Server:
     name: str
@@ -29,13 +53,13 @@ class Server:
     process: subprocess.Popen[bytes]
     log: Path
 
-    def wait_until_ready(self, path: str, timeout: float) -> None:
+    def wait_until_ready(self, path: str, timeout: float, headers: Mapping[str, str] | None = None) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.tail()}")
             try:
-                if httpx.get(self.url + path, timeout=2).status_code == 200:
+                if httpx.get(self.url + path, headers=headers, timeout=2).status_code == 200:
                     return
             except httpx.TransportError:
                 pass
@@ -54,9 +78,35 @@ class Server:
 
 
 @dataclass
+class RasaServer(Server):
+    """Rasa answers only calls signed with its secret, as the hub signs them."""
+
+    secret: str = ""
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {TokenSigner(self.secret).token()}"}
+
+    def get(self, path: str) -> Any:
+        response = httpx.get(self.url + path, headers=self.headers(), timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def post(self, path: str, body: Any) -> Any:
+        response = httpx.post(self.url + path, json=body, headers=self.headers(), timeout=30)
+        response.raise_for_status()
+        return response.json()
+
+    def say(self, sender: str, text: str, metadata: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        return self.post(WEBHOOK_PATH, {"sender": sender, "message": text, "metadata": dict(metadata or {})})
+
+
+@dataclass
 class Launcher:
     logs: Path
     env: Mapping[str, str] = field(default_factory=dict)
+    # Fresh secrets per run, handed to each process as `make run` hands them from var/secrets.env.
+    action_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     def start(self, name: str, command: list[str], port: int, extra_env: Mapping[str, str] | None = None) -> Server:
         log = self.logs / f"{name}.log"
@@ -66,31 +116,34 @@ class Launcher:
 
     def action_server(self) -> Server:
         port = free_port()
-        server = self.start("actions", [str(ROOT / ".venv/bin/python"), "-m", "rasa_sdk",
-                                        "--actions", "actions", "--port", str(port)], port)
+        server = self.start("actions", [str(ROOT / ".venv/bin/python"), "-m", "actions.server"], port,
+                            {"SHOPDESK_ACTIONS_PORT": str(port), "SHOPDESK_ACTION_TOKEN": self.action_token})
         server.wait_until_ready("/health", timeout=60)
         return server
 
-    def rasa_server(self, action_server: Server) -> Server:
+    def rasa_server(self, action_server: Server) -> RasaServer:
         port = free_port()
         rasa_env = {
             "PYTHONPATH": str(ROOT),
             "ACTION_ENDPOINT_URL": f"{action_server.url}/webhook",
+            "SHOPDESK_ACTION_TOKEN": self.action_token,
+            "SHOPDESK_RASA_TOKEN": self.rasa_token,
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "MPLCONFIGDIR": str(self.logs / "matplotlib"),
         }
-        command = [str(ROOT / ".venv-engine/bin/rasa"), "run", "--enable-api", "--port", str(port),
+        command = [str(ROOT / ".venv-engine/bin/python"), "-m", "bot.engine.serve", "--port", str(port),
                    "--model", str(MODEL), "--endpoints", str(ROOT / "endpoints.yml"),
                    "--credentials", str(ROOT / "credentials.yml")]
-        server = self.start("rasa", command, port, rasa_env)
-        server.wait_until_ready("/status", timeout=240)
+        started = self.start("rasa", command, port, rasa_env)
+        server = RasaServer(started.name, started.url, started.process, started.log, secret=self.rasa_token)
+        server.wait_until_ready("/status", timeout=240, headers=server.headers())
         return server
 
     def hub(self, rasa: Server, database_url: str) -> Server:
         port = free_port()
         hub_env = {"RASA_URL": rasa.url, "DATABASE_URL": database_url, "SHOPDESK_PORT": str(port),
-                   "SHOPDESK_SWEEP_SECONDS": "1"}
+                   "SHOPDESK_SWEEP_SECONDS": "1", "SHOPDESK_RASA_TOKEN": self.rasa_token}
         server = self.start("hub", [str(ROOT / ".venv/bin/python"), "-m", "bot.hub"], port, hub_env)
         server.wait_until_ready("/openapi.json", timeout=60)
         return server

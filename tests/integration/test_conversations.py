@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.conftest import Shopper, handoff_of, not_understood
-from tests.integration.servers import Server
+from tests.integration.servers import RasaServer
 
 pytestmark = pytest.mark.integration
 
@@ -66,14 +66,14 @@ def test_someone_elses_order_is_not_shown(shopper: Shopper) -> None:
     assert "delivered" not in reply and "Ben" not in reply
 
 
-def test_identity_proven_by_the_channel_skips_the_question(rasa_server: Server) -> None:
-    signed_in = Shopper(rasa_server.url, metadata={"customer_email": ANNA})
+def test_identity_proven_by_the_channel_skips_the_question(rasa_server: RasaServer) -> None:
+    signed_in = Shopper(rasa_server, metadata={"customer_email": ANNA})
     reply = signed_in.says("where is my order 10001")
     assert "#10001" in reply and "waiting to be packed" in reply
 
 
-def test_proven_identity_does_not_open_other_customers_orders(rasa_server: Server) -> None:
-    signed_in = Shopper(rasa_server.url, metadata={"customer_email": ANNA})
+def test_proven_identity_does_not_open_other_customers_orders(rasa_server: RasaServer) -> None:
+    signed_in = Shopper(rasa_server, metadata={"customer_email": ANNA})
     reply = signed_in.says("where is my order 10003")
     assert "email address or phone number" in reply and "delivered" not in reply
 
@@ -87,8 +87,8 @@ def test_out_of_scope(shopper: Shopper) -> None:
     assert "outside what I can help with" in shopper.says("what's the weather like in berlin tomorrow")
 
 
-def test_two_fallbacks_in_a_row_hand_off(shopper: Shopper, rasa_server: Server) -> None:
-    vague, vaguer = not_understood(rasa_server.url, 2)
+def test_two_fallbacks_in_a_row_hand_off(shopper: Shopper, rasa_server: RasaServer) -> None:
+    vague, vaguer = not_understood(rasa_server, 2)
     first = shopper.say(vague)
     assert handoff_of(first) is None
     assert "say it another way" in first[0]["text"]
@@ -97,8 +97,8 @@ def test_two_fallbacks_in_a_row_hand_off(shopper: Shopper, rasa_server: Server) 
     assert signal["message"] == vaguer
 
 
-def test_one_fallback_then_an_understood_message_does_not_hand_off(shopper: Shopper, rasa_server: Server) -> None:
-    vague, vaguer = not_understood(rasa_server.url, 2)
+def test_one_fallback_then_an_understood_message_does_not_hand_off(shopper: Shopper, rasa_server: RasaServer) -> None:
+    vague, vaguer = not_understood(rasa_server, 2)
     shopper.say(vague)
     assert "From our help article" in shopper.says("how long does delivery take")
     assert handoff_of(shopper.say(vaguer)) is None

@@ -3,12 +3,11 @@ scorer running inside it, the actions answering what it lets through."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 import yaml
 
 from tests.integration.conftest import Shopper, handoff_of
-from tests.integration.servers import ROOT, Server
+from tests.integration.servers import ROOT, RasaServer
 
 CONFIG = ROOT / "config.yml"
 
@@ -58,26 +57,26 @@ ANNOYED_QUESTIONS = [
 ]
 
 
-def annoyed_question(rasa_url: str) -> str:
+def annoyed_question(rasa: RasaServer) -> str:
     """A question the scorer finds annoyed but not angry (between the policy's two thresholds)."""
     policy = next(p for p in yaml.safe_load(CONFIG.read_text())["policies"] if p["name"].endswith("EscalationPolicy"))
     for text in ANNOYED_QUESTIONS:
-        score = httpx.post(f"{rasa_url}/model/parse", json={"text": text}, timeout=30).json()["anger"]["score"]
+        score = rasa.post("/model/parse", {"text": text})["anger"]["score"]
         if policy["annoyed_threshold"] <= score < policy["anger_threshold"]:
             return text
     raise AssertionError("the anger scorer finds none of the annoyed questions merely annoyed")
 
 
-def test_an_annoyed_but_answerable_question_is_answered_with_empathy(shopper: Shopper, rasa_server: Server) -> None:
-    replies = shopper.say(annoyed_question(rasa_server.url))
+def test_an_annoyed_but_answerable_question_is_answered_with_empathy(shopper: Shopper, rasa_server: RasaServer) -> None:
+    replies = shopper.say(annoyed_question(rasa_server))
     assert handoff_of(replies) is None
     texts = [m.get("text") or "" for m in replies]
     assert any("From our help article" in text for text in texts)
     assert any("connect you with a person" in text for text in texts)
 
 
-def test_a_vip_reaches_a_person_sooner(rasa_server: Server) -> None:
-    vip = Shopper(rasa_server.url, metadata={"customer_email": "ben.carter@example.com"})
+def test_a_vip_reaches_a_person_sooner(rasa_server: RasaServer) -> None:
+    vip = Shopper(rasa_server, metadata={"customer_email": "ben.carter@example.com"})
     vip.say("status of order 10003")
     signal = handoff_of(vip.say("honestly this is getting annoying, why is nothing working"))
     assert signal is not None and "vip" in signal["reasons"]

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.integration.conftest import not_understood
-from tests.integration.servers import Launcher, Server
+from tests.integration.servers import Launcher, RasaServer, Server
 
 pytestmark = pytest.mark.integration
 
@@ -21,7 +21,7 @@ AGENT_PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
-def hub(launcher: Launcher, rasa_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def hub(launcher: Launcher, rasa_server: RasaServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     database_url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('hub') / 'hub.db'}"
     launcher.create_admin(database_url, AGENT_EMAIL, "Anna", AGENT_PASSWORD)
     server = launcher.hub(rasa_server, database_url)
@@ -78,12 +78,12 @@ def ticket_of(agent: Client, conversation_id: str) -> dict:
     return next(t for t in tickets if t["conversation_id"] == conversation_id)
 
 
-def rasa_user_texts(rasa: Server, conversation_id: str) -> list[str]:
-    tracker = httpx.get(f"{rasa.url}/conversations/{conversation_id}/tracker", timeout=30).json()
+def rasa_user_texts(rasa: RasaServer, conversation_id: str) -> list[str]:
+    tracker = rasa.get(f"/conversations/{conversation_id}/tracker")
     return [event["text"] for event in tracker["events"] if event["event"] == "user"]
 
 
-def hand_over_and_back(hub: Server, rasa: Server, agent: Client, shopper: Client, reason: str) -> None:
+def hand_over_and_back(hub: Server, rasa: RasaServer, agent: Client, shopper: Client, reason: str) -> None:
     ticket = ticket_of(agent, shopper.conversation_id)
     assert ticket["reasons"] == [reason] and ticket["status"] == "queued"
     claimed = agent.call("POST", f"/api/agent/tickets/{ticket['id']}/claim")
@@ -109,7 +109,7 @@ def hand_over_and_back(hub: Server, rasa: Server, agent: Client, shopper: Client
 
 
 def test_a_shopper_who_asks_for_a_person_gets_one_and_then_the_bot_back(
-        hub: Server, rasa_server: Server, agent: Client) -> None:
+        hub: Server, rasa_server: RasaServer, agent: Client) -> None:
     shopper = open_conversation(hub)
     assert any("What can I do for you" in text for text in say(shopper, "hello"))
     replies = say(shopper, "can I talk to a real person please")
@@ -119,8 +119,8 @@ def test_a_shopper_who_asks_for_a_person_gets_one_and_then_the_bot_back(
 
 
 def test_two_messages_the_bot_does_not_understand_reach_a_person(
-        hub: Server, rasa_server: Server, agent: Client) -> None:
-    vague, vaguer = not_understood(rasa_server.url, 2)
+        hub: Server, rasa_server: RasaServer, agent: Client) -> None:
+    vague, vaguer = not_understood(rasa_server, 2)
     shopper = open_conversation(hub)
     assert any("another way" in text for text in say(shopper, vague))
     say(shopper, vaguer)
