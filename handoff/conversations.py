@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -18,6 +19,10 @@ from handoff.errors import NotFound, Unauthorized
 from handoff.models import Conversation, Message, Ticket
 from handoff.serialize import message_json
 from handoff.uow import UnitOfWork
+
+
+# uuid4().hex: anything else names no conversation and never reaches the database.
+_CONVERSATION_ID = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True)
@@ -53,8 +58,12 @@ async def open_conversation(
     return conversation, token
 
 
+def is_conversation_id(value: str) -> bool:
+    return _CONVERSATION_ID.fullmatch(value) is not None
+
+
 async def get_conversation(session: AsyncSession, conversation_id: str) -> Conversation:
-    conversation = await session.get(Conversation, conversation_id)
+    conversation = await session.get(Conversation, conversation_id) if is_conversation_id(conversation_id) else None
     if conversation is None:
         raise NotFound("No such conversation.")
     return conversation
@@ -62,7 +71,7 @@ async def get_conversation(session: AsyncSession, conversation_id: str) -> Conve
 
 async def authorised_conversation(session: AsyncSession, conversation_id: str, token: str | None) -> Conversation:
     """The conversation, if the shopper's token is its token; NotFound hides whether it exists."""
-    conversation = await session.get(Conversation, conversation_id) if len(conversation_id) <= 32 else None
+    conversation = await session.get(Conversation, conversation_id) if is_conversation_id(conversation_id) else None
     if token is None:
         raise Unauthorized("A conversation token is required.")
     if conversation is None or not hmac.compare_digest(conversation.token_hash, hash_token(token)):

@@ -8,11 +8,20 @@ from handoff.errors import BadInput
 
 # Control characters (but not newline and tab) carry no meaning in a chat and break renderers.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b\u2028\u2029\ufeff]")
+# Half of a UTF-16 pair with no other half: JSON's "\ud800" decodes to it, and no database or
+# UTF-8 encoder can store it.
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def has_lone_surrogate(text: str) -> bool:
+    return _LONE_SURROGATE.search(text) is not None
 
 
 def clean_text(raw: object, limit: int, field: str = "text") -> str:
     if not isinstance(raw, str):
         raise BadInput(f"'{field}' must be a string.", "invalid_field")
+    if has_lone_surrogate(raw):
+        raise BadInput(f"'{field}' must be valid Unicode (it holds a lone surrogate).", "invalid_text")
     text = _CONTROL.sub("", raw).replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         raise BadInput(f"'{field}' is empty.", "empty_text")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +15,9 @@ from sanic import Blueprint, Request, Sanic
 from sanic.response import HTTPResponse, file
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
+from handoff.api.requests import json_object
 from handoff.conversations import authorised_conversation
-from handoff.errors import HubError
+from handoff.errors import BadInput, HubError
 from handoff.inbound import Inbound
 
 from bot.channels.webchat_sessions import CHANNEL_NAME, Connection, WebchatChannel, frame
@@ -201,12 +201,9 @@ async def _on_message(hub: Any, channel: WebchatChannel, connection: Connection,
 
 def _json_object(raw: str | bytes | None) -> dict[str, Any]:
     try:
-        data = json.loads(raw or "")
-    except (ValueError, UnicodeDecodeError):
-        raise ProtocolError("frames must be JSON objects") from None
-    if not isinstance(data, dict):
-        raise ProtocolError("frames must be JSON objects")
-    return data
+        return json_object(raw or "")
+    except BadInput as error:
+        raise ProtocolError(f"frames must be JSON objects: {error.message}") from None
 
 
 def _optional_str(data: dict[str, Any], key: str, limit: int) -> str | None:

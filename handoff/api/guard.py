@@ -12,7 +12,7 @@ from sanic import Request
 from sanic.response import HTTPResponse
 
 from handoff.api.context import services
-from handoff.api.requests import bearer
+from handoff.api.requests import bearer, db_id
 from handoff.auth import authenticate
 from handoff.clock import aware, utcnow
 from handoff.errors import Forbidden
@@ -32,6 +32,9 @@ def requires(role: str) -> Callable[[Handler], Callable[..., Awaitable[HTTPRespo
                 if not at_least(agent, role):
                     raise Forbidden(f"This needs the {role} role.")
                 mark_seen(agent)
+                for name, value in kwargs.items():
+                    if name.endswith("_id") and isinstance(value, int):
+                        db_id(value, name.removesuffix("_id"))
                 response = await handler(request, uow, agent, *args, **kwargs)
                 await uow.commit()
                 return response

@@ -13,7 +13,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
 from handoff.api.context import services
-from handoff.api.requests import bearer, int_arg, json_body, optional_str
+from handoff.api.requests import MAX_ID, bearer, int_arg, json_body, optional_str
 from handoff.conversations import authorised_conversation, messages_after, open_conversation
 from handoff.errors import BadInput
 from handoff.inbound import Inbound
@@ -50,7 +50,7 @@ async def send(request: Request, conversation_id: str) -> HTTPResponse:
 
 @shopper.get("/<conversation_id:str>/messages")
 async def read(request: Request, conversation_id: str) -> HTTPResponse:
-    after = int_arg(request, "after", 0, 0, 2**31)
+    after = int_arg(request, "after", 0, 0, MAX_ID)
     limit = int_arg(request, "limit", 100, 1, 500)
     async with services(request).uows() as uow:
         conversation = await authorised_conversation(uow.session, conversation_id, bearer(request))

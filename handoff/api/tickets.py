@@ -9,7 +9,7 @@ from sqlalchemy import select
 from handoff import audit, ticket_actions
 from handoff.api.context import services
 from handoff.api.guard import requires
-from handoff.api.requests import int_arg, json_body
+from handoff.api.requests import MAX_ID, db_id, int_arg, json_body
 from handoff.claim import claim
 from handoff.clock import utcnow
 from handoff.conversations import messages_after
@@ -63,7 +63,7 @@ async def detail(request: Request, uow: UnitOfWork, agent: Agent, ticket_id: int
 @requires("agent")
 async def transcript(request: Request, uow: UnitOfWork, agent: Agent, ticket_id: int) -> HTTPResponse:
     ticket = await get_ticket(uow.session, ticket_id)
-    after = int_arg(request, "after", 0, 0, 2**31)
+    after = int_arg(request, "after", 0, 0, MAX_ID)
     messages = await messages_after(uow.session, ticket.conversation_id, after, 500, include_internal=True)
     audit.record(uow.session, agent, audit.VIEW_TRANSCRIPT, ticket.customer_email or ticket.conversation_id, ticket.id)
     last_seq = messages[-1].seq if messages else after
@@ -131,9 +131,7 @@ async def resolve(request: Request, uow: UnitOfWork, agent: Agent, ticket_id: in
 
 
 async def _agent(uow: UnitOfWork, agent_id: object) -> Agent:
-    if not isinstance(agent_id, int) or isinstance(agent_id, bool):
-        raise BadInput("'agent_id' must be a whole number.", "invalid_field")
-    target = await uow.session.get(Agent, agent_id)
+    target = await uow.session.get(Agent, db_id(agent_id, "agent"))
     if target is None:
         raise NotFound("No such agent.")
     return target
