@@ -32,6 +32,8 @@ from handoff.db import create_engine, migrate, session_factory
 from handoff.delivery import DeliveryRegistry
 from handoff.events import EventBus
 from handoff.gateway import Conversations
+from handoff.limits import RateLimiter
+from handoff.logs import install_redaction
 from handoff.settings import HubSettings, SettingsError, require_secret
 from handoff.tickets import Desk
 from handoff.uow import UnitOfWorkFactory
@@ -53,6 +55,7 @@ class HubContext:
     conversations: Conversations
     assigner: Assigner
     rasa: RasaClient
+    limiter: RateLimiter
     migrated: bool = False
 
 
@@ -73,6 +76,8 @@ def create_app(
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
     # sanic-ext would attach itself and its own OpenAPI routes; the hub serves its own description.
     app.config.AUTO_EXTEND = False
+    if settings.proxies_count:
+        app.config.PROXIES_COUNT = settings.proxies_count
     hub, services = _wire(settings, shop if shop is not None else _demo_shop(settings))
     app.ctx.hub = hub
     app.ctx.services = services
@@ -92,7 +97,8 @@ def _wire(settings: HubSettings, shop: ShopReader | None) -> tuple[HubContext, S
     uows = UnitOfWorkFactory(session_factory(engine), bus)
     desk = Desk(settings, CustomerDirectory(shop))
     rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
-    router = Router(uows, desk, rasa)
+    limiter = RateLimiter(settings.rate_limits)
+    router = Router(uows, desk, rasa, limiter)
     assigner = Assigner(uows, settings)
     delivery = DeliveryRegistry()
     # Order matters: shoppers get their messages before the queue moves on.
@@ -100,8 +106,8 @@ def _wire(settings: HubSettings, shop: ShopReader | None) -> tuple[HubContext, S
     bus.subscribe(QueueBroadcaster(uows, settings, bus).on_event)
     bus.subscribe(assigner.on_event)
     bus.subscribe(router.on_event)
-    hub = HubContext(settings, engine, bus, delivery, router, Conversations(uows, settings), assigner, rasa)
-    return hub, Services(settings, uows, bus, desk, assigner, router)
+    hub = HubContext(settings, engine, bus, delivery, router, Conversations(uows, settings), assigner, rasa, limiter)
+    return hub, Services(settings, uows, bus, desk, assigner, router, limiter)
 
 
 def _demo_shop(settings: HubSettings) -> ShopReader | None:
@@ -116,6 +122,7 @@ def _demo_shop(settings: HubSettings) -> ShopReader | None:
 def _install_lifecycle(app: Sanic, hub: HubContext, sweep: bool) -> None:
     @app.before_server_start
     async def open_resources(app: Sanic) -> None:
+        install_redaction()
         if not hub.migrated:
             await migrate(hub.engine)
             hub.migrated = True
@@ -155,6 +162,7 @@ def main() -> None:
     except SettingsError as error:
         raise SystemExit(f"hub: {error}") from None
     app = create_app(settings, name="shopdesk")
+    install_redaction()
     app.run(host=settings.host, port=settings.port, single_process=True, access_log=False)
 
 

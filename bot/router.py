@@ -23,6 +23,7 @@ from handoff.conversations import (
 )
 from handoff.events import Event
 from handoff.inbound import HandleResult, Inbound
+from handoff.limits import RateLimiter
 from handoff.models import Conversation, Ticket
 from handoff.serialize import shopper_message_json
 from handoff.signals import HandoffSignal, is_handoff, parse_signal
@@ -37,15 +38,19 @@ _REPLAY_LIMIT = 100
 
 
 class Router:
-    def __init__(self, uows: UnitOfWorkFactory, desk: Desk, rasa: RasaClient) -> None:
+    def __init__(self, uows: UnitOfWorkFactory, desk: Desk, rasa: RasaClient, limiter: RateLimiter | None = None) -> None:
         self._uows = uows
         self._desk = desk
         self._rasa = rasa
+        self._limiter = limiter or RateLimiter({})
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def handle(self, inbound: Inbound) -> HandleResult:
         text = clean_text(inbound.text, self._desk.settings.max_text)
         conversation_id = await self._conversation_for(inbound)
+        # Every channel's messages count against their conversation (the widget and the API
+        # also limit per address at their door).
+        self._limiter.check("messages", conversation_id)
         async with self._lock(conversation_id):
             return await self._handle(conversation_id, inbound, text)
 

@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handoff import login_throttle
 from handoff.agents import ROLES
 from handoff.clock import aware, utcnow
 from handoff.errors import BadInput, Conflict, Unauthorized
 from handoff.models import Agent, AgentSession
+from handoff.settings import HubSettings
 from handoff.severity import TEAMS
 
 _hasher = PasswordHasher()
 # Verifying against this when the email is unknown makes both failures take the same time.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+# Published when sessions end early (password changed, account disabled): live consoles close.
+SESSIONS_REVOKED = "agent.sessions_revoked"
 MIN_PASSWORD = 10
+MAX_PASSWORD = 1024
 _EMAIL_SHAPE = "@"
 
 
@@ -32,14 +38,19 @@ class IssuedSession:
     expires_at: datetime
 
 
-def hash_password(password: str) -> str:
-    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        raise BadInput(f"A password needs at least {MIN_PASSWORD} characters.", "invalid_field")
+def hash_password(password: object) -> str:
+    if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise BadInput(f"A password needs at least {MIN_PASSWORD} characters (and at most {MAX_PASSWORD}).", "invalid_field")
     return _hasher.hash(password)
 
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def session_key(token: str) -> str:
+    """What identifies a session outside the database (events, sockets): never the token itself."""
+    return _token_hash(token)
 
 
 async def create_agent(
@@ -58,7 +69,7 @@ async def create_agent(
     agent = Agent(
         email=email,
         display_name=display_name.strip(),
-        password_hash=hash_password(password),
+        password_hash=await asyncio.to_thread(hash_password, password),
         role=role,
         teams=list(teams or []),
         capacity=capacity,
@@ -91,20 +102,47 @@ async def find_by_email(session: AsyncSession, email: str) -> Agent | None:
     return (await session.execute(select(Agent).where(func.lower(Agent.email) == email.lower()))).scalar_one_or_none()
 
 
-async def log_in(session: AsyncSession, email: object, password: object, ttl: timedelta) -> IssuedSession:
-    if not isinstance(email, str) or not isinstance(password, str):
+async def log_in(
+    session: AsyncSession, settings: HubSettings, email: object, password: object, address: str
+) -> IssuedSession | None:
+    """A new session, or None for a wrong email or password (the failure is recorded, so commit).
+    Refused with TooManyRequests, whatever the password, while the account or address is throttled."""
+    if not isinstance(email, str) or not isinstance(password, str) or len(password) > MAX_PASSWORD:
         raise BadInput("'email' and 'password' are required.", "invalid_field")
-    agent = await find_by_email(session, email.strip())
-    if not _verify(agent.password_hash if agent else _DUMMY_HASH, password) or agent is None or not agent.active:
-        raise Unauthorized("Wrong email or password.")
+    email = email.strip().lower()[:320]
+    now = utcnow()
+    await login_throttle.check(session, settings, email, address, now)
+    agent = await find_by_email(session, email)
+    # argon2 takes tens of milliseconds on purpose: off the event loop, so logins never stall chats.
+    verified = await asyncio.to_thread(_verify, agent.password_hash if agent else _DUMMY_HASH, password)
+    login_throttle.record(session, email, address, verified and agent is not None and agent.active, now)
+    if not verified or agent is None or not agent.active:
+        await session.flush()
+        return None
     if _hasher.check_needs_rehash(agent.password_hash):
         agent.password_hash = _hasher.hash(password)
     token = secrets.token_urlsafe(32)
-    now = utcnow()
-    session.add(AgentSession(token_hash=_token_hash(token), agent_id=agent.id, created_at=now, expires_at=now + ttl))
+    session.add(AgentSession(token_hash=_token_hash(token), agent_id=agent.id, created_at=now,
+                             expires_at=now + settings.session_ttl))
     agent.status, agent.last_seen_at = "online", now
     await session.flush()
-    return IssuedSession(token, agent, now + ttl)
+    return IssuedSession(token, agent, now + settings.session_ttl)
+
+
+async def revoke_sessions(session: AsyncSession, agent_id: int, keep_token: str | None = None) -> None:
+    """Ends every session of the agent (but the one making the change, when given)."""
+    query = update(AgentSession).where(AgentSession.agent_id == agent_id, AgentSession.revoked_at.is_(None))
+    if keep_token is not None:
+        query = query.where(AgentSession.token_hash != _token_hash(keep_token))
+    await session.execute(query.values(revoked_at=utcnow()))
+
+
+async def change_password(session: AsyncSession, agent: Agent, current: object, new: object, token: str) -> None:
+    if not isinstance(current, str) or not await asyncio.to_thread(_verify, agent.password_hash, current):
+        raise BadInput("The current password is wrong.", "wrong_password")
+    agent.password_hash = await asyncio.to_thread(hash_password, new)
+    await revoke_sessions(session, agent.id, keep_token=token)
+    await session.flush()
 
 
 def _verify(password_hash: str, password: str) -> bool:

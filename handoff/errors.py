@@ -31,6 +31,14 @@ class Forbidden(HubError):
     code = "forbidden"
 
 
+class TooManyRequests(HubError):
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class Conflict(HubError):
     code = "conflict"
 

@@ -52,6 +52,22 @@ class AgentSession(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class LoginAttempt(Base):
+    """Every login attempt, with the address it came from: throttling reads the recent failures."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_email", "email", "created_at"),
+        Index("ix_login_attempts_address", "address", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    address: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Conversation(Base):
     __tablename__ = "conversations"
     __table_args__ = (Index("ix_conversations_channel_user", "channel", "channel_user_id"),)

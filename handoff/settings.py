@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from handoff.limits import DEFAULT_LIMITS, Limit
+
 SEVERITIES = ("normal", "serious", "urgent")
 DEFAULT_FIRST_RESPONSE = {"urgent": 5, "serious": 15, "normal": 60}
 DEFAULT_RESOLUTION = {"urgent": 240, "serious": 480, "normal": 1440}
@@ -41,6 +43,13 @@ class HubSettings:
     max_text: int = 4000
     rasa_timeout_seconds: float = 30.0
     shop_database_url: str | None = None
+    rate_limits: Mapping[str, Limit] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    # Failed logins per account (and per address) within the window before logins are refused.
+    login_failures: int = 5
+    address_login_failures: int = 20
+    login_window: timedelta = timedelta(minutes=15)
+    # How many proxies in front of the hub set X-Forwarded-For (0: use the peer's address).
+    proxies_count: int = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> HubSettings:
@@ -60,6 +69,11 @@ class HubSettings:
             identity_secret=env.get("SHOPDESK_IDENTITY_SECRET") or None,
             max_text=_int(env, "SHOPDESK_MAX_TEXT", 4000),
             shop_database_url=env.get("SHOP_DATABASE_URL") or f"sqlite:///{var_dir}/shop.db",
+            rate_limits=_limits(env.get("SHOPDESK_RATE_LIMITS")),
+            login_failures=_int(env, "SHOPDESK_LOGIN_FAILURES", 5),
+            address_login_failures=_int(env, "SHOPDESK_ADDRESS_LOGIN_FAILURES", 20),
+            login_window=timedelta(minutes=_int(env, "SHOPDESK_LOGIN_WINDOW_MINUTES", 15)),
+            proxies_count=_int(env, "SHOPDESK_PROXIES_COUNT", 0, minimum=0),
         )
 
 
@@ -71,7 +85,7 @@ def require_secret(name: str, value: str) -> None:
         )
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
     raw = env.get(name)
     if not raw:
         return default
@@ -79,9 +93,26 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
-    if value <= 0:
-        raise SettingsError(f"{name} must be positive, got {value}")
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
     return value
+
+
+def _limits(raw: str | None) -> dict[str, Limit]:
+    """SHOPDESK_RATE_LIMITS: "off", or name=count/seconds pairs ("messages=30/60,logins=10/900");
+    names not given keep their default (handoff/limits.py)."""
+    if raw is not None and raw.strip().lower() == "off":
+        return {}
+    limits = dict(DEFAULT_LIMITS)
+    for part in filter(None, (p.strip() for p in (raw or "").split(","))):
+        name, _, rule = part.partition("=")
+        count, _, seconds = rule.partition("/")
+        if name.strip() not in DEFAULT_LIMITS or not count.strip().isdigit() or not seconds.strip().isdigit() \
+                or int(count) == 0 or int(seconds) == 0:
+            raise SettingsError(f"SHOPDESK_RATE_LIMITS: expected name=count/seconds with a name among "
+                                f"{', '.join(DEFAULT_LIMITS)}, got {part!r}")
+        limits[name.strip()] = Limit(int(count), int(seconds))
+    return limits
 
 
 def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:

@@ -11,6 +11,8 @@ BUTTON_EXPIRED = "That button has expired. Please type your answer instead."
 _REFUSALS = {
     "text_too_long": "That message is too long for me. Please send it in shorter parts.",
     "empty_text": "That message looks empty. Please type your question.",
+    "invalid_text": "I couldn't read that message. Please type it again.",
+    "rate_limited": "You're writing faster than I can keep up with. Please wait a moment and send that again.",
 }
 _KINDS = (
     ("sticker", "a sticker"), ("photo", "a photo"), ("voice", "a voice message"), ("video_note", "a video message"),

@@ -15,9 +15,9 @@ from sanic import Blueprint, Request, Sanic
 from sanic.response import HTTPResponse, file
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
-from handoff.api.requests import json_object
+from handoff.api.requests import client_address, json_object
 from handoff.conversations import authorised_conversation
-from handoff.errors import BadInput, HubError
+from handoff.errors import BadInput, HubError, TooManyRequests
 from handoff.inbound import Inbound
 
 from bot.channels.webchat_sessions import CHANNEL_NAME, Connection, WebchatChannel, frame
@@ -81,8 +81,9 @@ async def chat_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     except (asyncio.TimeoutError, ProtocolError) as error:
         await ws.close(code=POLICY_VIOLATION, reason=str(error)[:100] or "expected a hello frame")
         return
+    address = client_address(request)
     try:
-        conversation_id, welcome = await _resume_or_open(request.app, hello)
+        conversation_id, welcome = await _resume_or_open(request.app, hello, address)
     except HubError as error:
         await ws.send(frame("error", code=error.code, message=error.message))
         await ws.close(code=POLICY_VIOLATION, reason=error.code)
@@ -93,7 +94,7 @@ async def chat_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     try:
         await connection.catch_up()
         async for raw in ws:
-            await _on_frame(hub, channel, connection, raw)
+            await _on_frame(hub, channel, connection, raw, address)
     finally:
         channel.disconnect(connection)
 
@@ -114,7 +115,7 @@ def _parse_hello(raw: str | bytes | None) -> Hello:
     )
 
 
-async def _resume_or_open(app: Sanic, hello: Hello) -> tuple[str, dict[str, Any]]:
+async def _resume_or_open(app: Sanic, hello: Hello, address: str) -> tuple[str, dict[str, Any]]:
     """The widget's own conversation if its token still opens it, else a new one (and `reset`)."""
     hub = app.ctx.hub
     resumed = hello.conversation_id is not None and hello.token is not None
@@ -123,6 +124,7 @@ async def _resume_or_open(app: Sanic, hello: Hello) -> tuple[str, dict[str, Any]
         # A conversation of another channel would get its live messages delivered elsewhere.
         if status["channel"] == CHANNEL_NAME:
             return hello.conversation_id, _welcome(status)
+    hub.limiter.check("conversations", address)
     email = _proven_email(hello.identity, hub.settings.identity_secret)
     ref = await hub.conversations.open(
         CHANNEL_NAME, display_name=hello.display_name, identity={"customer_email": email} if email else None
@@ -164,21 +166,23 @@ def _proven_email(identity: dict[str, Any] | None, secret: str | None) -> str | 
     return email if hmac.compare_digest(expected, signature.lower()) else None
 
 
-async def _on_frame(hub: Any, channel: WebchatChannel, connection: Connection, raw: str | bytes | None) -> None:
+async def _on_frame(hub: Any, channel: WebchatChannel, connection: Connection, raw: str | bytes | None,
+                    address: str) -> None:
     try:
         data = _json_object(raw)
         kind = data.get("type")
         if kind == "ping":
             await connection.send("pong")
         elif kind == "message":
-            await _on_message(hub, channel, connection, data)
+            await _on_message(hub, channel, connection, data, address)
         else:
             raise ProtocolError("unknown frame type")
     except ProtocolError as error:
         await connection.send("error", code="bad_request", message=str(error))
 
 
-async def _on_message(hub: Any, channel: WebchatChannel, connection: Connection, data: dict[str, Any]) -> None:
+async def _on_message(hub: Any, channel: WebchatChannel, connection: Connection, data: dict[str, Any],
+                      address: str) -> None:
     client_id = _optional_str(data, "client_message_id", MAX_CLIENT_ID)
     text = data.get("text")
     inbound = Inbound(channel=CHANNEL_NAME, text=text, conversation_id=connection.conversation_id, external_id=client_id)  # type: ignore[arg-type]
@@ -187,7 +191,12 @@ async def _on_message(hub: Any, channel: WebchatChannel, connection: Connection,
     if bot_answers:
         await channel.typing(conversation_id, True)
     try:
+        hub.limiter.check("address_messages", address)
         result = await hub.router.handle(inbound)
+    except TooManyRequests as error:
+        await connection.send("error", code=error.code, message=error.message, client_message_id=client_id,
+                              retry_after=round(error.retry_after, 1))
+        return
     except HubError as error:
         await connection.send("error", code=error.code, message=error.message, client_message_id=client_id)
         return

@@ -10,11 +10,11 @@ from sanic.response import HTTPResponse, empty, json
 from handoff.agents import STATUSES, agent_view, agents_view
 from handoff.api.context import services
 from handoff.api.guard import requires
-from handoff.api.requests import bearer, json_body
+from handoff.api.requests import bearer, client_address, json_body
 from handoff.assignment import AGENT_PRESENCE
-from handoff.auth import log_in, log_out
+from handoff.auth import SESSIONS_REVOKED, change_password, log_in, log_out, session_key
 from handoff.clock import iso, utcnow
-from handoff.errors import BadInput
+from handoff.errors import BadInput, Unauthorized
 from handoff.models import Agent
 from handoff.severity import TEAMS
 from handoff.uow import UnitOfWork
@@ -25,13 +25,28 @@ account = Blueprint("agent_account", url_prefix="/api/agent")
 @account.post("/login")
 async def login(request: Request) -> HTTPResponse:
     body = json_body(request)
-    settings = services(request).settings
+    settings, address = services(request).settings, client_address(request)
+    services(request).limiter.check("logins", address)
     async with services(request).uows() as uow:
-        issued = await log_in(uow.session, body.get("email"), body.get("password"), settings.session_ttl)
+        issued = await log_in(uow.session, settings, body.get("email"), body.get("password"), address)
+        if issued is None:
+            await uow.commit()  # the failure counts towards the throttle
+            raise Unauthorized("Wrong email or password.")
         view = await agent_view(uow.session, issued.agent, utcnow(), settings.presence_timeout)
         uow.emit(AGENT_PRESENCE, agent=view)
         await uow.commit()
     return json({"token": issued.token, "expires_at": iso(issued.expires_at), "agent": view})
+
+
+@account.put("/me/password")
+@requires("agent")
+async def new_password(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
+    """Changes the agent's own password; every other session of theirs ends."""
+    body = json_body(request)
+    await change_password(uow.session, agent, body.get("current_password"), body.get("new_password"),
+                          bearer(request) or "")
+    uow.emit(SESSIONS_REVOKED, agent_id=agent.id, kept=session_key(bearer(request) or ""))
+    return empty()
 
 
 @account.post("/logout")

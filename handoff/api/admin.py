@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, empty, json
 
@@ -10,7 +12,7 @@ from handoff.agents import agent_view, agents_view
 from handoff.api.context import services
 from handoff.api.guard import requires
 from handoff.api.requests import int_arg, json_body
-from handoff.auth import create_agent, hash_password, validate_profile
+from handoff.auth import SESSIONS_REVOKED, create_agent, hash_password, revoke_sessions, validate_profile
 from handoff.clock import utcnow
 from handoff.errors import BadInput, NotFound
 from handoff.models import Agent
@@ -59,7 +61,10 @@ async def edit_agent(request: Request, uow: UnitOfWork, agent: Agent, agent_id: 
         setattr(target, name, value.strip() if isinstance(value, str) else value)
     target.active = body.get("active", target.active)
     if "password" in body:
-        target.password_hash = hash_password(body["password"])
+        target.password_hash = await asyncio.to_thread(hash_password, body["password"])
+    if "password" in body or not target.active:
+        await revoke_sessions(uow.session, target.id)
+        uow.emit(SESSIONS_REVOKED, agent_id=target.id, kept=None)
     await uow.session.flush()
     return json(await agent_view(uow.session, target, utcnow(), services(request).settings.presence_timeout))
 

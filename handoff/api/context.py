@@ -9,6 +9,7 @@ from sanic import Request
 from handoff.assignment import Assigner
 from handoff.events import EventBus
 from handoff.inbound import InboundHandler
+from handoff.limits import RateLimiter
 from handoff.settings import HubSettings
 from handoff.tickets import Desk
 from handoff.uow import UnitOfWorkFactory
@@ -22,6 +23,7 @@ class Services:
     desk: Desk
     assigner: Assigner
     inbound: InboundHandler
+    limiter: RateLimiter
 
 
 def services(request: Request) -> Services:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from sanic import Request, Sanic
 from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, json
 
-from handoff.errors import BadInput, Conflict, Forbidden, HubError, NotFound, Unauthorized
+from handoff.errors import BadInput, Conflict, Forbidden, HubError, NotFound, TooManyRequests, Unauthorized
 
 log = logging.getLogger(__name__)
 
-STATUS = {BadInput: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409}
+STATUS = {BadInput: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409, TooManyRequests: 429}
 
 
 def error_response(status: int, code: str, message: str) -> HTTPResponse:
@@ -29,7 +30,10 @@ def status_of(error: HubError) -> int:
 def install_error_handlers(app: Sanic) -> None:
     @app.exception(HubError)
     async def on_hub_error(request: Request, error: HubError) -> HTTPResponse:
-        return error_response(status_of(error), error.code, error.message)
+        response = error_response(status_of(error), error.code, error.message)
+        if isinstance(error, TooManyRequests):
+            response.headers["Retry-After"] = str(max(1, math.ceil(error.retry_after)))
+        return response
 
     @app.exception(SanicException)
     async def on_sanic_error(request: Request, error: SanicException) -> HTTPResponse:

@@ -29,6 +29,9 @@ ROUTES: list[tuple[str, str, str, str, dict[str, Any] | None]] = [
      {"type": "object", "required": ["email", "password"], "properties": {"email": {"type": "string"}, "password": {"type": "string"}}}),
     ("post", "/api/agent/logout", "End this session", "agent", None),
     ("get", "/api/agent/me", "The logged-in agent", "agent", None),
+    ("put", "/api/agent/me/password", "Change your password; your other sessions end", "agent",
+     {"type": "object", "required": ["current_password", "new_password"], "properties": {
+         "current_password": {"type": "string"}, "new_password": {"type": "string", "minLength": 10}}}),
     ("put", "/api/agent/me/status", "Set presence", "agent",
      {"type": "object", "required": ["status"], "properties": {"status": {"enum": ["online", "away", "offline"]}}}),
     ("get", "/api/agent/agents", "Agents (transfer targets)", "agent", None),
@@ -60,7 +63,7 @@ ROUTES: list[tuple[str, str, str, str, dict[str, Any] | None]] = [
          "capacity": {"type": "integer"}}}),
     ("patch", "/api/admin/agents/{agent_id}", "Change an agent account", "admin", _OBJ),
     ("get", "/api/admin/audit", "Audit log", "supervisor", None),
-    ("get", "/api/agent/ws", "Websocket: queue and conversation events (?token=)", "agent", None),
+    ("get", "/api/agent/ws", "Websocket: queue and conversation events (first frame {type: auth, token})", "agent", None),
     ("get", "/health", "Liveness", "none", None),
     ("get", "/openapi.json", "This description", "none", None),
 ]

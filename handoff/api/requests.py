@@ -65,6 +65,11 @@ def db_id(value: object, what: str = "record") -> int:
     return value
 
 
+def client_address(request: Request) -> str:
+    """The client's address: the peer's, or what trusted proxies forwarded (SHOPDESK_PROXIES_COUNT)."""
+    return str(request.remote_addr or request.ip or "unknown")[:64]
+
+
 def bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")

@@ -13,7 +13,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
 from handoff.api.context import services
-from handoff.api.requests import MAX_ID, bearer, int_arg, json_body, optional_str
+from handoff.api.requests import MAX_ID, bearer, client_address, int_arg, json_body, optional_str
 from handoff.conversations import authorised_conversation, messages_after, open_conversation
 from handoff.errors import BadInput
 from handoff.inbound import Inbound
@@ -28,6 +28,7 @@ CHANNEL_NAME = "api"
 @shopper.post("/")
 async def open_(request: Request) -> HTTPResponse:
     body = json_body(request) if request.body else {}
+    services(request).limiter.check("conversations", client_address(request))
     display_name = optional_str(body, "display_name", 200)
     email = _proven_email(body.get("identity"), services(request).settings.identity_secret)
     async with services(request).uows() as uow:
@@ -41,6 +42,7 @@ async def send(request: Request, conversation_id: str) -> HTTPResponse:
     body = json_body(request)
     text = clean_text(body.get("text"), services(request).settings.max_text)
     client_id = optional_str(body, "client_message_id", 200)
+    services(request).limiter.check("address_messages", client_address(request))
     async with services(request).uows() as uow:
         await authorised_conversation(uow.session, conversation_id, bearer(request))
     inbound = Inbound(channel=CHANNEL_NAME, text=text, conversation_id=conversation_id, external_id=client_id)

@@ -1,7 +1,10 @@
 """The console's live feed: queue and conversation events pushed over a websocket, no polling.
 
-An open socket that pings keeps its agent online for auto-assignment; a socket that falls too far
-behind is closed, and the console reconnects and starts again from the `hello` snapshot.
+The console sends its session token in the first frame (`{"type": "auth", "token": ...}`), never
+in the URL, where proxies and error logs would keep it. An open socket that pings keeps its agent
+online for auto-assignment; a socket whose session ends (logout elsewhere, password changed,
+account disabled) is closed at once; a socket that falls too far behind is closed, and the console
+reconnects and starts again from the `hello` snapshot.
 """
 
 from __future__ import annotations
@@ -16,18 +19,19 @@ from sanic.server.websockets.impl import WebsocketImplProtocol
 from handoff.agents import agent_view
 from handoff.api.context import Services, services
 from handoff.api.guard import mark_seen
-from handoff.auth import authenticate
+from handoff.auth import SESSIONS_REVOKED, authenticate, session_key
 from handoff.clock import iso, utcnow
 from handoff.errors import Unauthorized
 from handoff.events import Event
-from handoff.models import Agent
 from handoff.queue import queue_infos, queued_tickets
 from handoff.tickets import tickets_view
 
 console_feed = Blueprint("agent_ws", url_prefix="/api/agent")
 CONSOLE_EVENTS = {"queue.changed", "message.created", "note.created", "agent.presence"}
 UNAUTHORIZED_CLOSE = 4401
+AUTH_TIMEOUT_SECONDS = 10
 _BACKLOG = 1000
+_REVOKED = object()
 
 
 def frame(type_: str, data: dict[str, Any], at: str | None = None) -> str:
@@ -44,14 +48,18 @@ def for_console(event: Event) -> bool:
 async def feed(request: Request, ws: WebsocketImplProtocol) -> None:
     svc = services(request)
     try:
-        agent_id, hello = await _hello(svc, request.args.get("token"))
+        token = await _auth_frame(ws)
+        agent_id, hello = await _hello(svc, token)
     except Unauthorized as error:
         await ws.close(code=UNAUTHORIZED_CLOSE, reason=error.message[:100])
         return
-    outbox: asyncio.Queue[str | None] = asyncio.Queue(maxsize=_BACKLOG)
+    key = session_key(token or "")
+    outbox: asyncio.Queue[str | object | None] = asyncio.Queue(maxsize=_BACKLOG)
 
     async def forward(event: Event) -> None:
-        if for_console(event):
+        if event.type == SESSIONS_REVOKED and event.data["agent_id"] == agent_id and event.data["kept"] != key:
+            _put(outbox, _REVOKED)
+        elif for_console(event):
             _put(outbox, frame(event.type, _console_data(event), iso(event.at)))
 
     unsubscribe = svc.bus.subscribe(forward)
@@ -60,8 +68,8 @@ async def feed(request: Request, ws: WebsocketImplProtocol) -> None:
         _put(outbox, frame("hello", hello))
         async for raw in ws:
             if _is_ping(raw):
-                await _seen(svc, agent_id)
-                _put(outbox, frame("pong", {}))
+                # The sender closes the socket on _REVOKED, which ends this loop.
+                _put(outbox, frame("pong", {}) if await _seen(svc, token) else _REVOKED)
     finally:
         unsubscribe()
         sender.cancel()
@@ -80,12 +88,27 @@ async def _hello(svc: Services, token: str | None) -> tuple[int, dict[str, Any]]
         return agent.id, hello
 
 
-async def _seen(svc: Services, agent_id: int) -> None:
+async def _auth_frame(ws: WebsocketImplProtocol) -> str | None:
+    try:
+        raw = await asyncio.wait_for(ws.recv(), AUTH_TIMEOUT_SECONDS)
+        message = json.loads(raw or "")
+    except (asyncio.TimeoutError, ValueError, TypeError):
+        raise Unauthorized("Send {\"type\": \"auth\", \"token\": ...} first.") from None
+    if not isinstance(message, dict) or message.get("type") != "auth" or not isinstance(message.get("token"), str):
+        raise Unauthorized("Send {\"type\": \"auth\", \"token\": ...} first.")
+    return message["token"]
+
+
+async def _seen(svc: Services, token: str | None) -> bool:
+    """Marks the agent seen; False when the session has ended meanwhile."""
     async with svc.uows() as uow:
-        agent = await uow.session.get(Agent, agent_id)
-        if agent is not None:
-            mark_seen(agent)
-            await uow.commit()
+        try:
+            agent = await authenticate(uow.session, token)
+        except Unauthorized:
+            return False
+        mark_seen(agent)
+        await uow.commit()
+        return True
 
 
 def _console_data(event: Event) -> dict[str, Any]:
@@ -95,7 +118,7 @@ def _console_data(event: Event) -> dict[str, Any]:
     return data
 
 
-def _put(outbox: asyncio.Queue[str | None], text: str) -> None:
+def _put(outbox: asyncio.Queue[str | object | None], text: str | object) -> None:
     try:
         outbox.put_nowait(text)
     except asyncio.QueueFull:
@@ -105,10 +128,13 @@ def _put(outbox: asyncio.Queue[str | None], text: str) -> None:
         outbox.put_nowait(None)
 
 
-async def _send_all(ws: WebsocketImplProtocol, outbox: asyncio.Queue[str | None]) -> None:
-    while (text := await outbox.get()) is not None:
+async def _send_all(ws: WebsocketImplProtocol, outbox: asyncio.Queue[str | object | None]) -> None:
+    while isinstance(text := await outbox.get(), str):
         await ws.send(text)
-    await ws.close(code=1013, reason="too far behind; reconnect")
+    if text is _REVOKED:
+        await ws.close(code=UNAUTHORIZED_CLOSE, reason="the session has ended; sign in again")
+    else:
+        await ws.close(code=1013, reason="too far behind; reconnect")
 
 
 def _is_ping(raw: str | bytes) -> bool:

@@ -30,16 +30,18 @@ def test_it_listens_on_loopback_unless_told_otherwise() -> None:
     assert (settings.host, settings.port) == ("10.0.0.5", 6055)
 
 
-def test_calls_without_the_token_are_refused(app: Sanic) -> None:
+# The ASGI client, not Sanic's test_client: that one runs the app and installs uvloop's loop
+# policy for the whole test process.
+async def test_calls_without_the_token_are_refused(app: Sanic) -> None:
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}):
-        _, answer = app.test_client.post("/webhook", json={"next_action": "action_cancel_order"}, headers=headers)
+        _, answer = await app.asgi_client.post("/webhook", json={"next_action": "action_cancel_order"}, headers=headers)
         assert answer.status == 401
-    _, listing = app.test_client.get("/actions")
+    _, listing = await app.asgi_client.get("/actions")
     assert listing.status == 401
 
 
-def test_health_is_open_and_the_token_lets_rasa_in(app: Sanic) -> None:
-    _, health = app.test_client.get("/health")
+async def test_health_is_open_and_the_token_lets_rasa_in(app: Sanic) -> None:
+    _, health = await app.asgi_client.get("/health")
     assert health.status == 200
-    _, listing = app.test_client.get("/actions", headers={"Authorization": f"Bearer {TOKEN}"})
+    _, listing = await app.asgi_client.get("/actions", headers={"Authorization": f"Bearer {TOKEN}"})
     assert listing.status == 200 and "action_cancel_order" in {a["name"] for a in listing.json}

@@ -172,3 +172,17 @@ async def test_widget_assets_and_demo_page_are_served(hub: RunningHub) -> None:
     assert script.headers["content-type"].startswith("text/javascript") and "textContent" in script.text
     assert "innerHTML" not in script.text
     assert style.status_code == 200 and ".sd-panel" in style.text
+
+
+async def test_a_flooding_widget_is_told_to_wait_and_keeps_its_message(hub: RunningHub) -> None:
+    allowed = 20  # the default per-conversation allowance (handoff/limits.py)
+    async with connect(hub.ws_url) as ws:
+        await hello(ws)
+        for number in range(allowed + 2):
+            await ws.send(json.dumps({"type": "message", "text": f"spam {number}", "client_message_id": f"s{number}"}))
+        acks = [await receive(ws, "ack") for _ in range(allowed)]
+        refused = [await receive(ws, "error") for _ in range(2)]
+    assert len({ack["seq"] for ack in acks}) == allowed
+    assert [(error["code"], error["client_message_id"]) for error in refused] == [
+        ("rate_limited", f"s{allowed}"), ("rate_limited", f"s{allowed + 1}")]
+    assert all(error["retry_after"] > 0 for error in refused)

@@ -424,6 +424,14 @@
     queue: function (data) { showQueue(data); },
     state: function (data) { showState(data.state, data.agent_name); },
     error: function (data) {
+      var waiting = data.code === "rate_limited" && data.client_message_id &&
+        state.outbox.filter(function (m) { return m.id === data.client_message_id; })[0];
+      if (waiting) {
+        // Kept in the outbox and sent again once the hub's limit allows it: nothing is lost.
+        state.inFlight = state.inFlight.filter(function (x) { return x !== data.client_message_id; });
+        setTimeout(function () { if (state.ready) transmit(waiting); }, 1000 * (data.retry_after || 1));
+        return;
+      }
       if (data.client_message_id) {
         var pending = pendingBubble(data.client_message_id);
         if (pending) {

@@ -15,10 +15,11 @@ export function connectFeed({ token, onFrame, onState, onUnauthorized }) {
     clearTimeout(retryTimer);
     const url = new URL('/api/agent/ws', window.location.href);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-    url.searchParams.set('token', token);
     onState(attempt === 0 ? 'connecting' : 'reconnecting');
     socket = new WebSocket(url);
     socket.addEventListener('open', () => {
+      // The token goes in the first frame, never in the URL (proxies and logs keep URLs).
+      send({ type: 'auth', token });
       attempt = 0;
       onState('live');
       pingTimer = setInterval(() => send({ type: 'ping' }), PING_MS);
