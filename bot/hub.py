@@ -21,6 +21,7 @@ from handoff.api.account import account
 from handoff.api.admin import admin
 from handoff.api.context import Services
 from handoff.api.errors import install_error_handlers
+from handoff.api.headers import install_security_headers
 from handoff.api.openapi import openapi
 from handoff.api.shopper import shopper
 from handoff.api.tickets import tickets
@@ -82,6 +83,7 @@ def create_app(
     app.ctx.hub = hub
     app.ctx.services = services
     install_error_handlers(app)
+    install_security_headers(app)
     for blueprint in (shopper, account, tickets, admin, console_feed, openapi):
         app.blueprint(blueprint)
     app.add_route(_health, "/health", name="health")

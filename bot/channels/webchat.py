@@ -4,8 +4,6 @@ a websocket (protocol in bot/channels/WEBCHAT.md)."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +14,8 @@ from sanic.response import HTTPResponse, file
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
 from handoff.api.requests import client_address, json_object
+from handoff.clock import utcnow
+from handoff.identity import InvalidIdentity, proven_email
 from handoff.conversations import authorised_conversation
 from handoff.errors import BadInput, HubError, TooManyRequests
 from handoff.inbound import Inbound
@@ -38,7 +38,7 @@ class Hello:
     token: str | None
     last_seq: int
     display_name: str | None
-    identity: dict[str, Any] | None
+    identity: object
 
 
 class ProtocolError(Exception):
@@ -56,6 +56,11 @@ def install_webchat(app: Sanic, hub: Any) -> WebchatChannel:
 @webchat.get("/")
 async def demo_page(request: Request) -> HTTPResponse:
     return await _asset("demo.html", "text/html; charset=utf-8")
+
+
+@webchat.get("/demo.css")
+async def demo_style(request: Request) -> HTTPResponse:
+    return await _asset("demo.css", "text/css; charset=utf-8")
 
 
 @webchat.get("/widget.js")
@@ -111,7 +116,7 @@ def _parse_hello(raw: str | bytes | None) -> Hello:
         token=_optional_str(data, "token", 200),
         last_seq=last_seq,
         display_name=_optional_str(data, "display_name", 200),
-        identity=data.get("identity") if isinstance(data.get("identity"), dict) else None,
+        identity=data.get("identity"),
     )
 
 
@@ -125,12 +130,18 @@ async def _resume_or_open(app: Sanic, hello: Hello, address: str) -> tuple[str, 
         if status["channel"] == CHANNEL_NAME:
             return hello.conversation_id, _welcome(status)
     hub.limiter.check("conversations", address)
-    email = _proven_email(hello.identity, hub.settings.identity_secret)
+    extra: dict[str, Any] = {}
+    try:
+        email = proven_email(hello.identity, hub.settings.identity_secret, utcnow())
+    except InvalidIdentity as refused:
+        # The shopper still gets help, as a guest; the shop's developer sees why in `welcome`.
+        log.warning("widget identity refused: %s", refused.message)
+        email, extra = None, {"identity_refused": refused.message}
     ref = await hub.conversations.open(
         CHANNEL_NAME, display_name=hello.display_name, identity={"customer_email": email} if email else None
     )
     status = await hub.conversations.status(ref.id)
-    return ref.id, {**_welcome(status), "token": ref.token, "reset": resumed or hello.last_seq > 0}
+    return ref.id, {**_welcome(status), "token": ref.token, "reset": resumed or hello.last_seq > 0, **extra}
 
 
 async def _token_opens(app: Sanic, conversation_id: str, token: str) -> bool:
@@ -152,18 +163,6 @@ def _welcome(status: dict[str, Any]) -> dict[str, Any]:
         "awaiting": status.get("awaiting"),
         "last_seq": status["last_seq"],
     }
-
-
-def _proven_email(identity: dict[str, Any] | None, secret: str | None) -> str | None:
-    """A signed-in shopper's email counts only when the shop signed it (as the shopper API checks)."""
-    if not identity or not secret:
-        return None
-    email, signature = identity.get("customer_email"), identity.get("signature")
-    if not isinstance(email, str) or not isinstance(signature, str):
-        return None
-    email = email.strip().lower()
-    expected = hmac.new(secret.encode(), email.encode(), hashlib.sha256).hexdigest()
-    return email if hmac.compare_digest(expected, signature.lower()) else None
 
 
 async def _on_frame(hub: Any, channel: WebchatChannel, connection: Connection, raw: str | bytes | None,

@@ -6,16 +6,14 @@ tests). The conversation token returned at opening is the shopper's only credent
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
 from handoff.api.context import services
 from handoff.api.requests import MAX_ID, bearer, client_address, int_arg, json_body, optional_str
 from handoff.conversations import authorised_conversation, messages_after, open_conversation
-from handoff.errors import BadInput
+from handoff.clock import utcnow
+from handoff.identity import proven_email
 from handoff.inbound import Inbound
 from handoff.serialize import shopper_message_json
 from handoff.status_view import conversation_status
@@ -30,7 +28,7 @@ async def open_(request: Request) -> HTTPResponse:
     body = json_body(request) if request.body else {}
     services(request).limiter.check("conversations", client_address(request))
     display_name = optional_str(body, "display_name", 200)
-    email = _proven_email(body.get("identity"), services(request).settings.identity_secret)
+    email = proven_email(body.get("identity"), services(request).settings.identity_secret, utcnow())
     async with services(request).uows() as uow:
         conversation, token = await open_conversation(uow, CHANNEL_NAME, None, display_name, email)
         await uow.commit()
@@ -65,16 +63,3 @@ async def status(request: Request, conversation_id: str) -> HTTPResponse:
     async with services(request).uows() as uow:
         await authorised_conversation(uow.session, conversation_id, bearer(request))
         return json(await conversation_status(uow.session, services(request).settings, conversation_id))
-
-
-def _proven_email(identity: object, secret: str | None) -> str | None:
-    """An email counts as proven only when the shop signed it with the shared secret."""
-    if identity is None:
-        return None
-    if not isinstance(identity, dict) or not isinstance(identity.get("customer_email"), str):
-        raise BadInput("'identity' must be {customer_email, signature}.", "invalid_field")
-    email, signature = identity["customer_email"].strip().lower(), identity.get("signature")
-    expected = hmac.new(secret.encode(), email.encode(), hashlib.sha256).hexdigest() if secret else None
-    if expected is None or not isinstance(signature, str) or not hmac.compare_digest(expected, signature.lower()):
-        raise BadInput("The identity signature is missing or wrong.", "invalid_field")
-    return email

@@ -16,28 +16,20 @@ from sanic import Blueprint, Request, Sanic
 from sanic.exceptions import NotFound
 from sanic.response import HTTPResponse, raw, redirect
 
+from handoff.api.headers import ALWAYS, PAGE_POLICY
+
 STATIC = Path(__file__).resolve().parent / "static"
 ASSET_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 VERSION_MARK = "{{asset_version}}"
 
 # The page runs only its own scripts and styles and talks only to its own origin (REST and
 # websocket); nothing inline, no frames, no plugins. Data is rendered as text, and this is the
-# second line of defence if that ever slips.
-CONTENT_SECURITY_POLICY = "; ".join((
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-))
+# second line of defence if that ever slips. (The hub adds its headers to every response too,
+# handoff/api/headers.py; these hold wherever the console blueprint is mounted.)
 SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
+    **ALWAYS,
+    "Content-Security-Policy": PAGE_POLICY,
     "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 PAGE_CACHE = "no-cache"

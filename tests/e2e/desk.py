@@ -3,8 +3,7 @@ accounts made through the admin API."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,14 +11,16 @@ from dataclasses import dataclass
 
 import httpx
 
+from handoff.identity import sign
+
 IDENTITY_SECRET = "e2e-identity-secret"
 ADMIN_EMAIL = "admin@shopdesk.test"
 ADMIN_PASSWORD = "admin-password-e2e"
 
 
-def signed_identity(email: str) -> dict[str, str]:
-    signature = hmac.new(IDENTITY_SECRET.encode(), email.encode(), hashlib.sha256).hexdigest()
-    return {"customer_email": email, "signature": signature}
+def signed_identity(email: str) -> dict[str, str | int]:
+    expires = int(time.time()) + 3600
+    return {"customer_email": email, "expires": expires, "signature": sign(IDENTITY_SECRET, email, expires)}
 
 
 @dataclass

@@ -58,7 +58,7 @@ async def test_a_conversation_needs_its_own_token(api: HubApi) -> None:
 
 async def test_an_unsigned_identity_is_not_believed(api: HubApi) -> None:
     answer = await api.call("post", "/api/conversations", json={"identity": {"customer_email": "vip@shop.example"}})
-    assert (answer.status, answer.code) == (400, "invalid_field")
+    assert (answer.status, answer.code) == (400, "invalid_identity")
 
 
 async def test_a_repeated_client_message_id_is_handled_once(api: HubApi) -> None:
