@@ -24,7 +24,7 @@ export ACTION_ENDPOINT_URL ?= http://127.0.0.1:5055/webhook
 export SHOPDESK_VAR_DIR ?= $(CURDIR)/$(VAR)
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null) \
-                   $(shell find bot/engine -name '*.py')
+                   $(shell find bot -name '*.py')
 
 .PHONY: help install run test test-fast model validate seed bench browser clean
 
@@ -90,7 +90,7 @@ run: install $(MODEL) $(VAR)/shop.db $(VAR)/secrets.env
 	$(APP_VENV)/bin/honcho start -f Procfile -e $(VAR)/secrets.env
 
 test: install $(MODEL) validate browser
-	PYTHONPATH=$(CURDIR) $(ENGINE_VENV)/bin/python -m pytest -c tests/engine/pytest.ini tests/engine
+	PYTHONPATH=$(CURDIR) $(ENGINE_VENV)/bin/python -m pytest -c tests/bot/pytest.ini tests/bot
 	$(APP_PY) -m pytest
 
 test-fast: install

@@ -1,4 +1,4 @@
-"""Handing the conversation to a person. The escalation policy (bot/engine/escalation_policy.py)
+"""Handing the conversation to a person. The escalation policy (bot/escalation_policy.py)
 decides when and why; this action tells the shopper and sends the hub the handoff signal."""
 
 from __future__ import annotations

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.engine.anger.model import AngerModel
-from bot.engine.anger.training import SHOPPER, LabelledLine, load_lines, precision_recall_f1, train_model
+from bot.anger.model import AngerModel
+from bot.anger.training import SHOPPER, LabelledLine, load_lines, precision_recall_f1, train_model
 
 _EXAMPLES = 6
 

@@ -31,7 +31,7 @@ from sklearn.model_selection import StratifiedKFold  # noqa: E402
 
 from bench.encoder_variants import Variant, variants  # noqa: E402
 from bench.nlu_eval import OUT_OF_SCOPE, Fallback, load_probe, split_data  # noqa: E402
-from bot.engine.sentence_encoder import SentenceEncoder  # noqa: E402
+from bot.sentence_encoder import SentenceEncoder  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CLINC = REPO.parent / "shared" / "datasets" / "clinc150_oos"

@@ -16,8 +16,8 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.svm import LinearSVC
 
 from bench.nlu_eval import Prediction
-from bot.engine.intent_model import IntentModel
-from bot.engine.text_features import build_vectoriser, normalise_text
+from bot.intent_model import IntentModel
+from bot.text_features import build_vectoriser, normalise_text
 
 Predictor = Callable[[Sequence[str], np.ndarray], list[Prediction]]
 # Embedding block weight against the TF-IDF block (word and char parts each have unit norm).

@@ -16,10 +16,10 @@ from typing import Any
 
 import yaml
 
-from bot.engine.anger import AngerModel, train_model
-from bot.engine.escalation_rules import Decision, EscalationSettings, Turn, decide
+from bot.anger import AngerModel, train_model
+from bot.escalation_rules import Decision, EscalationSettings, Turn, decide
 
-POLICY_NAME = "bot.engine.escalation_policy.EscalationPolicy"
+POLICY_NAME = "bot.escalation_policy.EscalationPolicy"
 
 
 @dataclass(frozen=True)

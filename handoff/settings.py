@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,8 +15,7 @@ SEVERITIES = ("normal", "serious", "urgent")
 DEFAULT_FIRST_RESPONSE = {"urgent": 5, "serious": 15, "normal": 60}
 DEFAULT_RESOLUTION = {"urgent": 240, "serious": 480, "normal": 1440}
 REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
+DEFAULT_TELEGRAM_API = "https://api.telegram.org"
 MIN_SECRET_LENGTH = 32
 
 
@@ -24,10 +24,44 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class TelegramSettings:
+    token: str
+    api_base_url: str = DEFAULT_TELEGRAM_API
+    # Webhook mode when set (the hub must be reachable there over HTTPS); long polling otherwise.
+    public_url: str | None = None
+    # Telegram allows about one message per second in a chat.
+    seconds_between_sends: float = 1.0
+    max_send_attempts: int = 4
+    poll_timeout_seconds: int = 10
+
+    @property
+    def webhook_path(self) -> str:
+        return "/telegram/webhook"
+
+    @property
+    def webhook_secret(self) -> str:
+        """Telegram echoes it in a header on every webhook call; derived so nothing else needs setting."""
+        return hashlib.sha256(f"shopdesk-webhook:{self.token}".encode()).hexdigest()
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> TelegramSettings | None:
+        """Telegram is off unless a bot token is set."""
+        token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
+        if not token:
+            return None
+        return cls(
+            token=token,
+            api_base_url=(env.get("TELEGRAM_API_BASE_URL") or DEFAULT_TELEGRAM_API).rstrip("/"),
+            public_url=(env.get("SHOPDESK_PUBLIC_URL") or "").rstrip("/") or None,
+            seconds_between_sends=float(env.get("TELEGRAM_SECONDS_BETWEEN_SENDS") or 1.0),
+        )
+
+
+@dataclass(frozen=True)
 class HubSettings:
     database_url: str
     rasa_url: str = "http://127.0.0.1:5005"
-    # The secret Rasa was started with (bot/engine/serve.py); the hub signs every call with it.
+    # The secret Rasa was started with (bot/serve.py); the hub signs every call with it.
     rasa_token: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
@@ -50,6 +84,7 @@ class HubSettings:
     login_window: timedelta = timedelta(minutes=15)
     # How many proxies in front of the hub set X-Forwarded-For (0: use the peer's address).
     proxies_count: int = 0
+    telegram: TelegramSettings | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> HubSettings:
@@ -74,6 +109,7 @@ class HubSettings:
             address_login_failures=_int(env, "SHOPDESK_ADDRESS_LOGIN_FAILURES", 20),
             login_window=timedelta(minutes=_int(env, "SHOPDESK_LOGIN_WINDOW_MINUTES", 15)),
             proxies_count=_int(env, "SHOPDESK_PROXIES_COUNT", 0, minimum=0),
+            telegram=TelegramSettings.from_env(env),
         )
 
 

@@ -1,7 +1,7 @@
 """`rasa data validate --fail-on-warnings`, with two warnings Rasa cannot know are fine.
 
 Rasa warns about responses that no story or rule mentions, but ours are uttered by custom
-actions (actions/*.py) or the escalation policy (bot/engine/), and about trigger intents (EXTERNAL_*) that have no NLU examples
+actions (actions/*.py) or the escalation policy (bot/), and about trigger intents (EXTERNAL_*) that have no NLU examples
 because the hub triggers them. This accepts exactly those, after checking them: the response
 is really uttered by an action, the trigger intent is really used by a rule. Every other
 warning fails, and so does an action uttering a response the domain does not have.
@@ -56,7 +56,7 @@ def main() -> int:
     domain = importer.get_domain()
     form_slots = {slot for form in domain.forms.values() for slot in form.get("required_slots", [])}
     # Responses are uttered by actions, and by the escalation policy (its acknowledgements).
-    action_code = source_of("actions", "*.py") + source_of("bot/engine", "*.py")
+    action_code = source_of("actions", "*.py") + source_of("bot", "*.py")
     rules = source_of("data", "*.yml")
     problems = [str(w.message) for w in caught
                 if issubclass(w.category, UserWarning) and "/rasa/" in w.filename

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sanic import Sanic
 
-from bot.hub import create_app
+from hub.app import create_app
 from handoff.settings import HubSettings
 from tests.handoff.api_client import HubApi
 from tests.handoff.databases import HubDb, hub_db, postgres_engine, sqlite_engine

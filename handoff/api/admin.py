@@ -1,13 +1,13 @@
-"""Admin and supervisor routes: agent accounts, canned replies, the audit log."""
+"""Admin and supervisor routes: agent accounts and the audit log."""
 
 from __future__ import annotations
 
 import asyncio
 
 from sanic import Blueprint, Request
-from sanic.response import HTTPResponse, empty, json
+from sanic.response import HTTPResponse, json
 
-from handoff import audit, canned
+from handoff import audit
 from handoff.agents import agent_view, agents_view
 from handoff.api.context import services
 from handoff.api.guard import requires
@@ -16,8 +16,6 @@ from handoff.auth import SESSIONS_REVOKED, create_agent, hash_password, revoke_s
 from handoff.clock import utcnow
 from handoff.errors import BadInput, NotFound
 from handoff.models import Agent
-from handoff.text import clean_text
-from handoff.tickets import get_ticket
 from handoff.uow import UnitOfWork
 
 admin = Blueprint("admin", url_prefix="/api")
@@ -73,33 +71,3 @@ async def edit_agent(request: Request, uow: UnitOfWork, agent: Agent, agent_id: 
 @requires("supervisor")
 async def audit_log(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
     return json({"entries": await audit.entries(uow.session, int_arg(request, "limit", 100, 1, 1000))})
-
-
-@admin.get("/agent/canned")
-@requires("agent")
-async def list_canned(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
-    return json({"canned": [canned.canned_json(reply) for reply in await canned.all_canned(uow.session)]})
-
-
-@admin.get("/agent/tickets/<ticket_id:int>/canned")
-@requires("agent")
-async def canned_for_ticket(request: Request, uow: UnitOfWork, agent: Agent, ticket_id: int) -> HTTPResponse:
-    values = canned.values_for(await get_ticket(uow.session, ticket_id), agent)
-    replies = await canned.all_canned(uow.session)
-    return json({"canned": [canned.canned_json(r, canned.render(r.text, values)) for r in replies]})
-
-
-@admin.post("/agent/canned")
-@requires("supervisor")
-async def add_canned(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
-    body = json_body(request)
-    text = clean_text(body.get("text"), services(request).settings.max_text)
-    reply = await canned.create(uow.session, agent, body.get("shortcut"), body.get("title"), text)
-    return json(canned.canned_json(reply), status=201)
-
-
-@admin.delete("/agent/canned/<reply_id:int>")
-@requires("supervisor")
-async def delete_canned(request: Request, uow: UnitOfWork, agent: Agent, reply_id: int) -> HTTPResponse:
-    await canned.delete(uow.session, reply_id)
-    return empty()

@@ -1,30 +1,12 @@
-"""What the blueprints need, put on app.ctx.services by the app factory."""
+"""The blueprints' way to the shared context (handoff/context.py) on app.ctx.services."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sanic import Request
 
-from handoff.assignment import Assigner
-from handoff.events import EventBus
-from handoff.inbound import InboundHandler
-from handoff.limits import RateLimiter
-from handoff.settings import HubSettings
-from handoff.tickets import Desk
-from handoff.uow import UnitOfWorkFactory
-
-
-@dataclass
-class Services:
-    settings: HubSettings
-    uows: UnitOfWorkFactory
-    bus: EventBus
-    desk: Desk
-    assigner: Assigner
-    inbound: InboundHandler
-    limiter: RateLimiter
+from handoff.context import Services
 
 
 def services(request: Request) -> Services:
-    return request.app.ctx.services
+    services: Services = request.app.ctx.services
+    return services

@@ -17,7 +17,8 @@ from sanic import Blueprint, Request
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
 from handoff.agents import agent_view
-from handoff.api.context import Services, services
+from handoff.api.context import services
+from handoff.context import Services
 from handoff.api.guard import mark_seen
 from handoff.auth import SESSIONS_REVOKED, authenticate, session_key
 from handoff.clock import iso, utcnow

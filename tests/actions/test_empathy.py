@@ -44,7 +44,7 @@ async def test_order_answer_remembers_the_annoyed_question_before_the_order_form
 
 def test_threshold_comes_from_the_escalation_policy_in_config(tmp_path: Path) -> None:
     config = tmp_path / "config.yml"
-    config.write_text("policies:\n  - name: RulePolicy\n  - name: bot.engine.escalation_policy.EscalationPolicy\n    annoyed_threshold: 0.6\n")
+    config.write_text("policies:\n  - name: RulePolicy\n  - name: bot.escalation_policy.EscalationPolicy\n    annoyed_threshold: 0.6\n")
     assert annoyed_threshold(config) == 0.6
     config.write_text("policies: [{name: RulePolicy}]")
     assert annoyed_threshold(config) == DEFAULT_ANNOYED_THRESHOLD

@@ -1,4 +1,4 @@
-"""Browser fixtures: the real hub (`python -m bot.hub`, as `make run` starts it) on a free port with
+"""Browser fixtures: the real hub (`python -m hub`, as `make run` starts it) on a free port with
 a temp SQLite database, a seeded demo shop and a first admin made with the `shopdesk` CLI; a
 Rasa-speaking fake bot; and Debian's Chromium driven by Playwright."""
 
@@ -51,7 +51,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory, console_bot: ConsoleFakeRasa) 
     }
     subprocess.run([sys.executable, "-m", "handoff.cli", "create-admin", "--email", ADMIN_EMAIL, "--name", "Ada Admin"],
                    cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True)
-    server = Launcher(logs=work, env=env).start("hub", [sys.executable, "-m", "bot.hub"], port)
+    server = Launcher(logs=work, env=env).start("hub", [sys.executable, "-m", "hub"], port)
     try:
         server.wait_until_ready("/health", timeout=60)
         yield server

@@ -10,7 +10,7 @@ import httpx
 import pytest
 import websockets
 
-from bot.hub import create_app
+from hub.app import create_app
 from handoff.settings import HubSettings
 from tests.handoff.databases import PASSWORD, HubDb
 from tests.handoff.hub_server import serve

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.hub import create_app
+from hub.app import create_app
 from handoff.db import create_engine
 from handoff.models import Ticket
 from handoff.settings import HubSettings

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.hub import create_app
+from hub.app import create_app
 from handoff.auth import create_agent
 from handoff.db import create_engine, migrate, session_factory
 from handoff.settings import HubSettings

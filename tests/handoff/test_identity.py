@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from websockets.asyncio.client import connect
 
-from bot.hub import create_app
+from hub.app import create_app
 from handoff.identity import InvalidIdentity, proven_email, sign
 from handoff.models import Conversation
 from handoff.settings import HubSettings

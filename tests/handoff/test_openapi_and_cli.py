@@ -46,7 +46,7 @@ async def test_create_admin_makes_an_admin_who_can_log_in(hub_settings: HubSetti
                           env={**env, "SHOPDESK_ADMIN_PASSWORD": "short"}, stdin=subprocess.DEVNULL)
     assert weak.returncode == 1 and "at least 10 characters" in weak.stderr
 
-    from bot.hub import create_app
+    from hub.app import create_app
 
     api = HubApi(create_app(hub_settings, sweep=False))
     answer = await api.call("post", "/api/agent/login", json={"email": "boss@shop.example", "password": "a long admin password"})

@@ -8,7 +8,7 @@ from typing import Any
 
 from sanic import Sanic
 
-from bot.hub import create_app
+from hub.app import create_app
 from handoff.settings import HubSettings
 from tests.handoff.api_client import HubApi
 from tests.handoff.databases import HubDb

@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 from sanic import Sanic
 
-from bot.hub import create_app
+from hub.app import create_app
 from handoff.limits import DEFAULT_LIMITS, Limit, RateLimiter
 from handoff.errors import TooManyRequests
 from handoff.settings import HubSettings, SettingsError

@@ -65,7 +65,7 @@ async def test_a_ticket_carries_reasons_severity_sla_team_and_the_customer(tmp_p
 async def test_the_customer_panel_shows_orders_and_leaves_an_audit_row(
     hub_settings: HubSettings, db: HubDb, demo_shop: SqlOrderSource
 ) -> None:
-    from bot.hub import create_app
+    from hub.app import create_app
 
     api = HubApi(create_app(hub_settings, shop=demo_shop, sweep=False))
     boss = await db.agent("Boss", role="supervisor", online=False)

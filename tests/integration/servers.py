@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from bot.rasa_client import WEBHOOK_PATH, TokenSigner
+from hub.rasa_client import WEBHOOK_PATH, TokenSigner
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "shopdesk.tar.gz"
@@ -132,7 +132,7 @@ class Launcher:
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "MPLCONFIGDIR": str(self.logs / "matplotlib"),
         }
-        command = [str(ROOT / ".venv-engine/bin/python"), "-m", "bot.engine.serve", "--port", str(port),
+        command = [str(ROOT / ".venv-engine/bin/python"), "-m", "bot.serve", "--port", str(port),
                    "--model", str(MODEL), "--endpoints", str(ROOT / "endpoints.yml"),
                    "--credentials", str(ROOT / "credentials.yml")]
         started = self.start("rasa", command, port, rasa_env)
@@ -144,7 +144,7 @@ class Launcher:
         port = free_port()
         hub_env = {"RASA_URL": rasa.url, "DATABASE_URL": database_url, "SHOPDESK_PORT": str(port),
                    "SHOPDESK_SWEEP_SECONDS": "1", "SHOPDESK_RASA_TOKEN": self.rasa_token}
-        server = self.start("hub", [str(ROOT / ".venv/bin/python"), "-m", "bot.hub"], port, hub_env)
+        server = self.start("hub", [str(ROOT / ".venv/bin/python"), "-m", "hub"], port, hub_env)
         server.wait_until_ready("/openapi.json", timeout=60)
         return server
 

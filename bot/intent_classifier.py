@@ -1,0 +1,107 @@
+"""Rasa component around `IntentModel`: reads the raw message text, needs no featurizer.
+
+In config.yml: `- name: bot.intent_classifier.ShopIntentClassifier`. It fills
+`intent` and `intent_ranking` like Rasa's own classifiers, so FallbackClassifier can follow it.
+"""
+
+import logging
+from typing import Any, Dict, List, Optional
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers import LABEL_RANKING_LENGTH
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.intent_model import DEFAULT_C, DEFAULT_EMBEDDING_WEIGHT, IntentModel
+from bot.sentence_encoder import shared_encoder
+
+logger = logging.getLogger(__name__)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class ShopIntentClassifier(IntentClassifier, GraphComponent):
+    """TF-IDF word (1-2) + char_wb (2-5) n-grams on normalised text, with sentence embeddings
+    beside them (`embeddings: false` turns them off), in a calibrated linear SVM."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {"C": DEFAULT_C, "ranking_length": LABEL_RANKING_LENGTH, "embeddings": True,
+                "embedding_weight": DEFAULT_EMBEDDING_WEIGHT}
+
+    @staticmethod
+    def required_packages() -> List[str]:
+        return ["sklearn", "skops"]
+
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Optional[IntentModel] = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._model = model
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "ShopIntentClassifier":
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [m for m in training_data.intent_examples if m.get(INTENT) and m.get(TEXT)]
+        intents = [m.get(INTENT) for m in examples]
+        if len(set(intents)) < 2:
+            logger.warning("ShopIntentClassifier needs at least two intents to train; skipped.")
+            return self._resource
+        texts = [m.get(TEXT) for m in examples]
+        encoder = shared_encoder() if self._config["embeddings"] else None
+        self._model = IntentModel.fit(texts, intents, c=float(self._config["C"]), encoder=encoder,
+                                      embedding_weight=float(self._config["embedding_weight"]))
+        with self._model_storage.write_to(self._resource) as directory:
+            self._model.save(directory)
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "ShopIntentClassifier":
+        try:
+            with model_storage.read_from(resource) as directory:
+                encoder = shared_encoder() if config.get("embeddings", True) else None
+                model = IntentModel.load(directory, encoder)
+        except (ValueError, FileNotFoundError) as error:
+            # Rasa's own classifiers do the same: a model trained without intents has no
+            # resource, and the component then leaves messages unclassified.
+            logger.warning(f"ShopIntentClassifier has no trained model: {error}")
+            model = None
+        return cls(config, model_storage, resource, model)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self._model is None:
+            return messages
+        texts = [message.get(TEXT) or "" for message in messages]
+        rankings = self._model.rank(texts, top_k=int(self._config["ranking_length"]))
+        for message, ranking in zip(messages, rankings):
+            intent_ranking = [
+                {INTENT_NAME_KEY: score.name, "confidence": score.confidence} for score in ranking
+            ]
+            message.set(INTENT, intent_ranking[0], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, intent_ranking, add_to_output=True)
+        return messages

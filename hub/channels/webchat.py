@@ -1,0 +1,229 @@
+"""The web chat channel: serves the widget and the demo shop page, and speaks to the widget over
+a websocket (protocol in hub/channels/WEBCHAT.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sanic import Blueprint, Request, Sanic
+from sanic.response import HTTPResponse, file
+from sanic.server.websockets.impl import WebsocketImplProtocol
+
+from handoff.api.requests import client_address, json_object
+from handoff.clock import utcnow
+from handoff.identity import InvalidIdentity, proven_email
+from handoff.context import Services
+from handoff.conversations import authorised_conversation
+from handoff.errors import BadInput, HubError, TooManyRequests
+from handoff.inbound import Inbound
+
+from hub.channels.webchat_sessions import CHANNEL_NAME, Connection, WebchatChannel, frame
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent / "static"
+HELLO_TIMEOUT_SECONDS = 15
+MAX_CLIENT_ID = 100
+BOT_STATES = {"bot", "resolved", "closed"}
+POLICY_VIOLATION = 1008
+
+webchat = Blueprint("webchat")
+
+
+@dataclass(frozen=True)
+class Hello:
+    conversation_id: str | None
+    token: str | None
+    last_seq: int
+    display_name: str | None
+    identity: object
+
+
+class ProtocolError(Exception):
+    """A frame the widget should never send; answered with an `error` frame."""
+
+
+def install_webchat(app: Sanic, services: Services) -> WebchatChannel:
+    channel = WebchatChannel(services.conversations)
+    services.delivery.register(CHANNEL_NAME, channel)
+    app.ctx.webchat = channel
+    app.blueprint(webchat)
+    return channel
+
+
+@webchat.get("/")
+async def demo_page(request: Request) -> HTTPResponse:
+    return await _asset("demo.html", "text/html; charset=utf-8")
+
+
+@webchat.get("/demo.css")
+async def demo_style(request: Request) -> HTTPResponse:
+    return await _asset("demo.css", "text/css; charset=utf-8")
+
+
+@webchat.get("/widget.js")
+async def widget_script(request: Request) -> HTTPResponse:
+    return await _asset("widget.js", "text/javascript; charset=utf-8")
+
+
+@webchat.get("/widget.css")
+async def widget_style(request: Request) -> HTTPResponse:
+    return await _asset("widget.css", "text/css; charset=utf-8")
+
+
+async def _asset(name: str, mime: str) -> HTTPResponse:
+    # Served cross-origin to the shop's pages; no-cache so a new widget version shows at once.
+    return await file(STATIC / name, mime_type=mime, headers={"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"})
+
+
+@webchat.websocket("/webchat/ws")
+async def chat_socket(request: Request, ws: WebsocketImplProtocol) -> None:
+    services, channel = services_of(request.app), request.app.ctx.webchat
+    try:
+        hello = _parse_hello(await asyncio.wait_for(ws.recv(), HELLO_TIMEOUT_SECONDS))
+    except (asyncio.TimeoutError, ProtocolError) as error:
+        await ws.close(code=POLICY_VIOLATION, reason=str(error)[:100] or "expected a hello frame")
+        return
+    address = client_address(request)
+    try:
+        conversation_id, welcome = await _resume_or_open(request.app, hello, address)
+    except HubError as error:
+        await ws.send(frame("error", code=error.code, message=error.message))
+        await ws.close(code=POLICY_VIOLATION, reason=error.code)
+        return
+    await ws.send(frame("welcome", **welcome))
+    last_seq = hello.last_seq if not welcome.get("reset") else 0
+    connection = channel.connect(ws, conversation_id, last_seq, welcome["state"])
+    try:
+        await connection.catch_up()
+        async for raw in ws:
+            await _on_frame(services, channel, connection, raw, address)
+    finally:
+        channel.disconnect(connection)
+
+
+def services_of(app: Sanic) -> Services:
+    services: Services = app.ctx.services
+    return services
+
+
+def _parse_hello(raw: str | bytes | None) -> Hello:
+    data = _json_object(raw)
+    if data.get("type") != "hello":
+        raise ProtocolError("expected a hello frame")
+    last_seq = data.get("last_seq", 0)
+    if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
+        raise ProtocolError("last_seq must be a whole number")
+    return Hello(
+        conversation_id=_optional_str(data, "conversation_id", 64),
+        token=_optional_str(data, "token", 200),
+        last_seq=last_seq,
+        display_name=_optional_str(data, "display_name", 200),
+        identity=data.get("identity"),
+    )
+
+
+async def _resume_or_open(app: Sanic, hello: Hello, address: str) -> tuple[str, dict[str, Any]]:
+    """The widget's own conversation if its token still opens it, else a new one (and `reset`)."""
+    services = services_of(app)
+    resumed = hello.conversation_id is not None and hello.token is not None
+    if resumed and await _token_opens(app, hello.conversation_id, hello.token):
+        status = await services.conversations.status(hello.conversation_id)
+        # A conversation of another channel would get its live messages delivered elsewhere.
+        if status["channel"] == CHANNEL_NAME:
+            return hello.conversation_id, _welcome(status)
+    services.limiter.check("conversations", address)
+    extra: dict[str, Any] = {}
+    try:
+        email = proven_email(hello.identity, services.settings.identity_secret, utcnow())
+    except InvalidIdentity as refused:
+        # The shopper still gets help, as a guest; the shop's developer sees why in `welcome`.
+        log.warning("widget identity refused: %s", refused.message)
+        email, extra = None, {"identity_refused": refused.message}
+    ref = await services.conversations.open(
+        CHANNEL_NAME, display_name=hello.display_name, identity={"customer_email": email} if email else None
+    )
+    status = await services.conversations.status(ref.id)
+    return ref.id, {**_welcome(status), "token": ref.token, "reset": resumed or hello.last_seq > 0, **extra}
+
+
+async def _token_opens(app: Sanic, conversation_id: str, token: str) -> bool:
+    async with services_of(app).uows() as uow:
+        try:
+            await authorised_conversation(uow.session, conversation_id, token)
+        except HubError:
+            return False
+    return True
+
+
+def _welcome(status: dict[str, Any]) -> dict[str, Any]:
+    agent = status.get("agent") or {}
+    return {
+        "conversation_id": status["conversation_id"],
+        "state": status["state"],
+        "agent_name": agent.get("display_name"),
+        "queue": status.get("queue"),
+        "awaiting": status.get("awaiting"),
+        "last_seq": status["last_seq"],
+    }
+
+
+async def _on_frame(services: Services, channel: WebchatChannel, connection: Connection, raw: str | bytes | None,
+                    address: str) -> None:
+    try:
+        data = _json_object(raw)
+        kind = data.get("type")
+        if kind == "ping":
+            await connection.send("pong")
+        elif kind == "message":
+            await _on_message(services, channel, connection, data, address)
+        else:
+            raise ProtocolError("unknown frame type")
+    except ProtocolError as error:
+        await connection.send("error", code="bad_request", message=str(error))
+
+
+async def _on_message(services: Services, channel: WebchatChannel, connection: Connection, data: dict[str, Any],
+                      address: str) -> None:
+    client_id = _optional_str(data, "client_message_id", MAX_CLIENT_ID)
+    text = data.get("text")
+    inbound = Inbound(channel=CHANNEL_NAME, text=text, conversation_id=connection.conversation_id, external_id=client_id)  # type: ignore[arg-type]
+    conversation_id = connection.conversation_id
+    bot_answers = connection.state in BOT_STATES
+    if bot_answers:
+        await channel.typing(conversation_id, True)
+    try:
+        services.limiter.check("address_messages", address)
+        result = await services.inbound.handle(inbound)
+    except TooManyRequests as error:
+        await connection.send("error", code=error.code, message=error.message, client_message_id=client_id,
+                              retry_after=round(error.retry_after, 1))
+        return
+    except HubError as error:
+        await connection.send("error", code=error.code, message=error.message, client_message_id=client_id)
+        return
+    finally:
+        if bot_answers:
+            await channel.typing(conversation_id, False)
+    own = result.messages[0]["seq"] if result.messages else None
+    await connection.send("ack", client_message_id=client_id, seq=own, duplicate=result.duplicate)
+    await channel.push(conversation_id, result.messages)
+
+
+def _json_object(raw: str | bytes | None) -> dict[str, Any]:
+    try:
+        return json_object(raw or "")
+    except BadInput as error:
+        raise ProtocolError(f"frames must be JSON objects: {error.message}") from None
+
+
+def _optional_str(data: dict[str, Any], key: str, limit: int) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value or len(value) > limit:
+        raise ProtocolError(f"{key} must be a string of 1 to {limit} characters")
+    return value

@@ -1,0 +1,122 @@
+"""A real hub with its channels on a free port, a fake Rasa behind it, and an agent who answers
+through the hub's agent API."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sanic import Sanic
+
+from hub.app import create_app
+from handoff.auth import create_agent
+from handoff.settings import HubSettings, TelegramSettings
+from tests.fakes.rasa import FakeRasa, handoff_signal
+from tests.handoff.hub_server import serve
+
+AGENT_PASSWORD = "correct horse battery"
+ORDER_ANSWER = "Order 10002 was shipped 2 days ago with DHL and arrives tomorrow. Tracking: JD0002."
+LONG_ANSWER = "\n\n".join(f"Paragraph {n}: " + " ".join(["shipping details"] * 60) for n in range(1, 10))
+GREETING = "Hi! I'm the shop's assistant. Ask me about an order, delivery, returns or payments."
+
+
+class ShopFakeRasa(FakeRasa):
+    """Answers like the shop bot on the few things the channel tests say; echoes everything else."""
+
+    def reply(self, sender: str, text: str) -> list[dict[str, Any]]:
+        lowered = text.lower()
+        if lowered == "/greet":
+            return [{"recipient_id": sender, "text": GREETING,
+                     "buttons": [{"title": "Where is my order?", "payload": "/order_status"}]}]
+        if lowered == "think slowly":
+            time.sleep(1.5)  # this server answers each request on its own thread
+            return [{"recipient_id": sender, "text": "That took a while."}]
+        if lowered == "tell me everything":
+            return [{"recipient_id": sender, "text": LONG_ANSWER}]
+        if "order" in lowered and "10002" in lowered:
+            return [{"recipient_id": sender, "text": ORDER_ANSWER}]
+        if lowered == "/request_human" or "person" in lowered or "human" in lowered:
+            return [
+                {"recipient_id": sender, "text": "I'll bring in a person from our support team."},
+                {"recipient_id": sender, "custom": handoff_signal(text, ["explicit_request"])},
+            ]
+        return super().reply(sender, text)
+
+
+@dataclass
+class RunningHub:
+    app: Sanic
+    url: str
+    rasa: ShopFakeRasa
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http", "ws", 1) + "/webchat/ws"
+
+
+def hub_app(tmp_path: Path, rasa: FakeRasa, telegram: TelegramSettings | None = None) -> Sanic:
+    """The hub as `make run` builds it, with the channels its settings switch on."""
+    settings = HubSettings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}", rasa_url=rasa.url,
+                           rasa_token=rasa.secret, telegram=telegram)
+    return create_app(settings, shop=None, sweep=False)
+
+
+@asynccontextmanager
+async def running_hub(tmp_path: Path, port: int | None = None,
+                      telegram: TelegramSettings | None = None) -> AsyncIterator[RunningHub]:
+    rasa = ShopFakeRasa().start()
+    try:
+        app = hub_app(tmp_path, rasa, telegram)
+        async with serve(app, port) as url:
+            yield RunningHub(app, url, rasa)
+    finally:
+        rasa.stop()
+
+
+class Agent:
+    """A support agent using the REST agent API, as the console would."""
+
+    def __init__(self, hub: RunningHub, token: str) -> None:
+        self._client = httpx.AsyncClient(base_url=hub.url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+    @classmethod
+    async def sign_up(cls, hub: RunningHub, name: str = "Anna") -> Agent:
+        email = f"{name.lower()}.{uuid.uuid4().hex[:6]}@shop.example"
+        async with hub.app.ctx.services.uows() as uow:
+            await create_agent(uow.session, email, name, AGENT_PASSWORD)
+            await uow.commit()
+        async with httpx.AsyncClient(base_url=hub.url, timeout=10) as client:
+            response = await client.post("/api/agent/login", json={"email": email, "password": AGENT_PASSWORD})
+            response.raise_for_status()
+        agent = cls(hub, response.json()["token"])
+        await agent.call("PUT", "/api/agent/me/status", {"status": "online"})
+        return agent
+
+    async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        response = await self._client.request(method, path, json=body)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    async def ticket_of(self, conversation_id: str) -> dict[str, Any]:
+        for status in ("queued", "assigned"):
+            tickets = await self.call("GET", f"/api/agent/tickets?status={status}")
+            for ticket in tickets["tickets"]:
+                if ticket["conversation_id"] == conversation_id:
+                    return ticket
+        raise AssertionError(f"no open ticket for {conversation_id}")
+
+    async def take_and_reply(self, conversation_id: str, text: str) -> int:
+        ticket = await self.ticket_of(conversation_id)
+        if ticket["status"] == "queued":
+            await self.call("POST", f"/api/agent/tickets/{ticket['id']}/claim")
+        await self.call("POST", f"/api/agent/tickets/{ticket['id']}/messages", {"text": text})
+        return ticket["id"]
+
+    async def close(self) -> None:
+        await self._client.aclose()

@@ -1,0 +1,175 @@
+"""The router against a fake Rasa (a real local HTTP server): what is stored before anything is
+sent, who gets each message, duplicates, identity, ordering, and delivery to channels."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from hub.rasa_client import RasaClient
+from hub.router import Router
+from handoff.broadcast import QueueBroadcaster
+from handoff.claim import claim
+from handoff.delivery import ConversationNotice, DeliveryRegistry, OutboundMessage
+from handoff.errors import BadInput
+from handoff.inbound import Inbound
+from handoff.models import Agent, Message, Ticket
+from tests.handoff.databases import HubDb
+from tests.fakes.rasa import FakeRasa
+
+
+class RecordingChannel:
+    """A channel as the widget or Telegram would register it; checks each message is stored first."""
+
+    def __init__(self, db: HubDb) -> None:
+        self.db = db
+        self.delivered: list[OutboundMessage] = []
+        self.notices: list[ConversationNotice] = []
+        self.unstored: list[int] = []
+
+    async def deliver(self, message: OutboundMessage) -> None:
+        async with self.db.uows() as uow:
+            stored = await uow.session.execute(
+                Message.__table__.select().where(Message.conversation_id == message.conversation_id, Message.seq == message.seq)
+            )
+            if stored.first() is None:
+                self.unstored.append(message.seq)
+        self.delivered.append(message)
+
+    async def notify(self, notice: ConversationNotice) -> None:
+        self.notices.append(notice)
+
+
+@pytest.fixture
+async def rasa(fake_rasa: FakeRasa) -> AsyncIterator[RasaClient]:
+    client = RasaClient(fake_rasa.url, fake_rasa.secret, timeout=5)
+    client.open()
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+def channel(db: HubDb) -> RecordingChannel:
+    registry = DeliveryRegistry()
+    registry.attach(db.bus)
+    recorder = RecordingChannel(db)
+    registry.register("telegram", recorder)
+    return recorder
+
+
+@pytest.fixture
+def router(db: HubDb, rasa: RasaClient) -> Router:
+    """Wired as create_app wires it: queue broadcasts and the rating question follow the events."""
+    router = Router(db.uows, db.desk, rasa)
+    db.bus.subscribe(QueueBroadcaster(db.uows, db.settings, db.bus).on_event)
+    db.bus.subscribe(router.on_event)
+    return router
+
+
+def telegram(text: str, chat: str = "777", **extra: Any) -> Inbound:
+    return Inbound(channel="telegram", text=text, channel_user_id=chat, display_name="Ada", **extra)
+
+
+async def test_the_shopper_message_is_stored_before_the_bot_sees_it(
+    router: Router, db: HubDb, fake_rasa: FakeRasa, hub_settings: Any
+) -> None:
+    database = hub_settings.database_url.removeprefix("sqlite+aiosqlite:///")
+    seen_in_database: list[bool] = []
+
+    def check(body: dict[str, Any]) -> None:
+        with sqlite3.connect(database) as connection:
+            row = connection.execute(
+                "select 1 from messages where conversation_id = ? and text = ?", (body["sender"], body["message"])
+            ).fetchone()
+        seen_in_database.append(row is not None)
+
+    fake_rasa.on_message = check
+    await router.handle(telegram("where is my parcel"))
+    assert seen_in_database == [True]
+
+
+async def test_bot_replies_are_stored_then_delivered_in_order(router: Router, channel: RecordingChannel) -> None:
+    result = await router.handle(telegram("hello"))
+    assert [(m["seq"], m["author_kind"], m["text"]) for m in result.messages] == [
+        (1, "shopper", "hello"), (2, "bot", "bot heard: hello")]
+    assert result.messages[1]["buttons"] == [{"title": "Track", "payload": "/track_shipment"}]
+    assert [(m.seq, m.text, m.channel_user_id) for m in channel.delivered] == [(2, "bot heard: hello", "777")]
+    assert channel.unstored == []
+
+
+async def test_the_same_chat_is_the_same_conversation_and_identity_reaches_the_bot(router: Router, fake_rasa: FakeRasa) -> None:
+    first = await router.handle(telegram("hi", identity={"customer_email": "ada@example.com"}))
+    again = await router.handle(telegram("me again"))
+    other = await router.handle(telegram("hi", chat="888"))
+    assert first.conversation_id == again.conversation_id != other.conversation_id
+    bodies = [body for path, body in fake_rasa.requests if body["sender"] == first.conversation_id]
+    assert [b["metadata"] for b in bodies] == [{"channel": "telegram", "customer_email": "ada@example.com"}] * 2
+
+
+async def test_an_update_delivered_twice_is_handled_once(router: Router, fake_rasa: FakeRasa) -> None:
+    first = await router.handle(telegram("hello", external_id="update-1"))
+    again = await router.handle(telegram("hello", external_id="update-1"))
+    assert again.duplicate and not first.duplicate
+    assert again.messages == first.messages[:1]
+    assert fake_rasa.messages_from(first.conversation_id) == ["hello"]
+
+
+async def test_concurrent_messages_of_one_conversation_take_turns(router: Router, db: HubDb) -> None:
+    opening = await router.handle(telegram("first"))
+    texts = [f"message {n}" for n in range(8)]
+    await asyncio.gather(*(router.handle(telegram(text)) for text in texts))
+    async with db.uows() as uow:
+        rows = (await uow.session.execute(
+            Message.__table__.select().where(Message.conversation_id == opening.conversation_id).order_by(Message.seq)
+        )).all()
+    assert [row.seq for row in rows] == list(range(1, len(rows) + 1))
+    pairs = [(rows[i].text, rows[i + 1].text) for i in range(0, len(rows), 2)]
+    assert all(reply == f"bot heard: {said}" for said, reply in pairs), "each answer follows its question"
+
+
+async def test_a_handoff_queues_the_conversation_and_later_messages_skip_the_bot(
+    router: Router, db: HubDb, fake_rasa: FakeRasa, channel: RecordingChannel
+) -> None:
+    handed = await router.handle(telegram("get me a human"))
+    assert handed.state == "queued"
+    assert [n.data for n in channel.notices if n.kind == "state"] == [{"state": "queued", "agent_name": None}]
+    assert any(n.kind == "queue" and n.data["position"] == 1 for n in channel.notices)
+    assert all(m.custom is None for m in channel.delivered), "the handoff signal never reaches the shopper"
+
+    later = await router.handle(telegram("you can email me at ada@example.com"))
+    assert [m["text"] for m in later.messages] == [
+        "you can email me at ada@example.com", "Thanks, we'll write to ada@example.com if we can't finish this here."]
+    assert fake_rasa.messages_from(handed.conversation_id) == ["get me a human"]
+    async with db.uows() as uow:
+        [ticket] = (await uow.session.execute(Ticket.__table__.select())).all()
+    assert ticket.contact_email == "ada@example.com"
+
+
+async def test_empty_or_huge_text_is_refused_before_anything_is_stored(router: Router, db: HubDb) -> None:
+    for text in ("", "  \x00 ", "x" * (db.settings.max_text + 1)):
+        with pytest.raises(BadInput):
+            await router.handle(telegram(text))
+    async with db.uows() as uow:
+        assert (await uow.session.execute(Message.__table__.select())).all() == []
+
+
+async def test_waiting_shoppers_hear_their_place_move_up(router: Router, db: HubDb, channel: RecordingChannel) -> None:
+    first = await router.handle(telegram("human please", chat="1"))
+    second = await router.handle(telegram("human please", chat="2"))
+    places = [n.data["position"] for n in channel.notices if n.kind == "queue" and n.conversation_id == second.conversation_id]
+    assert places[-1] == 2
+    anna = await db.agent("Anna", online=False)
+    async with db.uows() as uow:
+        [ticket_id] = (await uow.session.execute(
+            select(Ticket.id).where(Ticket.conversation_id == first.conversation_id))).scalars().all()
+        await claim(uow, ticket_id, await uow.session.get(Agent, anna.id))
+        await uow.commit()
+    places = [n.data["position"] for n in channel.notices if n.kind == "queue" and n.conversation_id == second.conversation_id]
+    assert places[-1] == 1
+    joined = [m.text for m in channel.delivered if m.conversation_id == first.conversation_id][-1]
+    assert joined == "Anna joined the conversation."
