@@ -1,13 +1,13 @@
-"""The handoff signal the bot sends the hub: why a person should take over, how urgent it is,
-and what the bot understood so far. Pure functions over Rasa's event list.
+"""The handoff signal the bot sends the hub: why a person should take over and what the bot
+understood so far. Pure functions over Rasa's event list.
 
-The hub reads it from the bot's reply as a custom payload:
-{"type": "handoff", "reasons": [...], "severity": ..., "message": ..., "anger": ..., "summary": {...}}
+The hub reads it from the bot's reply as a custom payload, and judges from it (reasons and the
+shopper's words) how urgent the ticket is (handoff/severity.py):
+{"type": "handoff", "reasons": [...], "message": ..., "anger": ..., "summary": {...}}
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -17,19 +17,8 @@ REASON_FOR_INTENT = {
     "feedback_negative": "negative_feedback",
     "nlu_fallback": "repeated_fallback",
 }
-# Words that make a ticket urgent whatever the reason: money at risk, legal steps, safety.
-_URGENT = re.compile(
-    r"\b(fraud\w*|scam\w*|stolen|chargebacks?|charge ?back|dispute|lawyers?|attorney|solicitor|sue|suing|court|legal action|"
-    r"police|injur\w*|burn\w*|fire|smok\w*|electric shock|unsafe|dangerous)\b", re.IGNORECASE)
-_SERIOUS_REASONS = frozenset({"anger", "complaint", "vip"})
 _NOT_TRIED = frozenset({"action_listen", "action_session_start", "action_extract_slots", "action_handoff"})
 MAX_MESSAGE_LENGTH = 1000
-
-
-def severity(reasons: Iterable[str], text: str) -> str:
-    if _URGENT.search(text or ""):
-        return "urgent"
-    return "serious" if _SERIOUS_REASONS.intersection(reasons) else "normal"
 
 
 def handoff_payload(reasons: list[str], events: list[Mapping[str, Any]], latest_message: Mapping[str, Any],
@@ -39,7 +28,6 @@ def handoff_payload(reasons: list[str], events: list[Mapping[str, Any]], latest_
     return {
         "type": "handoff",
         "reasons": reasons,
-        "severity": context.get("severity") or severity(reasons, _shopper_text(events) or text),
         "message": context.get("message") or text,
         "anger": context.get("anger") or latest_message.get("anger"),
         "summary": {"intents": understood_intents(events), "order_id": order_id, "tried": tried_actions(events)},
@@ -64,7 +52,3 @@ def tried_actions(events: Iterable[Mapping[str, Any]]) -> list[str]:
         if name and name not in _NOT_TRIED and name not in tried:
             tried.append(name)
     return tried
-
-
-def _shopper_text(events: Iterable[Mapping[str, Any]]) -> str:
-    return " ".join(event.get("text") or "" for event in events if event.get("event") == "user")

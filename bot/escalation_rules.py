@@ -83,8 +83,10 @@ class EscalationSettings:
 
 @dataclass(frozen=True)
 class Decision:
+    """Why the conversation goes to a person. How urgent the ticket is, the hub judges from the
+    reasons and the shopper's words (handoff/severity.py), in one place for every handoff."""
+
     reasons: tuple[str, ...]
-    severity: str
     message: str
     anger: Mapping[str, Any]
     # Per reason, what triggered it, for the agent ("order_status asked 3 times").
@@ -93,7 +95,6 @@ class Decision:
     def context(self) -> dict[str, Any]:
         """The handoff_context slot value."""
         return {
-            "severity": self.severity,
             "anger": dict(self.anger),
             "message": self.message,
             "evidence": dict(self.evidence),
@@ -118,7 +119,6 @@ def decide(
     latest = turns[-1]
     return Decision(
         reasons=reasons,
-        severity=_severity(reasons, latest),
         message=latest.text,
         anger={"score": round(latest.anger, 4), "cues": list(latest.cues)},
         evidence=evidence,
@@ -223,9 +223,3 @@ def _hostile(turn: Turn) -> bool:
 def _answerable(turn: Turn, settings: EscalationSettings) -> bool:
     return turn.intent not in settings.unanswerable_intents and turn.confidence >= settings.min_confidence
 
-
-def _severity(reasons: Sequence[str], latest: Turn) -> str:
-    """Same scale as the hub's tickets: urgent (legal or money threats), serious, normal."""
-    if any(cue.startswith("threat:") for cue in latest.cues):
-        return "urgent"
-    return "serious" if {ANGER, COMPLAINT, VIP} & set(reasons) else "normal"

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handoff.clock import aware
 from handoff.models import Agent, Ticket
 from handoff.serialize import agent_json
+from handoff.states import TicketStatus
 
 ROLES = ("agent", "supervisor", "admin")
 STATUSES = ("online", "away", "offline")
@@ -26,7 +27,7 @@ def is_online(agent: Agent, now: datetime, timeout: timedelta) -> bool:
 async def open_ticket_counts(session: AsyncSession) -> dict[int, int]:
     query = (
         select(Ticket.agent_id, func.count())
-        .where(Ticket.status == "assigned", Ticket.agent_id.is_not(None))
+        .where(Ticket.status == TicketStatus.ASSIGNED, Ticket.agent_id.is_not(None))
         .group_by(Ticket.agent_id)
     )
     return {agent_id: count for agent_id, count in (await session.execute(query)).all()}

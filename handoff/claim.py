@@ -9,7 +9,8 @@ from handoff.clock import utcnow
 from handoff.conversations import append_message, get_conversation
 from handoff.errors import AlreadyClaimed, IllegalTransition
 from handoff.models import Agent, Ticket
-from handoff.status import Actor, State, transition
+from handoff.states import State, TicketStatus
+from handoff.status import Actor, transition
 from handoff.tickets import TICKET_ASSIGNED, get_ticket, ticket_view
 from handoff.uow import UnitOfWork
 
@@ -22,8 +23,8 @@ async def claim(uow: UnitOfWork, ticket_id: int, agent: Agent, by: Actor | None 
     now = utcnow()
     won = await uow.session.execute(
         update(Ticket)
-        .where(Ticket.id == ticket_id, Ticket.status == "queued", Ticket.agent_id.is_(None))
-        .values(status="assigned", agent_id=agent.id, assigned_at=now, snoozed_until=None)
+        .where(Ticket.id == ticket_id, Ticket.status == TicketStatus.QUEUED, Ticket.agent_id.is_(None))
+        .values(status=TicketStatus.ASSIGNED, agent_id=agent.id, assigned_at=now, snoozed_until=None)
         .execution_options(synchronize_session=False)
     )
     ticket = await get_ticket(uow.session, ticket_id)
@@ -43,6 +44,6 @@ async def claim(uow: UnitOfWork, ticket_id: int, agent: Agent, by: Actor | None 
 
 
 def _why_not(ticket: Ticket) -> Exception:
-    if ticket.status == "assigned":
+    if ticket.status == TicketStatus.ASSIGNED:
         return AlreadyClaimed("Another agent already took this ticket.")
-    return IllegalTransition(ticket.status, "assigned")
+    return IllegalTransition(ticket.status, TicketStatus.ASSIGNED)

@@ -19,6 +19,7 @@ from handoff.errors import NotFound, Unauthorized
 from handoff.models import Conversation, Message, Ticket
 from handoff.serialize import message_json
 from handoff.uow import UnitOfWork
+from handoff.states import State
 
 
 # uuid4().hex: anything else names no conversation and never reaches the database.
@@ -50,7 +51,7 @@ async def open_conversation(
         channel_user_id=channel_user_id,
         display_name=display_name,
         customer_email=customer_email,
-        state="bot",
+        state=State.BOT,
         last_seq=0,
     )
     uow.session.add(conversation)

@@ -17,6 +17,7 @@ from handoff.models import Conversation, Ticket
 from handoff.status import SHOPPER, SYSTEM, State, transition
 from handoff.tickets import TICKET_UPDATED, ticket_view
 from handoff.uow import UnitOfWork
+from handoff.states import CsatState
 
 _PAYLOAD = re.compile(r'^/csat\s*\{\s*"rating"\s*:\s*"?([1-5])"?\s*\}$')
 _TYPED = re.compile(r"^([1-5])\s*(?:(?:/|of|out of)\s*5)?\s*(?:stars?)?[.!]?$", re.IGNORECASE)
@@ -44,7 +45,7 @@ def declines_comment(text: str) -> bool:
 def awaiting(ticket: Ticket | None) -> str | None:
     if ticket is None:
         return None
-    return {"awaiting_rating": "rating", "awaiting_comment": "comment"}.get(ticket.csat_state)
+    return {CsatState.AWAITING_RATING: "rating", CsatState.AWAITING_COMMENT: "comment"}.get(CsatState(ticket.csat_state))
 
 
 async def ask_rating(uow: UnitOfWork, conversation: Conversation) -> None:
@@ -55,7 +56,7 @@ async def ask_rating(uow: UnitOfWork, conversation: Conversation) -> None:
 
 
 async def record_rating(uow: UnitOfWork, conversation: Conversation, ticket: Ticket, rating: int) -> None:
-    ticket.csat_rating, ticket.csat_at, ticket.csat_state = rating, utcnow(), "awaiting_comment"
+    ticket.csat_rating, ticket.csat_at, ticket.csat_state = rating, utcnow(), CsatState.AWAITING_COMMENT
     await append_message(
         uow, conversation, direction="out", author_kind="bot", text=wording.COMMENT_QUESTION, buttons=wording.COMMENT_BUTTONS
     )
@@ -66,7 +67,7 @@ async def record_comment(uow: UnitOfWork, conversation: Conversation, ticket: Ti
     """The answer to "anything to add?" closes the conversation, with or without a comment."""
     if not declines_comment(text):
         ticket.csat_comment = text[:MAX_COMMENT]
-    ticket.csat_state = "done"
+    ticket.csat_state = CsatState.DONE
     await append_message(uow, conversation, direction="out", author_kind="bot", text=wording.THANKS_FOR_FEEDBACK)
     await transition(uow, conversation, State.CLOSED, SYSTEM, "rating received", ticket.id)
     await _updated(uow, ticket)
@@ -74,7 +75,7 @@ async def record_comment(uow: UnitOfWork, conversation: Conversation, ticket: Ti
 
 async def skip(uow: UnitOfWork, conversation: Conversation, ticket: Ticket) -> None:
     """The shopper wrote something else instead of rating: back to the bot, no rating."""
-    ticket.csat_state = "skipped"
+    ticket.csat_state = CsatState.SKIPPED
     await transition(uow, conversation, State.BOT, SHOPPER, "shopper wrote instead of rating", ticket.id)
     await _updated(uow, ticket)
 
@@ -82,11 +83,11 @@ async def skip(uow: UnitOfWork, conversation: Conversation, ticket: Ticket) -> N
 async def expire_unanswered(uow: UnitOfWork, older_than: datetime) -> None:
     """Conversations resolved long ago whose rating never came are closed without one."""
     query = select(Ticket).where(
-        Ticket.csat_state.in_(("awaiting_rating", "awaiting_comment")), Ticket.resolved_at < older_than
+        Ticket.csat_state.in_((CsatState.AWAITING_RATING, CsatState.AWAITING_COMMENT)), Ticket.resolved_at < older_than
     )
     for ticket in (await uow.session.execute(query)).scalars():
         conversation = await uow.session.get(Conversation, ticket.conversation_id)
-        ticket.csat_state = "expired" if ticket.csat_state == "awaiting_rating" else "done"
+        ticket.csat_state = CsatState.EXPIRED if ticket.csat_state == CsatState.AWAITING_RATING else CsatState.DONE
         if conversation is not None and conversation.state == State.RESOLVED:
             await transition(uow, conversation, State.CLOSED, SYSTEM, "no rating answer in time", ticket.id)
         await _updated(uow, ticket)

@@ -52,5 +52,11 @@ class IllegalTransition(Conflict):
         self.to_state = to_state
 
 
+class WrongTicketState(Conflict):
+    """An action on a ticket that is not in the state the action needs (e.g. replying to a queued one)."""
+
+    code = "wrong_state"
+
+
 class AlreadyClaimed(Conflict):
     code = "already_claimed"

@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from handoff.clock import utcnow
+from handoff.states import CsatState, State, TicketStatus
 
 
 class Base(DeclarativeBase):
@@ -78,7 +79,7 @@ class Conversation(Base):
     channel_user_id: Mapped[str | None] = mapped_column(String(200))
     display_name: Mapped[str | None] = mapped_column(String(200))
     customer_email: Mapped[str | None] = mapped_column(String(320))
-    state: Mapped[str] = mapped_column(String(20), default="bot")
+    state: Mapped[str] = mapped_column(String(20), default=State.BOT)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -127,7 +128,7 @@ class Ticket(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="queued")
+    status: Mapped[str] = mapped_column(String(20), default=TicketStatus.QUEUED)
     reasons: Mapped[list[Any]] = mapped_column(default=list)
     severity: Mapped[str] = mapped_column(String(10))
     severity_rank: Mapped[int] = mapped_column(Integer)
@@ -152,7 +153,7 @@ class Ticket(Base):
     resolution_due: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
     snoozed_until: Mapped[datetime | None]
-    csat_state: Mapped[str] = mapped_column(String(20), default="none")
+    csat_state: Mapped[str] = mapped_column(String(20), default=CsatState.NONE)
     csat_rating: Mapped[int | None] = mapped_column(Integer)
     csat_comment: Mapped[str | None] = mapped_column(Text)
     csat_at: Mapped[datetime | None]

@@ -15,6 +15,7 @@ from handoff.agents import online_agents
 from handoff.clock import aware
 from handoff.models import Ticket
 from handoff.settings import HubSettings
+from handoff.states import TicketStatus
 
 QUEUE_ORDER = (Ticket.severity_rank.desc(), Ticket.tier_rank.desc(), Ticket.queued_at.asc(), Ticket.id.asc())
 _HANDLE_SAMPLE = 50
@@ -35,7 +36,7 @@ class QueueInfo:
 
 
 async def queued_tickets(session: AsyncSession, now: datetime, include_snoozed: bool = False) -> list[Ticket]:
-    query = select(Ticket).where(Ticket.status == "queued")
+    query = select(Ticket).where(Ticket.status == TicketStatus.QUEUED)
     if not include_snoozed:
         query = query.where(or_(Ticket.snoozed_until.is_(None), Ticket.snoozed_until <= now))
     return list((await session.execute(query.order_by(*QUEUE_ORDER))).scalars())

@@ -7,6 +7,7 @@ from typing import Any
 
 from handoff.clock import aware, iso, utcnow
 from handoff.models import Agent, Message, Note, Ticket, Transition
+from handoff.states import CsatState, TicketStatus
 
 
 def message_json(message: Message) -> dict[str, Any]:
@@ -54,7 +55,7 @@ def ticket_json(
 ) -> dict[str, Any]:
     now = now or utcnow()
     waiting_from = aware(ticket.queued_at)
-    waited_until = aware(ticket.assigned_at) if ticket.status != "queued" and ticket.assigned_at else now
+    waited_until = aware(ticket.assigned_at) if ticket.status != TicketStatus.QUEUED and ticket.assigned_at else now
     return {
         "id": ticket.id,
         "conversation_id": ticket.conversation_id,
@@ -101,7 +102,7 @@ def _sla(ticket: Ticket, now: datetime) -> dict[str, bool]:
 
 
 def _csat(ticket: Ticket) -> dict[str, Any] | None:
-    if ticket.csat_state == "none":
+    if ticket.csat_state == CsatState.NONE:
         return None
     return {"state": ticket.csat_state, "rating": ticket.csat_rating, "comment": ticket.csat_comment}
 

@@ -1,13 +1,21 @@
-"""How serious a ticket is, which team it belongs to, and where it sits in the queue."""
+"""How serious a ticket is, which team it belongs to, and where it sits in the queue.
+
+The one place that judges urgency: whatever path a conversation took to a person (the bot's
+escalation policy, an action, the hub itself), the ticket's severity comes from its reasons and
+the shopper's own words here.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 
+from handoff.signals import ANGER, COMPLAINT, VIP
+
 SEVERITY_RANK = {"normal": 0, "serious": 1, "urgent": 2}
 TIER_RANK = {"vip": 2, "regular": 1, "new": 0}
 TEAMS = ("orders", "payments", "returns")
+_SERIOUS_REASONS = frozenset({ANGER, COMPLAINT, VIP})
 
 # Money taken wrongly, the law, or someone's safety: a person must look first, whatever the bot said.
 URGENT_CUES: dict[str, re.Pattern[str]] = {
@@ -43,10 +51,12 @@ def urgent_cues(texts: Iterable[str]) -> list[str]:
     return found
 
 
-def severity_for(signalled: str, cues: list[str]) -> str:
-    """The higher of what the bot signalled and what the hub sees in the shopper's words."""
-    detected = "urgent" if cues else "normal"
-    return max(signalled, detected, key=lambda severity: SEVERITY_RANK.get(severity, 0))
+def severity_for(reasons: Iterable[str], cues: list[str]) -> str:
+    """Urgent when the shopper's words name fraud, a chargeback, the law or safety; serious for
+    anger, a complaint or a VIP; normal otherwise."""
+    if cues:
+        return "urgent"
+    return "serious" if _SERIOUS_REASONS.intersection(reasons) else "normal"
 
 
 def priority(severity: str, tier: str | None) -> int:

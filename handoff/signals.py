@@ -10,17 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-KNOWN_REASONS = (
-    "explicit_request",
-    "anger",
-    "repeated_fallback",
-    "unresolved_loop",
-    "complaint",
-    "negative_feedback",
-    "bot_cannot_complete",
-    "vip",
-)
-SEVERITIES = ("normal", "serious", "urgent")
+# The handoff reasons, as DESIGN.md names them: the bot (bot/escalation_rules.py), its actions
+# (actions/handoff_signal.py) and the hub itself signal only these (tests/test_contracts.py).
+EXPLICIT_REQUEST = "explicit_request"
+ANGER = "anger"
+REPEATED_FALLBACK = "repeated_fallback"
+UNRESOLVED_LOOP = "unresolved_loop"
+COMPLAINT = "complaint"
+NEGATIVE_FEEDBACK = "negative_feedback"
+BOT_CANNOT_COMPLETE = "bot_cannot_complete"
+VIP = "vip"
+REASONS = (EXPLICIT_REQUEST, ANGER, REPEATED_FALLBACK, UNRESOLVED_LOOP, COMPLAINT, NEGATIVE_FEEDBACK,
+           BOT_CANNOT_COMPLETE, VIP)
 _MAX_ITEMS = 20
 _MAX_CODE = 60
 _MAX_TEXT = 4000
@@ -29,7 +30,6 @@ _MAX_TEXT = 4000
 @dataclass(frozen=True)
 class HandoffSignal:
     reasons: tuple[str, ...]
-    severity: str = "normal"
     message: str | None = None
     anger: dict[str, Any] | None = None
     summary: dict[str, Any] = field(default_factory=dict)
@@ -40,12 +40,10 @@ def is_handoff(custom: object) -> bool:
 
 
 def parse_signal(custom: dict[str, Any]) -> HandoffSignal:
-    reasons = tuple(_codes(custom.get("reasons"))) or ("bot_cannot_complete",)
-    severity = custom.get("severity") if custom.get("severity") in SEVERITIES else "normal"
+    reasons = tuple(_codes(custom.get("reasons"))) or (BOT_CANNOT_COMPLETE,)
     message = custom.get("message")
     return HandoffSignal(
         reasons=reasons,
-        severity=severity,
         message=message[:_MAX_TEXT] if isinstance(message, str) else None,
         anger=_anger(custom.get("anger")),
         summary=_summary(custom.get("summary")),

@@ -1,13 +1,13 @@
-"""The conversation state machine: the one place that says which state may follow which.
+"""The conversation state machine: the one place that says which state may follow which (the
+states themselves are named in handoff/states.py).
 
-Every change goes through `transition`, which checks the table and records who moved the
-conversation, when, from where, to where and why.
+Every change of a conversation's state goes through `transition`, which checks the table and
+records who moved the conversation, when, from where, to where and why.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
 from sqlalchemy import update
 
@@ -15,15 +15,8 @@ from handoff.clock import utcnow
 from handoff.delivery import emit_notice
 from handoff.errors import IllegalTransition
 from handoff.models import Conversation, Transition
+from handoff.states import State
 from handoff.uow import UnitOfWork
-
-
-class State(StrEnum):
-    BOT = "bot"
-    QUEUED = "queued"
-    ASSIGNED = "assigned"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
 
 
 ALLOWED: frozenset[tuple[State, State]] = frozenset(

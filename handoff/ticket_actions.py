@@ -9,7 +9,7 @@ from sqlalchemy import update
 from handoff import wording
 from handoff.clock import utcnow
 from handoff.conversations import append_message, get_conversation
-from handoff.errors import BadInput, Forbidden, IllegalTransition
+from handoff.errors import BadInput, Forbidden, WrongTicketState
 from handoff.models import Agent, Message, Note, Ticket
 from handoff.roles import at_least
 from handoff.serialize import note_json
@@ -25,6 +25,7 @@ from handoff.tickets import (
     ticket_view,
 )
 from handoff.uow import UnitOfWork
+from handoff.states import CsatState, TicketStatus
 
 MAX_SNOOZE_MINUTES = 7 * 24 * 60
 
@@ -34,8 +35,9 @@ def actor_of(agent: Agent) -> Actor:
 
 
 def require_holder(ticket: Ticket, agent: Agent, supervisors_too: bool = True) -> None:
-    if ticket.status != "assigned":
-        raise IllegalTransition(ticket.status, "assigned")
+    if ticket.status != TicketStatus.ASSIGNED:
+        raise WrongTicketState(f"This ticket is {ticket.status}: only a ticket an agent holds can be answered, "
+                               "transferred or resolved.")
     if ticket.agent_id == agent.id or (supervisors_too and at_least(agent, "supervisor")):
         return
     raise Forbidden("Another agent holds this ticket.")
@@ -74,13 +76,13 @@ async def transfer_to_agent(uow: UnitOfWork, ticket_id: int, agent: Agent, targe
         raise BadInput("The ticket is already with that agent.", "invalid_field")
     moved = await uow.session.execute(
         update(Ticket)
-        .where(Ticket.id == ticket.id, Ticket.agent_id == ticket.agent_id, Ticket.status == "assigned")
+        .where(Ticket.id == ticket.id, Ticket.agent_id == ticket.agent_id, Ticket.status == TicketStatus.ASSIGNED)
         .values(agent_id=target.id, assigned_at=utcnow(), snoozed_until=None)
         .execution_options(synchronize_session=False)
     )
     await uow.session.refresh(ticket)
     if moved.rowcount != 1:
-        raise IllegalTransition(ticket.status, "assigned")
+        raise WrongTicketState(f"The ticket changed meanwhile (it is {ticket.status} now); nothing was transferred.")
     conversation = await get_conversation(uow.session, ticket.conversation_id)
     reason = f"transferred to {target.display_name}"
     await transition(uow, conversation, State.ASSIGNED, actor_of(agent), reason, ticket.id, target.display_name)
@@ -95,7 +97,7 @@ async def transfer_to_team(uow: UnitOfWork, ticket_id: int, agent: Agent, team: 
     if team not in TEAMS:
         raise BadInput(f"Unknown team; choose one of {', '.join(TEAMS)}.", "invalid_field")
     ticket = await get_ticket(uow.session, ticket_id)
-    if ticket.status == "queued":
+    if ticket.status == TicketStatus.QUEUED:
         ticket.team = team
         await uow.session.flush()
         uow.emit(TICKET_TRANSFERRED, ticket=await ticket_view(uow.session, ticket))
@@ -103,7 +105,7 @@ async def transfer_to_team(uow: UnitOfWork, ticket_id: int, agent: Agent, team: 
     require_holder(ticket, agent)
     conversation = await get_conversation(uow.session, ticket.conversation_id)
     await transition(uow, conversation, State.QUEUED, actor_of(agent), f"transferred to team {team}", ticket.id)
-    ticket.team, ticket.status, ticket.agent_id, ticket.snoozed_until = team, "queued", None, None
+    ticket.team, ticket.status, ticket.agent_id, ticket.snoozed_until = team, TicketStatus.QUEUED, None, None
     await uow.session.flush()
     await append_message(uow, conversation, direction="out", author_kind="system", text=wording.passed_to_team(team))
     uow.emit(TICKET_TRANSFERRED, ticket=await ticket_view(uow.session, ticket))
@@ -115,9 +117,9 @@ async def snooze(uow: UnitOfWork, ticket_id: int, agent: Agent, minutes: int) ->
     if not 1 <= minutes <= MAX_SNOOZE_MINUTES:
         raise BadInput(f"'minutes' must be between 1 and {MAX_SNOOZE_MINUTES}.", "invalid_field")
     ticket = await get_ticket(uow.session, ticket_id)
-    if ticket.status == "resolved":
-        raise IllegalTransition("resolved", "snoozed")
-    if ticket.status == "assigned":
+    if ticket.status == TicketStatus.RESOLVED:
+        raise WrongTicketState("A resolved ticket cannot be snoozed.")
+    if ticket.status == TicketStatus.ASSIGNED:
         require_holder(ticket, agent)
     elif not at_least(agent, "supervisor"):
         raise Forbidden("Only a supervisor can snooze a waiting ticket.")
@@ -133,8 +135,8 @@ async def resolve(uow: UnitOfWork, ticket_id: int, agent: Agent) -> Ticket:
     require_holder(ticket, agent)
     conversation = await get_conversation(uow.session, ticket.conversation_id)
     await transition(uow, conversation, State.RESOLVED, actor_of(agent), "resolved by agent", ticket.id)
-    ticket.status, ticket.resolved_at, ticket.snoozed_until = "resolved", utcnow(), None
-    ticket.csat_state = "awaiting_rating"
+    ticket.status, ticket.resolved_at, ticket.snoozed_until = TicketStatus.RESOLVED, utcnow(), None
+    ticket.csat_state = CsatState.AWAITING_RATING
     await uow.session.flush()
     holder = ticket.agent_id
     await append_message(

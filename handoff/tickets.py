@@ -24,6 +24,7 @@ from handoff.signals import HandoffSignal
 from handoff.sla import due_times
 from handoff.status import BOT, State, transition
 from handoff.uow import UnitOfWork
+from handoff.states import TicketStatus
 
 TICKET_QUEUED = "ticket.queued"
 TICKET_ASSIGNED = "ticket.assigned"
@@ -50,12 +51,12 @@ async def open_ticket(uow: UnitOfWork, desk: Desk, conversation: Conversation, s
     customer = await desk.directory.identify(conversation.customer_email, signal.summary.get("order_id"))
     texts = [signal.message or ""] + await _recent_shopper_texts(uow.session, conversation.id)
     cues = urgent_cues(texts)
-    severity = severity_for(signal.severity, cues)
+    severity = severity_for(signal.reasons, cues)
     tier = customer.tier if customer else None
     due = due_times(severity, now, desk.settings.sla_first_response, desk.settings.sla_resolution)
     ticket = Ticket(
         conversation_id=conversation.id,
-        status="queued",
+        status=TicketStatus.QUEUED,
         reasons=list(signal.reasons),
         severity=severity,
         severity_rank=SEVERITY_RANK[severity],

@@ -26,11 +26,12 @@ from handoff.inbound import HandleResult, Inbound
 from handoff.limits import RateLimiter
 from handoff.models import Conversation, Ticket
 from handoff.serialize import shopper_message_json
-from handoff.signals import HandoffSignal, is_handoff, parse_signal
+from handoff.signals import BOT_CANNOT_COMPLETE, HandoffSignal, is_handoff, parse_signal
 from handoff.status import SHOPPER, State, transition
 from handoff.text import clean_text
 from handoff.tickets import TICKET_RESOLVED, TICKET_UPDATED, Desk, open_ticket, ticket_view
 from handoff.uow import UnitOfWork, UnitOfWorkFactory
+from handoff.states import TicketStatus
 
 log = logging.getLogger(__name__)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -144,7 +145,7 @@ class Router:
     ) -> HandoffSignal | None:
         if replies is None:
             await append_message(uow, conversation, direction="out", author_kind="system", text=wording.BOT_UNAVAILABLE)
-            return HandoffSignal(reasons=("bot_cannot_complete",), message=text)
+            return HandoffSignal(reasons=(BOT_CANNOT_COMPLETE,), message=text)
         signal = None
         for reply in replies:
             handoff = is_handoff(reply.custom)
@@ -205,7 +206,7 @@ async def _for_agent(uow: UnitOfWork, conversation: Conversation, ticket: Ticket
     if ticket.snoozed_until is not None:
         ticket.snoozed_until, changed = None, True
     email = _EMAIL.search(text)
-    if ticket.status == "queued" and not ticket.customer_email and not ticket.contact_email and email:
+    if ticket.status == TicketStatus.QUEUED and not ticket.customer_email and not ticket.contact_email and email:
         ticket.contact_email, changed = email.group(0), True
         await append_message(uow, conversation, direction="out", author_kind="system", text=wording.contact_noted(email.group(0)))
     if changed:

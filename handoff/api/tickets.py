@@ -21,9 +21,10 @@ from handoff.text import clean_text
 from handoff.ticket_details import customer_panel, ticket_detail
 from handoff.tickets import get_ticket, ticket_view, tickets_view
 from handoff.uow import UnitOfWork
+from handoff.states import TicketStatus
 
 tickets = Blueprint("agent_tickets", url_prefix="/api/agent")
-STATUSES = ("queued", "assigned", "resolved")
+STATUSES = tuple(TicketStatus)
 
 
 @tickets.get("/queue")
@@ -46,7 +47,7 @@ async def list_tickets(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPR
         query = query.where(Ticket.status == status)
     if request.args.get("mine") in ("1", "true"):
         query = query.where(Ticket.agent_id == agent.id)
-    order = QUEUE_ORDER if status == "queued" else (Ticket.id.desc(),)
+    order = QUEUE_ORDER if status == TicketStatus.QUEUED else (Ticket.id.desc(),)
     query = query.order_by(*order).limit(int_arg(request, "limit", 100, 1, 500))
     found = list((await uow.session.execute(query)).scalars())
     infos = await queue_infos(uow.session, services(request).settings, utcnow())

@@ -33,10 +33,10 @@ from handoff.inbound import Inbound
 
 from hub.channels import telegram_wording as wording
 from hub.channels.telegram_outbox import CHANNEL_NAME, TelegramOutbox
+from handoff.states import WITH_PEOPLE
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
-WITH_PEOPLE = {"queued", "assigned"}
 GREET_PAYLOAD = "/greet"
 HUMAN_PAYLOAD = "/request_human"
 _SEEN_UPDATES = 5000

@@ -17,6 +17,7 @@ from handoff.delivery import ConversationNotice, OutboundMessage
 
 from hub.channels.telegram_limits import ChatPacer, split_text, with_retries
 from handoff.settings import TelegramSettings
+from handoff.states import State
 
 log = logging.getLogger(__name__)
 CHANNEL_NAME = "telegram"
@@ -100,7 +101,7 @@ class TelegramOutbox:
         if notice.channel_user_id is None:
             return
         chat_id = int(notice.channel_user_id)
-        if notice.kind == "state" and notice.data.get("state") != "queued":
+        if notice.kind == "state" and notice.data.get("state") != State.QUEUED:
             self._queue_positions.pop(chat_id, None)
         if notice.kind == "queue":
             position, before = notice.data["position"], self._queue_positions.get(chat_id)

@@ -22,12 +22,12 @@ from handoff.errors import BadInput, HubError, TooManyRequests
 from handoff.inbound import Inbound
 
 from hub.channels.webchat_sessions import CHANNEL_NAME, Connection, WebchatChannel, frame
+from handoff.states import BOT_ANSWERS
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 HELLO_TIMEOUT_SECONDS = 15
 MAX_CLIENT_ID = 100
-BOT_STATES = {"bot", "resolved", "closed"}
 POLICY_VIOLATION = 1008
 
 webchat = Blueprint("webchat")
@@ -192,7 +192,7 @@ async def _on_message(services: Services, channel: WebchatChannel, connection: C
     text = data.get("text")
     inbound = Inbound(channel=CHANNEL_NAME, text=text, conversation_id=connection.conversation_id, external_id=client_id)  # type: ignore[arg-type]
     conversation_id = connection.conversation_id
-    bot_answers = connection.state in BOT_STATES
+    bot_answers = connection.state in BOT_ANSWERS
     if bot_answers:
         await channel.typing(conversation_id, True)
     try:

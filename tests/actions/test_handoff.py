@@ -5,7 +5,7 @@ from __future__ import annotations
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import ActionHandoff
-from actions.handoff_signal import handoff_payload, severity
+from actions.handoff_signal import handoff_payload
 from tests.actions.conftest import tracker
 
 
@@ -15,13 +15,6 @@ def user(intent: str, text: str = "...") -> dict:
 
 def action(name: str) -> dict:
     return {"event": "action", "name": name}
-
-
-def test_severity() -> None:
-    assert severity(["explicit_request"], "can i talk to someone") == "normal"
-    assert severity(["complaint"], "i want to complain") == "serious"
-    assert severity(["explicit_request"], "I'll file a chargeback with my bank") == "urgent"
-    assert severity(["explicit_request"], "the charger started smoking") == "urgent"
 
 
 def test_payload_summarises_the_conversation() -> None:
@@ -41,10 +34,10 @@ def test_huge_message_is_capped_in_the_signal() -> None:
 
 async def test_handoff_takes_reasons_from_the_escalation_policy() -> None:
     dispatcher = CollectingDispatcher()
-    slots = {"handoff_reasons": ["anger"], "handoff_context": {"severity": "serious", "anger": {"score": 0.93, "cues": ["ridiculous"]}}}
+    slots = {"handoff_reasons": ["anger"], "handoff_context": {"anger": {"score": 0.93, "cues": ["ridiculous"]}}}
     events = await ActionHandoff().run(dispatcher, tracker(slots, "this is ridiculous", "order_status"), {})
     signal = dispatcher.messages[-1]["custom"]
-    assert signal["reasons"] == ["anger"] and signal["anger"]["score"] == 0.93 and signal["severity"] == "serious"
+    assert signal["reasons"] == ["anger"] and signal["anger"]["score"] == 0.93
     assert {"event": "active_loop", "name": None, "timestamp": None} in events
 
 

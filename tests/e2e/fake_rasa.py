@@ -1,15 +1,14 @@
 """The fake Rasa the browser tests talk to, so they get real tickets without a trained model (the
 full real-Rasa path is tested in tests/integration).
 
-"human" (or "person") in a message hands off like the bot's action_handoff does (with its
-severity rule; "complain" adds the complaint reason); anything else gets a plain answer.
+"human" (or "person") in a message hands off like the bot's action_handoff does ("complain"
+adds the complaint reason); anything else gets a plain answer.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from actions.handoff_signal import severity
 from tests.fakes.rasa import FakeRasa
 
 HANDOFF_TEXT = "I'll bring in a person from our support team to help you with this."
@@ -28,7 +27,6 @@ class ConsoleFakeRasa(FakeRasa):
             {"recipient_id": sender, "custom": {
                 "type": "handoff",
                 "reasons": reasons,
-                "severity": severity(reasons, text),  # the bot's own rule
                 "message": text,
                 "anger": {"score": 0.91, "cues": ["ridiculous"]} if "ridiculous" in lowered else None,
                 "summary": {"intents": ["order_status", "request_human"], "order_id": "10042",

@@ -20,11 +20,10 @@ RATING_BUTTONS = [{"title": str(n), "payload": f'/csat{{"rating": {n}}}'} for n 
 RATING_TEXT = "Your conversation with our team is resolved, and I'm back. How would you rate the help you got?"
 
 
-def handoff_signal(text: str, reasons: list[str], severity: str = "normal") -> dict[str, Any]:
+def handoff_signal(text: str, reasons: list[str]) -> dict[str, Any]:
     return {
         "type": "handoff",
         "reasons": reasons,
-        "severity": severity,
         "message": text,
         "anger": None,
         "summary": {"intents": ["request_human"], "order_id": None, "tried": []},

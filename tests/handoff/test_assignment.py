@@ -75,7 +75,7 @@ async def test_an_agent_not_seen_recently_counts_as_offline(db: HubDb) -> None:
 async def test_the_queue_is_ordered_by_severity_then_tier_then_waiting_time(db: HubDb) -> None:
     older_normal = await db.queued_ticket()
     urgent = await db.queued_ticket(HandoffSignal(("explicit_request",), message="this is fraud, I'm calling my lawyer"))
-    serious = await db.queued_ticket(HandoffSignal(("anger",), severity="serious", message="so annoyed"))
+    serious = await db.queued_ticket(HandoffSignal(("anger",), message="so annoyed"))
     newer_normal = await db.queued_ticket()
     vip_normal = await db.queued_ticket()
     async with db.uows() as uow:

@@ -11,6 +11,7 @@ import pytest
 from handoff.clock import aware
 from handoff.models import Conversation, Message, Ticket
 from handoff.settings import HubSettings
+from handoff.severity import severity_for, urgent_cues
 from handoff.signals import HandoffSignal, parse_signal
 from knowledge_base.shop.seed import reset_database
 from knowledge_base.shop.settings import ShopSettings
@@ -33,7 +34,7 @@ def test_the_signal_is_read_defensively() -> None:
         "message": 12, "anger": {"score": "high"}, "summary": {"intents": "order_status", "order_id": 10042},
     })
     assert signal.reasons == ("anger", "brand_new_reason")
-    assert (signal.severity, signal.message, signal.anger) == ("normal", None, None)
+    assert (signal.message, signal.anger) == (None, None), "a severity from the bot is ignored: the hub judges it"
     assert signal.summary == {"intents": [], "order_id": None, "tried": []}
     assert parse_signal({"type": "handoff"}).reasons == ("bot_cannot_complete",)
 
@@ -44,7 +45,7 @@ async def test_a_ticket_carries_reasons_severity_sla_team_and_the_customer(tmp_p
     async with sqlite_engine(tmp_path) as engine:
         db = await hub_db(engine, settings, demo_shop)
         signal = HandoffSignal(
-            reasons=("explicit_request", "anger"), severity="serious", message="I'll file a chargeback if you don't fix this",
+            reasons=("explicit_request", "anger"), message="I'll file a chargeback if you don't fix this",
             anger={"score": 0.91, "cues": ["caps"]},
             summary={"intents": ["order_status", "payment_issue"], "order_id": "10042", "tried": ["action_check_order_status"]},
         )
@@ -147,3 +148,16 @@ async def test_notes_stay_internal_and_canned_replies_fill_their_placeholders(ap
     assert reply["rendered"] == "Hi Ada, order 10042 is on its way. Boss {unknown}"
     assert (await api.call("delete", f"/api/agent/canned/{reply['id']}", token)).status == 204
     assert (await db.get(Ticket, ticket.id)).status == "queued"
+
+
+def test_severity_is_judged_once_from_the_reasons_and_the_shopper_s_words() -> None:
+    def judged(reasons: list[str], text: str) -> str:
+        return severity_for(reasons, urgent_cues([text]))
+
+    assert judged(["explicit_request"], "can i talk to someone") == "normal"
+    assert judged(["complaint"], "i want to complain") == "serious"
+    assert judged(["explicit_request", "vip"], "a person please") == "serious"
+    assert judged(["explicit_request"], "I'll file a chargeback with my bank") == "urgent"
+    assert judged(["explicit_request"], "the charger started smoking") == "urgent"
+    # Words that only look alarming (the old per-action rule made these urgent).
+    assert judged(["explicit_request"], "is the fire pit still in stock? I burned through my budget") == "normal"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from handoff.severity import severity_for, urgent_cues
 from tests.integration.conftest import Shopper, handoff_of
 from tests.integration.servers import ROOT, RasaServer
 
@@ -14,11 +15,16 @@ CONFIG = ROOT / "config.yml"
 pytestmark = pytest.mark.integration
 
 
+def ticket_severity(signal: dict) -> str:
+    """What the hub makes of the real bot's signal (the one place severity is judged)."""
+    return severity_for(signal["reasons"], urgent_cues([signal["message"]]))
+
+
 def test_an_angry_shopper_is_handed_off_with_the_score_and_its_cues(shopper: Shopper) -> None:
     signal = handoff_of(shopper.say("where the hell is my order?! this is ridiculous, I've waited two weeks!!!"))
     assert signal is not None and signal["reasons"][0] == "anger"
     assert signal["anger"]["score"] >= 0.9 and signal["anger"]["cues"]
-    assert signal["severity"] == "serious"
+    assert ticket_severity(signal) == "serious"
 
 
 def test_anger_in_the_middle_of_the_order_form_is_handed_off_too(shopper: Shopper) -> None:
@@ -30,7 +36,7 @@ def test_anger_in_the_middle_of_the_order_form_is_handed_off_too(shopper: Shoppe
 
 def test_a_chargeback_threat_is_urgent(shopper: Shopper) -> None:
     signal = handoff_of(shopper.say("you charged me twice and nobody answers, I'm filing a chargeback with my bank!!"))
-    assert signal is not None and signal["severity"] == "urgent"
+    assert signal is not None and ticket_severity(signal) == "urgent"
 
 
 def test_the_same_request_three_times_is_a_loop(shopper: Shopper) -> None:
