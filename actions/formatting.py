@@ -24,7 +24,7 @@ def items_summary(order: OrderView) -> str:
     names = [_item_name(item.quantity, item.name, item.size, item.colour) for item in order.items]
     if len(names) > MAX_ITEMS_LISTED:
         hidden = len(names) - MAX_ITEMS_LISTED
-        names = names[:MAX_ITEMS_LISTED] + [f"{hidden} more"]
+        names = [*names[:MAX_ITEMS_LISTED], f"{hidden} more"]
     return ", ".join(names) or "no items"
 
 

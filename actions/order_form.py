@@ -6,9 +6,8 @@ article's answer first, and the form then offers to do it for the shopper's orde
 
 from __future__ import annotations
 
-from typing import Any
-
 import re
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from actions.formatting import day
 from knowledge_base.shop.rules import Decision
 from knowledge_base.shop.views import OrderView
-
-from actions.formatting import day
 
 _ADDRESS_PROBLEMS = {
     "empty": "it was empty",
@@ -34,7 +33,7 @@ def order_refusal(task: str, decision: Decision, order: OrderView, window_days: 
                 f"{window_days} days.")
     if reason == "delivered":
         return f"it was delivered on {day(order.delivered_at)}. You can return it within {window_days} days instead."
-    if reason == "already_cancelled" or reason == "cancelled":
+    if reason in {"already_cancelled", "cancelled"}:
         return f"it was cancelled on {day(order.cancelled_at)}."
     if reason in ("returned", "already_returned"):
         return "its items have already been returned."

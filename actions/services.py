@@ -6,10 +6,10 @@ the first time an action needs them, and tests install their own with `use()`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 from actions.empathy import DEFAULT_ANNOYED_THRESHOLD, annoyed_threshold
 from knowledge_base.faq import FaqIndex, FaqSettings, load_articles
@@ -41,7 +41,7 @@ _current: Services | None = None
 
 
 def current() -> Services:
-    global _current
+    global _current  # noqa: PLW0603 (one process-wide set of services, built on first use)
     if _current is None:
         _current = Services.from_env()
     return _current
@@ -49,5 +49,5 @@ def current() -> Services:
 
 def use(services: Services | None) -> None:
     """Install the services actions use (tests); None goes back to building from the environment."""
-    global _current
+    global _current  # noqa: PLW0603 (see current)
     _current = services

@@ -55,7 +55,7 @@ def report(title: str, model: AngerModel, lines: list[LabelledLine], show_errors
     false_negatives = [(line, p) for line, p, hit in scored if not hit and line.label]
     for name, errors in (("false positives", false_positives), ("false negatives", false_negatives)):
         print(f"  {name} ({len(errors)}):")
-        for line, probability in errors[:_EXAMPLES]:
+        for line, _probability in errors[:_EXAMPLES]:
             score = model.score(line.text)
             print(f"    {score.score:.2f}  {line.text!r}  cues={list(score.cues)}")
 

@@ -18,20 +18,20 @@ import logging
 import os
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
-from rasa.shared.nlu.training_data.loading import load_data  # noqa: E402
-from rasa.utils.common import configure_logging_and_warnings  # noqa: E402
-from sklearn.metrics import f1_score  # noqa: E402
-from sklearn.model_selection import StratifiedKFold  # noqa: E402
+import numpy as np
+from rasa.shared.nlu.training_data.loading import load_data
+from rasa.utils.common import configure_logging_and_warnings
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedKFold
 
-from bench.encoder_variants import Variant, variants  # noqa: E402
-from bench.nlu_eval import OUT_OF_SCOPE, Fallback, load_probe, split_data  # noqa: E402
-from bot.sentence_encoder import SentenceEncoder  # noqa: E402
+from bench.encoder_variants import Variant, variants
+from bench.nlu_eval import OUT_OF_SCOPE, Fallback, load_probe, split_data
+from bot.sentence_encoder import SentenceEncoder
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CLINC = REPO.parent / "shared" / "datasets" / "clinc150_oos"

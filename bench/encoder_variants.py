@@ -5,8 +5,8 @@ intent with the confidence and the lead over the second (bench.nlu_eval.Predicti
 shipped fallback rule scores every variant alike.
 """
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 from scipy.sparse import csr_matrix, hstack

@@ -23,10 +23,10 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ["RASA_MAX_CACHE_SIZE"] = "0"
 
-from rasa.utils.common import configure_logging_and_warnings  # noqa: E402
-from rasa.utils.log_utils import configure_structlog  # noqa: E402
+from rasa.utils.common import configure_logging_and_warnings
+from rasa.utils.log_utils import configure_structlog
 
-from bench.nlu_eval import (  # noqa: E402
+from bench.nlu_eval import (
     PIPELINES,
     Fallback,
     Result,
@@ -67,7 +67,7 @@ def main() -> None:
     configure_logging_and_warnings(logging.WARNING)
     configure_structlog(logging.WARNING)
     train_data, held_out = split_data(args.data, 1 - args.test_fraction, args.seed)
-    probe = load_probe(args.clinc, exclude=set(m.get("text").lower() for m in train_data.intent_examples))
+    probe = load_probe(args.clinc, exclude={m.get("text").lower() for m in train_data.intent_examples})
     fallback = Fallback.from_config(args.config)
     print(
         f"data: {len(train_data.intent_examples)} train / {len(held_out)} held-out examples, "

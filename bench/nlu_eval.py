@@ -6,7 +6,6 @@ import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 import yaml
 from rasa.core.agent import Agent
@@ -42,7 +41,7 @@ RASA_LOGREG = [
     {"name": "LogisticRegressionClassifier"},
 ]
 # None: the pipeline of the shipped config.yml, as it is.
-PIPELINES: dict[str, Optional[list[dict]]] = {"diet": DIET_DEFAULT, "logreg": RASA_LOGREG, "shipped": None}
+PIPELINES: dict[str, list[dict] | None] = {"diet": DIET_DEFAULT, "logreg": RASA_LOGREG, "shipped": None}
 
 
 @dataclass(frozen=True)
@@ -82,7 +81,7 @@ class Result:
     load_seconds: float
     gold: list[str]
     held_out: list[Prediction]
-    probe: Optional[list[Prediction]]
+    probe: list[Prediction] | None
     latencies_ms: list[float]
 
 
@@ -95,7 +94,7 @@ def split_data(data_dir: Path, train_fraction: float, seed: int) -> tuple[Traini
     return train, test.intent_examples
 
 
-def load_probe(clinc_dir: Path, exclude: set[str]) -> Optional[list[str]]:
+def load_probe(clinc_dir: Path, exclude: set[str]) -> list[str] | None:
     """CLINC150 dev queries a shop bot should not claim to understand, minus any trained on."""
     dev, mapping = clinc_dir / "dev.csv", clinc_dir / "ecommerce_mapping.csv"
     if not (dev.is_file() and mapping.is_file()):
@@ -122,7 +121,7 @@ def _config_for(name: str, shipped: Path, fallback: Fallback, work: Path) -> Pat
 
 
 def run_pipeline(
-    name: str, shipped: Path, train: TrainingData, held_out: list, probe: Optional[list[str]], work: Path
+    name: str, shipped: Path, train: TrainingData, held_out: list, probe: list[str] | None, work: Path
 ) -> Result:
     fallback = Fallback.from_config(shipped)
     data_file = work / "train.yml"
@@ -168,7 +167,7 @@ class Scores:
     macro_f1: float
     accuracy_after_fallback: float
     false_fallback: float
-    oos_recall: Optional[float]
+    oos_recall: float | None
 
 
 def score(result: Result, fallback: Fallback) -> Scores:
@@ -189,7 +188,7 @@ def score(result: Result, fallback: Fallback) -> Scores:
     )
 
 
-def _oos_recall(probe: Optional[list[Prediction]], fallback: Fallback) -> Optional[float]:
+def _oos_recall(probe: list[Prediction] | None, fallback: Fallback) -> float | None:
     if not probe:
         return None
     caught = [p.intent == OUT_OF_SCOPE or fallback.triggers(p.confidence, p.margin) for p in probe]

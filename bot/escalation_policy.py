@@ -12,7 +12,7 @@ utter_complaint_ack): the policy predicts that response, then the handoff.
 """
 
 from dataclasses import replace
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.graph import ExecutionContext
@@ -39,13 +39,13 @@ TIER_METADATA_KEY = "customer_tier"
 )
 class EscalationPolicy(Policy):
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         # RulePolicy has priority 4: ties at confidence 1.0 go to the handoff.
         return {"priority": 5, "acknowledge": {"complaint": "utter_complaint_ack"}}
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -53,10 +53,10 @@ class EscalationPolicy(Policy):
     ) -> None:
         super().__init__(config, model_storage, resource, execution_context)
         self._settings = EscalationSettings.from_config(config)
-        self._acknowledge: Dict[str, str] = dict(config.get("acknowledge") or {})
+        self._acknowledge: dict[str, str] = dict(config.get("acknowledge") or {})
 
     def train(
-        self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any
+        self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any
     ) -> Resource:
         """Nothing to learn: the thresholds come from config.yml."""
         return self._resource
@@ -65,7 +65,7 @@ class EscalationPolicy(Policy):
         self,
         tracker: DialogueStateTracker,
         domain: Domain,
-        rule_only_data: Optional[Dict[Text, Any]] = None,
+        rule_only_data: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> PolicyPrediction:
         nothing = self._prediction(self._default_predictions(domain))
@@ -84,11 +84,11 @@ class EscalationPolicy(Policy):
             return self._predict(ack, domain)
         return self._predict(HANDOFF_ACTION, domain, handoff_events(decision))
 
-    def _acknowledgement_pending(self, previous_action: Optional[str]) -> bool:
+    def _acknowledgement_pending(self, previous_action: str | None) -> bool:
         return previous_action in self._acknowledge.values()
 
     def _predict(
-        self, action: str, domain: Domain, events: Optional[List[SlotSet]] = None
+        self, action: str, domain: Domain, events: list[SlotSet] | None = None
     ) -> PolicyPrediction:
         probabilities = self._default_predictions(domain)
         probabilities[domain.index_for_action(action)] = 1.0
@@ -98,18 +98,18 @@ class EscalationPolicy(Policy):
         return self._prediction(probabilities, optional_events=events, is_no_user_prediction=True)
 
 
-def handoff_events(decision: Decision) -> List[SlotSet]:
+def handoff_events(decision: Decision) -> list[SlotSet]:
     return [
         SlotSet(REASONS_SLOT, list(decision.reasons)),
         SlotSet(CONTEXT_SLOT, decision.context()),
     ]
 
 
-def shopper_turns(tracker: DialogueStateTracker) -> List[Turn]:
+def shopper_turns(tracker: DialogueStateTracker) -> list[Turn]:
     """The shopper's messages since the session started or a person last took over, each with
     the actions the bot ran after it."""
-    turns: List[Turn] = []
-    actions: List[str] = []
+    turns: list[Turn] = []
+    actions: list[str] = []
     # All events, not applied_events(): that drops the turns a form handled on its happy path,
     # and a shopper asking the same thing to a form is exactly the loop to see.
     for event in tracker.events:
@@ -127,7 +127,7 @@ def shopper_turns(tracker: DialogueStateTracker) -> List[Turn]:
     return turns
 
 
-def customer_tier(tracker: DialogueStateTracker) -> Optional[str]:
+def customer_tier(tracker: DialogueStateTracker) -> str | None:
     """The shop's tier for this shopper: a `customer_tier` slot, or the hub's message metadata."""
     slot = tracker.slots.get(TIER_SLOT)
     if slot is not None and slot.value:
@@ -154,5 +154,5 @@ def _turn(event: UserUttered) -> Turn:
     )
 
 
-def _with_actions(turn: Turn, actions: List[str]) -> Turn:
+def _with_actions(turn: Turn, actions: list[str]) -> Turn:
     return replace(turn, bot_actions=tuple(actions))

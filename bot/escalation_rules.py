@@ -9,8 +9,9 @@ with something the bot cannot answer, a threat, or a conversation going round in
 """
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from bot.anger.conversation import ShopperTurn, assess_conversation
 

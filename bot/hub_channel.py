@@ -9,7 +9,7 @@ refuses everything when Rasa was started without one.
 from __future__ import annotations
 
 import logging
-from typing import Awaitable, Callable, Text
+from collections.abc import Awaitable, Callable
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 class HubInput(RestInput):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "hub"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:

@@ -5,7 +5,7 @@ In config.yml: `- name: bot.intent_classifier.ShopIntentClassifier`. It fills
 """
 
 import logging
-from typing import Any, Dict, List, Optional
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -29,20 +29,20 @@ class ShopIntentClassifier(IntentClassifier, GraphComponent):
     beside them (`embeddings: false` turns them off), in a calibrated linear SVM."""
 
     @staticmethod
-    def get_default_config() -> Dict[str, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"C": DEFAULT_C, "ranking_length": LABEL_RANKING_LENGTH, "embeddings": True,
                 "embedding_weight": DEFAULT_EMBEDDING_WEIGHT}
 
     @staticmethod
-    def required_packages() -> List[str]:
+    def required_packages() -> list[str]:
         return ["sklearn", "skops"]
 
     def __init__(
         self,
-        config: Dict[str, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        model: Optional[IntentModel] = None,
+        model: IntentModel | None = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
@@ -52,7 +52,7 @@ class ShopIntentClassifier(IntentClassifier, GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[str, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -76,7 +76,7 @@ class ShopIntentClassifier(IntentClassifier, GraphComponent):
     @classmethod
     def load(
         cls,
-        config: Dict[str, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -93,7 +93,7 @@ class ShopIntentClassifier(IntentClassifier, GraphComponent):
             model = None
         return cls(config, model_storage, resource, model)
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         if self._model is None:
             return messages
         texts = [message.get(TEXT) or "" for message in messages]

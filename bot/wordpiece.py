@@ -9,8 +9,8 @@ shopper cannot inject model control tokens.
 """
 
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 CLS, SEP, PAD, UNK = "[CLS]", "[SEP]", "[PAD]", "[UNK]"
 _CONTINUATION = "##"
@@ -70,8 +70,8 @@ class WordPieceTokenizer:
 
 def _basic_words(text: str) -> Iterator[str]:
     """Cleaned, lower-cased, accent-free words, each punctuation mark a word of its own."""
-    for chunk in _clean(text).split():
-        chunk = _strip_accents(chunk.lower())
+    for raw in _clean(text).split():
+        chunk = _strip_accents(raw.lower())
         word: list[str] = []
         for char in chunk:
             if _is_punctuation(char):
@@ -90,7 +90,7 @@ def _clean(text: str) -> str:
     out = []
     for char in text:
         code = ord(char)
-        if code == 0 or code == 0xFFFD or _is_control(char):
+        if code in {0, 65533} or _is_control(char):
             continue
         if _is_whitespace(char):
             out.append(" ")

@@ -30,7 +30,7 @@ async def open_ticket_counts(session: AsyncSession) -> dict[int, int]:
         .where(Ticket.status == TicketStatus.ASSIGNED, Ticket.agent_id.is_not(None))
         .group_by(Ticket.agent_id)
     )
-    return {agent_id: count for agent_id, count in (await session.execute(query)).all()}
+    return dict((await session.execute(query)).all())
 
 
 async def all_agents(session: AsyncSession) -> list[Agent]:

@@ -18,9 +18,8 @@ from handoff.delivery import MESSAGE_CREATED
 from handoff.errors import NotFound, Unauthorized
 from handoff.models import Conversation, Message, Ticket
 from handoff.serialize import message_json
-from handoff.uow import UnitOfWork
 from handoff.states import State
-
+from handoff.uow import UnitOfWork
 
 # uuid4().hex: anything else names no conversation and never reaches the database.
 _CONVERSATION_ID = re.compile(r"[0-9a-f]{32}")

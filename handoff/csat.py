@@ -14,10 +14,10 @@ from handoff import wording
 from handoff.clock import utcnow
 from handoff.conversations import append_message
 from handoff.models import Conversation, Ticket
+from handoff.states import CsatState
 from handoff.status import SHOPPER, SYSTEM, State, transition
 from handoff.tickets import TICKET_UPDATED, ticket_view
 from handoff.uow import UnitOfWork
-from handoff.states import CsatState
 
 _PAYLOAD = re.compile(r'^/csat\s*\{\s*"rating"\s*:\s*"?([1-5])"?\s*\}$')
 _TYPED = re.compile(r"^([1-5])\s*(?:(?:/|of|out of)\s*5)?\s*(?:stars?)?[.!]?$", re.IGNORECASE)

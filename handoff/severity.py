@@ -21,8 +21,11 @@ _SERIOUS_REASONS = frozenset({ANGER, COMPLAINT, VIP})
 URGENT_CUES: dict[str, re.Pattern[str]] = {
     "fraud": re.compile(r"\b(fraud\w*|scam\w*|stolen card|identity theft|unauthori[sz]ed (charge|payment|transaction)s?)\b"),
     "chargeback": re.compile(r"\b(charge ?backs?|dispute (the|this) (charge|payment)|reverse the (charge|payment))\b"),
-    "legal": re.compile(r"\b(lawyers?|attorneys?|solicitors?|sue|suing|lawsuits?|(to|in) court|court case|legal action|small claims|trading standards|consumer protection)\b"),
-    "safety": re.compile(r"\b(caught fire|on fire|fire hazard|(started|starts) smoking|smoke (came|coming)|burn(ed|t) (me|my|him|her)|injur(y|ed|ies)|electric shock|explod\w*|poison\w*|chok(e|ed|ing) (on|hazard)|hospital|dangerous|unsafe)\b"),
+    "legal": re.compile(r"\b(lawyers?|attorneys?|solicitors?|sue|suing|lawsuits?|(to|in) court|court case|legal action|"
+                        r"small claims|trading standards|consumer protection)\b"),
+    "safety": re.compile(r"\b(caught fire|on fire|fire hazard|(started|starts) smoking|smoke (came|coming)|"
+                         r"burn(ed|t) (me|my|him|her)|injur(y|ed|ies)|electric shock|explod\w*|poison\w*|"
+                         r"chok(e|ed|ing) (on|hazard)|hospital|dangerous|unsafe)\b"),
 }
 
 _TEAM_BY_INTENT = {

@@ -18,7 +18,6 @@ from handoff.models import Conversation, Transition
 from handoff.states import State
 from handoff.uow import UnitOfWork
 
-
 ALLOWED: frozenset[tuple[State, State]] = frozenset(
     {
         (State.BOT, State.QUEUED),  # the bot handed off

@@ -14,6 +14,7 @@ from handoff.models import Agent, Message, Note, Ticket
 from handoff.roles import at_least
 from handoff.serialize import note_json
 from handoff.severity import TEAMS
+from handoff.states import CsatState, TicketStatus
 from handoff.status import Actor, State, transition
 from handoff.tickets import (
     NOTE_CREATED,
@@ -25,7 +26,6 @@ from handoff.tickets import (
     ticket_view,
 )
 from handoff.uow import UnitOfWork
-from handoff.states import CsatState, TicketStatus
 
 MAX_SNOOZE_MINUTES = 7 * 24 * 60
 

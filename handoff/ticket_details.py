@@ -25,10 +25,10 @@ async def ticket_detail(uow: UnitOfWork, settings: HubSettings, ticket_id: int, 
     ticket = await get_ticket(session, ticket_id)
     info = (await queue_infos(session, settings, utcnow())).get(ticket.id)
     view = await ticket_view(session, ticket, info)
-    notes = (await session.execute(select(Note, Agent.display_name).join(Agent).where(Note.ticket_id == ticket.id).order_by(Note.id))).all()
-    transitions = (
-        await session.execute(select(Transition).where(Transition.conversation_id == ticket.conversation_id).order_by(Transition.id))
-    ).scalars()
+    notes_query = select(Note, Agent.display_name).join(Agent).where(Note.ticket_id == ticket.id).order_by(Note.id)
+    notes = (await session.execute(notes_query)).all()
+    transitions_query = select(Transition).where(Transition.conversation_id == ticket.conversation_id).order_by(Transition.id)
+    transitions = (await session.execute(transitions_query)).scalars()
     messages = await messages_after(session, ticket.conversation_id, 0, _TRANSCRIPT_LIMIT, include_internal=True)
     audit.record(session, agent, audit.VIEW_TRANSCRIPT, ticket.customer_email or ticket.conversation_id, ticket.id)
     return view | {

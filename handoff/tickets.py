@@ -22,9 +22,9 @@ from handoff.settings import HubSettings
 from handoff.severity import SEVERITY_RANK, TIER_RANK, priority, severity_for, team_for, urgent_cues
 from handoff.signals import HandoffSignal
 from handoff.sla import due_times
+from handoff.states import TicketStatus
 from handoff.status import BOT, State, transition
 from handoff.uow import UnitOfWork
-from handoff.states import TicketStatus
 
 TICKET_QUEUED = "ticket.queued"
 TICKET_ASSIGNED = "ticket.assigned"

@@ -13,9 +13,6 @@ from sanic import Request, Sanic
 from sanic.response import HTTPResponse, json
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub import channels
-from hub.rasa_client import RasaClient
-from hub.router import Router
 from handoff import console
 from handoff.api.account import account
 from handoff.api.admin import admin
@@ -39,6 +36,9 @@ from handoff.logs import install_redaction
 from handoff.settings import HubSettings, SettingsError, require_secret
 from handoff.tickets import Desk
 from handoff.uow import UnitOfWorkFactory
+from hub import channels
+from hub.rasa_client import RasaClient
+from hub.router import Router
 
 log = logging.getLogger(__name__)
 _app_numbers = itertools.count(1)

@@ -10,7 +10,6 @@ import re
 import weakref
 from typing import Any
 
-from hub.rasa_client import CSAT_INTENT, BotReply, RasaClient, RasaUnavailable
 from handoff import csat, wording
 from handoff.conversations import (
     append_message,
@@ -27,11 +26,12 @@ from handoff.limits import RateLimiter
 from handoff.models import Conversation, Ticket
 from handoff.serialize import shopper_message_json
 from handoff.signals import BOT_CANNOT_COMPLETE, HandoffSignal, is_handoff, parse_signal
+from handoff.states import TicketStatus
 from handoff.status import SHOPPER, State, transition
 from handoff.text import clean_text
 from handoff.tickets import TICKET_RESOLVED, TICKET_UPDATED, Desk, open_ticket, ticket_view
 from handoff.uow import UnitOfWork, UnitOfWorkFactory
-from handoff.states import TicketStatus
+from hub.rasa_client import CSAT_INTENT, BotReply, RasaClient, RasaUnavailable
 
 log = logging.getLogger(__name__)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from sanic import Sanic
 
-from hub.app import create_app
 from handoff.settings import HubSettings
+from hub.app import create_app
+from tests.fakes.rasa import FakeRasa
 from tests.handoff.api_client import HubApi
 from tests.handoff.databases import HubDb, hub_db, postgres_engine, sqlite_engine
-from tests.fakes.rasa import FakeRasa
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ cache would keep an old anger model after data/anger changed.
 
 import hashlib
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -30,15 +30,15 @@ class AngerScorer(GraphComponent):
     """Sets `anger: {"score": float, "cues": [str]}` on every message it processes."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"data_path": "data/anger", "use_goemotions": True}
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        model: Optional[AngerModel] = None,
+        model: AngerModel | None = None,
     ) -> None:
         self._config = config
         self._model_storage = model_storage
@@ -48,7 +48,7 @@ class AngerScorer(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -58,7 +58,7 @@ class AngerScorer(GraphComponent):
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -69,7 +69,7 @@ class AngerScorer(GraphComponent):
         return cls(config, model_storage, resource, model)
 
     @classmethod
-    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         data_dir = Path(config.get("data_path", "data/anger"))
         digest = hashlib.sha256()
         for path in sorted(data_dir.glob("*.csv")):
@@ -88,7 +88,7 @@ class AngerScorer(GraphComponent):
         """NLU examples need no anger score: nothing downstream trains on it."""
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         if self._model is None:
             raise RuntimeError("AngerScorer used before it was trained or loaded")
         scores = self._model.score_many([message.get(TEXT) for message in messages])

@@ -5,8 +5,8 @@ no single message reads angry. A pure function over the shopper's turns, oldest 
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from bot.anger.text import normalise
 

@@ -13,9 +13,9 @@ policy can read `score >= 0.5` as "angry" and higher values as "angrier".
 
 import math
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import joblib
 import numpy as np

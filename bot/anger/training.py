@@ -6,9 +6,9 @@ lines is never read here: it exists only for measurement (bench/anger.py).
 """
 
 import csv
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -36,7 +36,7 @@ class LabelledLine:
 
 @dataclass(frozen=True)
 class TrainingSettings:
-    model: ModelSettings = ModelSettings()
+    model: ModelSettings = field(default_factory=ModelSettings)
     use_goemotions: bool = True
     # The threshold maximises F1 on shopper dev lines plus this share of GoEmotions dev F1.
     goemotions_dev_share: float = 0.25

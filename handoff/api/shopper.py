@@ -11,8 +11,8 @@ from sanic.response import HTTPResponse, json
 
 from handoff.api.context import services
 from handoff.api.requests import MAX_ID, bearer, client_address, int_arg, json_body, optional_str
-from handoff.conversations import authorised_conversation, messages_after, open_conversation
 from handoff.clock import utcnow
+from handoff.conversations import authorised_conversation, messages_after, open_conversation
 from handoff.identity import proven_email
 from handoff.inbound import Inbound
 from handoff.serialize import shopper_message_json

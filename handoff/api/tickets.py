@@ -17,11 +17,11 @@ from handoff.errors import BadInput, NotFound
 from handoff.models import Agent, Ticket
 from handoff.queue import QUEUE_ORDER, queue_infos, queued_tickets
 from handoff.serialize import message_json, note_json
+from handoff.states import TicketStatus
 from handoff.text import clean_text
 from handoff.ticket_details import customer_panel, ticket_detail
 from handoff.tickets import get_ticket, ticket_view, tickets_view
 from handoff.uow import UnitOfWork
-from handoff.states import TicketStatus
 
 tickets = Blueprint("agent_tickets", url_prefix="/api/agent")
 STATUSES = tuple(TicketStatus)

@@ -18,10 +18,10 @@ from sanic.server.websockets.impl import WebsocketImplProtocol
 
 from handoff.agents import agent_view
 from handoff.api.context import services
-from handoff.context import Services
 from handoff.api.guard import mark_seen
 from handoff.auth import SESSIONS_REVOKED, authenticate, session_key
 from handoff.clock import iso, utcnow
+from handoff.context import Services
 from handoff.errors import Unauthorized
 from handoff.events import Event
 from handoff.queue import queue_infos, queued_tickets
@@ -93,7 +93,7 @@ async def _auth_frame(ws: WebsocketImplProtocol) -> str | None:
     try:
         raw = await asyncio.wait_for(ws.recv(), AUTH_TIMEOUT_SECONDS)
         message = json.loads(raw or "")
-    except (asyncio.TimeoutError, ValueError, TypeError):
+    except (TimeoutError, ValueError, TypeError):
         raise Unauthorized("Send {\"type\": \"auth\", \"token\": ...} first.") from None
     if not isinstance(message, dict) or message.get("type") != "auth" or not isinstance(message.get("token"), str):
         raise Unauthorized("Send {\"type\": \"auth\", \"token\": ...} first.")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-from typing import Any
 
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, empty, json

@@ -30,10 +30,9 @@ from telegram.ext import (
 from handoff.context import Services
 from handoff.errors import HubError
 from handoff.inbound import Inbound
-
+from handoff.states import WITH_PEOPLE
 from hub.channels import telegram_wording as wording
 from hub.channels.telegram_outbox import CHANNEL_NAME, TelegramOutbox
-from handoff.states import WITH_PEOPLE
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 import re
@@ -14,10 +15,9 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import Forbidden, TelegramError
 
 from handoff.delivery import ConversationNotice, OutboundMessage
-
-from hub.channels.telegram_limits import ChatPacer, split_text, with_retries
 from handoff.settings import TelegramSettings
 from handoff.states import State
+from hub.channels.telegram_limits import ChatPacer, split_text, with_retries
 
 log = logging.getLogger(__name__)
 CHANNEL_NAME = "telegram"
@@ -126,7 +126,8 @@ class TelegramOutbox:
             await self._pacer.wait(chat_id)
             try:
                 await with_retries(
-                    lambda: self.bot.send_message(chat_id, text, reply_markup=markup), self._settings.max_send_attempts
+                    functools.partial(self.bot.send_message, chat_id, text, reply_markup=markup),
+                    self._settings.max_send_attempts,
                 )
             except Forbidden:
                 self.block(chat_id)

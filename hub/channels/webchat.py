@@ -15,14 +15,13 @@ from sanic.server.websockets.impl import WebsocketImplProtocol
 
 from handoff.api.requests import client_address, json_object
 from handoff.clock import utcnow
-from handoff.identity import InvalidIdentity, proven_email
 from handoff.context import Services
 from handoff.conversations import authorised_conversation
 from handoff.errors import BadInput, HubError, TooManyRequests
+from handoff.identity import InvalidIdentity, proven_email
 from handoff.inbound import Inbound
-
-from hub.channels.webchat_sessions import CHANNEL_NAME, Connection, WebchatChannel, frame
 from handoff.states import BOT_ANSWERS
+from hub.channels.webchat_sessions import CHANNEL_NAME, Connection, WebchatChannel, frame
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
@@ -84,7 +83,7 @@ async def chat_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     services, channel = services_of(request.app), request.app.ctx.webchat
     try:
         hello = _parse_hello(await asyncio.wait_for(ws.recv(), HELLO_TIMEOUT_SECONDS))
-    except (asyncio.TimeoutError, ProtocolError) as error:
+    except (TimeoutError, ProtocolError) as error:
         await ws.close(code=POLICY_VIOLATION, reason=str(error)[:100] or "expected a hello frame")
         return
     address = client_address(request)

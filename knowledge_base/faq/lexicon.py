@@ -9,6 +9,7 @@ only consistent.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
@@ -64,7 +65,7 @@ def analyze(text: str) -> list[str]:
     """Canonical stems of ``text`` as unigrams plus adjacent bigrams."""
     words = [stem(canonical) for token in _TOKEN.findall(text.lower())
              for canonical in _CANONICAL.get(token, (token,)) if canonical not in _STOP_WORDS]
-    return words + [f"{first} {second}" for first, second in zip(words, words[1:])]
+    return words + [f"{first} {second}" for first, second in itertools.pairwise(words)]
 
 
 def stem(word: str) -> str:

@@ -226,7 +226,7 @@ def _street_parts(before_postcode: list[str]) -> list[str]:
     return [] if first is None else before_postcode[first:]
 
 
-def _country(rest: list[str], default_country: str | None) -> str | None | AddressError:
+def _country(rest: list[str], default_country: str | None) -> str | AddressError | None:
     if not rest:
         return default_country
     country = " ".join(rest)

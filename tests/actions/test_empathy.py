@@ -44,7 +44,8 @@ async def test_order_answer_remembers_the_annoyed_question_before_the_order_form
 
 def test_threshold_comes_from_the_escalation_policy_in_config(tmp_path: Path) -> None:
     config = tmp_path / "config.yml"
-    config.write_text("policies:\n  - name: RulePolicy\n  - name: bot.escalation_policy.EscalationPolicy\n    annoyed_threshold: 0.6\n")
+    config.write_text("policies:\n  - name: RulePolicy\n"
+                      "  - name: bot.escalation_policy.EscalationPolicy\n    annoyed_threshold: 0.6\n")
     assert annoyed_threshold(config) == 0.6
     config.write_text("policies: [{name: RulePolicy}]")
     assert annoyed_threshold(config) == DEFAULT_ANNOYED_THRESHOLD
@@ -56,5 +57,6 @@ async def test_anger_before_the_current_task_does_not_colour_its_answer(shop: Se
     events = [parsed("this is ridiculous", "complaint", 0.9), parsed("where is my order 10002", "order_status", 0.1),
               {"event": "active_loop", "name": "order_form"}, parsed("anna.schmidt@example.com", "order_status", 0.0)]
     dispatcher = CollectingDispatcher()
-    await ActionCheckOrderStatus().run(dispatcher, tracker({"order_id": "10002", "verified_order_id": "10002"}, events=events), {})
+    await ActionCheckOrderStatus().run(dispatcher, tracker({"order_id": "10002", "verified_order_id": "10002"}, events=events),
+                                       {})
     assert texts(dispatcher) == ["utter_order_status"]

@@ -124,7 +124,7 @@ def test_no_texts_give_an_empty_matrix(encoder: SentenceEncoder) -> None:
 
 
 def test_empty_and_non_text_input_are_the_empty_message(encoder: SentenceEncoder) -> None:
-    empty, none, number, raw = encoder.encode(["", None, 42, "refund".encode()])
+    empty, none, number, raw = encoder.encode(["", None, 42, b"refund"])
     np.testing.assert_allclose(np.linalg.norm(empty), 1.0, atol=1e-5)
     assert np.array_equal(empty, none) and np.array_equal(empty, number)
     np.testing.assert_allclose(raw, encoder.encode(["refund"])[0], atol=1e-6)

@@ -11,7 +11,6 @@ from sanic import Sanic
 
 from handoff import console
 
-
 _apps = itertools.count(1)
 
 

@@ -61,7 +61,8 @@ class FakeRasa(LocalServer):
                 return [{"recipient_id": sender, "custom": handoff_signal(text, ["repeated_fallback"])}]
             return [{"recipient_id": sender, "text": "Sorry, I didn't quite get that."}]
         self._fallbacks[sender] = 0
-        return [{"recipient_id": sender, "text": f"bot heard: {text}", "buttons": [{"title": "Track", "payload": "/track_shipment"}]}]
+        return [{"recipient_id": sender, "text": f"bot heard: {text}", "buttons": [{"title": "Track",
+                                                                                    "payload": "/track_shipment"}]}]
 
     def signed(self, authorization: str) -> bool:
         scheme, _, token = authorization.partition(" ")
@@ -75,7 +76,7 @@ class FakeRasa(LocalServer):
         fake = self
 
         class Handler(JsonHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_POST(self) -> None:
                 body = json.loads(self.read_body() or b"{}")
                 if not fake.signed(self.headers.get("authorization", "")):
                     fake.refused += 1

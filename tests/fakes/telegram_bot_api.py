@@ -8,6 +8,7 @@ to answer 429 with retry_after or 403 "bot was blocked by the user".
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -171,16 +172,17 @@ class FakeBotApi(LocalServer):
         fake = self
 
         class Handler(JsonHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_POST(self) -> None:
                 self._serve()
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 self._serve()
 
             def _serve(self) -> None:
                 prefix = f"/bot{fake.token}/"
                 if not self.path.startswith(prefix):
-                    return self.send_json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+                    self.send_json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+                    return
                 method = self.path[len(prefix):].split("?")[0]
                 status, body = fake._answer(method, self._params())
                 self.send_json(status, body)
@@ -193,10 +195,8 @@ class FakeBotApi(LocalServer):
                     return json.loads(raw)
                 params: dict[str, Any] = {key: values[0] for key, values in parse_qs(raw.decode()).items()}
                 for key in _JSON_FIELDS & params.keys():
-                    try:
+                    with contextlib.suppress(ValueError):
                         params[key] = json.loads(params[key])
-                    except ValueError:
-                        pass
                 return params
 
         return Handler

@@ -142,7 +142,8 @@ class HubDb:
         conversation = await self.conversation(email=email)
         async with self.uows() as uow:
             conversation = await uow.session.get(Conversation, conversation.id)
-            ticket = await open_ticket(uow, self.desk, conversation, signal or HandoffSignal(("explicit_request",), message="a person please"))
+            ticket = await open_ticket(uow, self.desk, conversation, signal or HandoffSignal(("explicit_request",),
+                                                                                             message="a person please"))
             await uow.commit()
             return ticket
 

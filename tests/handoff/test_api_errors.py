@@ -100,7 +100,8 @@ async def test_agent_routes_need_a_live_session(api: HubApi, db: HubDb) -> None:
         ("post", "/api/agent/canned", {"shortcut": "hi", "title": "Hi", "text": "Hi {customer_name}"}, "supervisor"),
     ],
 )
-async def test_roles_are_checked_on_every_route(api: HubApi, db: HubDb, method: str, path: str, body: dict | None, needs: str) -> None:
+async def test_roles_are_checked_on_every_route(api: HubApi, db: HubDb, method: str, path: str, body: dict | None,
+                                                needs: str) -> None:
     ranks = ["agent", "supervisor", "admin"]
     for role in ranks:
         token = await api.login((await db.agent(role.title(), role=role, online=False)).email)

@@ -17,7 +17,8 @@ from tests.handoff.databases import HubDb
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def candidate(id_: int, online: bool = True, load: int = 0, capacity: int = 3, teams: tuple[str, ...] = (), last: int | None = None) -> Candidate:
+def candidate(id_: int, online: bool = True, load: int = 0, capacity: int = 3, teams: tuple[str, ...] = (),
+              last: int | None = None) -> Candidate:
     return Candidate(id_, online, load, capacity, teams, T0 + timedelta(minutes=last) if last is not None else None)
 
 

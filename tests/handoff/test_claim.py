@@ -42,7 +42,8 @@ async def test_fifty_concurrent_claims_have_exactly_one_winner(any_db: HubDb) ->
             select(Transition).where(Transition.ticket_id == ticket.id, Transition.to_state == "assigned")
         )).scalars().all()
         joined = await uow.session.scalar(
-            select(func.count()).select_from(Message).where(Message.conversation_id == ticket.conversation_id, Message.text.like("%joined%"))
+            select(func.count()).select_from(Message).where(Message.conversation_id == ticket.conversation_id,
+                                                            Message.text.like("%joined%"))
         )
     assert [(m.actor_id, m.from_state) for m in moves] == [(winner.id, "queued")]
     assert joined == 1

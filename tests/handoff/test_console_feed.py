@@ -10,8 +10,8 @@ import httpx
 import pytest
 import websockets
 
-from hub.app import create_app
 from handoff.settings import HubSettings
+from hub.app import create_app
 from tests.handoff.databases import PASSWORD, HubDb
 from tests.handoff.hub_server import serve
 
@@ -54,15 +54,18 @@ async def test_new_tickets_and_messages_are_pushed_without_polling(hub_settings:
 
             opened = (await http.post("/api/conversations", json={})).json()
             shopper = {"authorization": f"Bearer {opened['token']}"}
-            await http.post(f"/api/conversations/{opened['conversation_id']}/messages", json={"text": "human please"}, headers=shopper)
+            await http.post(f"/api/conversations/{opened['conversation_id']}/messages", json={"text": "human please"},
+                            headers=shopper)
             queued = await next_of(ws, "ticket.queued")
             assert queued["data"]["ticket"]["reasons"] == ["explicit_request"]
             snapshot = await next_of(ws, "queue.changed")
             assert [t["position"] for t in snapshot["data"]["queue"]] == [1]
 
-            await http.post(f"/api/conversations/{opened['conversation_id']}/messages", json={"text": "are you there?"}, headers=shopper)
+            await http.post(f"/api/conversations/{opened['conversation_id']}/messages", json={"text": "are you there?"},
+                            headers=shopper)
             pushed = await next_of(ws, "message.created")
-            assert (pushed["data"]["ticket_id"], pushed["data"]["message"]["text"]) == (queued["data"]["ticket"]["id"], "are you there?")
+            assert (pushed["data"]["ticket_id"], pushed["data"]["message"]["text"]) == (queued["data"]["ticket"]["id"],
+                                                                                        "are you there?")
             assert "channel_user_id" not in pushed["data"]
 
             await ws.send(json.dumps({"type": "ping"}))
@@ -70,10 +73,9 @@ async def test_new_tickets_and_messages_are_pushed_without_polling(hub_settings:
 
 
 async def test_a_bad_token_closes_the_socket(hub_settings: HubSettings, db: HubDb) -> None:
-    async with serve(create_app(hub_settings, sweep=False)) as base:
-        async with websockets.connect(feed_url(base)) as ws:
-            await ws.send(json.dumps({"type": "auth", "token": "nope"}))
-            assert await closed_code(ws) == 4401
+    async with serve(create_app(hub_settings, sweep=False)) as base, websockets.connect(feed_url(base)) as ws:
+        await ws.send(json.dumps({"type": "auth", "token": "nope"}))
+        assert await closed_code(ws) == 4401
 
 
 async def test_a_token_in_the_url_is_not_accepted_and_never_logged(

@@ -21,7 +21,8 @@ async def test_an_event_published_by_a_subscriber_waits_for_the_one_that_caused_
     bus.subscribe(first)
     bus.subscribe(second)
     await bus.publish(Event("ticket.queued", {}))
-    assert seen == [("first", "ticket.queued"), ("second", "ticket.queued"), ("first", "queue.changed"), ("second", "queue.changed")]
+    assert seen == [("first", "ticket.queued"), ("second", "ticket.queued"), ("first", "queue.changed"), ("second",
+                                                                                                          "queue.changed")]
 
 
 async def test_a_subscriber_waiting_on_a_lock_does_not_wait_on_the_task_holding_it() -> None:

@@ -10,13 +10,13 @@ from contextlib import asynccontextmanager
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from hub.app import create_app
 from handoff.db import create_engine
 from handoff.models import Ticket
 from handoff.settings import HubSettings
+from hub.app import create_app
+from tests.fakes.rasa import FakeRasa
 from tests.handoff.api_client import HubApi
 from tests.handoff.databases import HubDb, hub_db, postgres_database
-from tests.fakes.rasa import FakeRasa
 
 
 async def test_explicit_request_goes_to_a_person_and_back_to_the_bot_with_a_rating(
@@ -161,7 +161,8 @@ async def test_the_same_handoff_on_postgresql(hub_settings: HubSettings) -> None
         await shopper.says("human please")
         token = await api.login(anna.email)  # online now: the waiting ticket becomes hers
         [ticket] = (await api.call("get", "/api/agent/tickets?mine=true", token)).body["tickets"]
-        assert (await api.call("post", f"/api/agent/tickets/{ticket['id']}/messages", token, json={"text": "Anna here"})).status == 201
+        assert (await api.call("post", f"/api/agent/tickets/{ticket['id']}/messages", token,
+                               json={"text": "Anna here"})).status == 201
         assert (await shopper.say("thanks")).body["state"] == "assigned"
         assert (await api.call("post", f"/api/agent/tickets/{ticket['id']}/resolve", token)).status == 200
         await shopper.says("5")

@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hub.app import create_app
 from handoff.auth import create_agent
 from handoff.db import create_engine, migrate, session_factory
 from handoff.settings import HubSettings
+from hub.app import create_app
 from tests.fakes.rasa import FakeRasa
 from tests.handoff.databases import PASSWORD, postgres_database
 from tests.handoff.hub_server import serve
@@ -139,7 +139,7 @@ async def test_ids_past_the_database_s_integer_range_are_not_found(hub_url: str)
                   ("post", "/api/agent/tickets/{}/resolve"), ("patch", "/api/admin/agents/{}"),
                   ("delete", "/api/agent/canned/{}")]
         for method, path in routes:
-            for big in HUGE_IDS + ["-1", "0x10"]:
+            for big in [*HUGE_IDS, "-1", "0x10"]:
                 answer = await client.request(method, path.format(big), headers=agent, json={"active": True})
                 assert_error_body(answer, (404,))
         transfer = await client.post("/api/agent/tickets/1/transfer", headers=agent, json={"agent_id": 2**63})

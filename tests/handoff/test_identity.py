@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 from websockets.asyncio.client import connect
 
-from hub.app import create_app
 from handoff.identity import InvalidIdentity, proven_email, sign
 from handoff.models import Conversation
 from handoff.settings import HubSettings
+from hub.app import create_app
 from tests.handoff.api_client import HubApi
 from tests.handoff.databases import HubDb
 from tests.handoff.hub_server import serve

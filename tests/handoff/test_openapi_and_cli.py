@@ -38,12 +38,12 @@ async def test_openapi_describes_every_api_route(api: HubApi) -> None:
 async def test_create_admin_makes_an_admin_who_can_log_in(hub_settings: HubSettings) -> None:
     env = {**os.environ, "DATABASE_URL": hub_settings.database_url, "SHOPDESK_ADMIN_PASSWORD": "a long admin password"}
     command = [sys.executable, "-m", "handoff.cli", "create-admin", "--email", "Boss@Shop.example", "--name", "Sam Boss"]
-    created = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    created = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False)
     assert created.returncode == 0, created.stderr
-    again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, check=False)
     assert again.returncode == 1 and "already exists" in again.stderr
     weak = subprocess.run([*command[:-4], "--email", "x@y.z", "--name", "X"], cwd=ROOT, capture_output=True, text=True,
-                          env={**env, "SHOPDESK_ADMIN_PASSWORD": "short"}, stdin=subprocess.DEVNULL)
+                          env={**env, "SHOPDESK_ADMIN_PASSWORD": "short"}, stdin=subprocess.DEVNULL, check=False)
     assert weak.returncode == 1 and "at least 10 characters" in weak.stderr
 
     from hub.app import create_app

@@ -8,8 +8,8 @@ from typing import Any
 
 from sanic import Sanic
 
-from hub.app import create_app
 from handoff.settings import HubSettings
+from hub.app import create_app
 from tests.handoff.api_client import HubApi
 from tests.handoff.databases import HubDb
 

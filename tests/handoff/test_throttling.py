@@ -8,10 +8,10 @@ import dataclasses
 import pytest
 from sanic import Sanic
 
-from hub.app import create_app
-from handoff.limits import DEFAULT_LIMITS, Limit, RateLimiter
 from handoff.errors import TooManyRequests
+from handoff.limits import DEFAULT_LIMITS, Limit, RateLimiter
 from handoff.settings import HubSettings, SettingsError
+from hub.app import create_app
 from tests.handoff.api_client import Answer, HubApi
 from tests.handoff.databases import PASSWORD, HubDb
 

@@ -130,20 +130,25 @@ async def test_notes_stay_internal_and_canned_replies_fill_their_placeholders(ap
     boss = await db.agent("Boss", role="supervisor", online=False)
     token = await api.login(boss.email)
     await api.call("put", "/api/agent/me/status", token, json={"status": "away"})
-    ticket = await db.queued_ticket(HandoffSignal(("explicit_request",), summary={"intents": [], "order_id": "10042", "tried": []}))
+    ticket = await db.queued_ticket(HandoffSignal(("explicit_request",), summary={"intents": [], "order_id": "10042",
+                                                                                  "tried": []}))
     note = await api.call("post", f"/api/agent/tickets/{ticket.id}/notes", token, json={"text": "VIP, be nice"})
     assert (note.status, note.body["agent"]["display_name"]) == (201, "Boss")
     async with db.uows() as uow:
         conversation = await uow.session.get(Conversation, ticket.conversation_id)
-        texts = [m.text for m in (await uow.session.execute(Message.__table__.select().where(Message.conversation_id == conversation.id))).all()]
+        stored = await uow.session.execute(Message.__table__.select().where(Message.conversation_id == conversation.id))
+        texts = [m.text for m in stored.all()]
     assert "VIP, be nice" not in texts
     assert (await api.call("get", f"/api/agent/tickets/{ticket.id}", token)).body["notes"][0]["text"] == "VIP, be nice"
 
     created = await api.call("post", "/api/agent/canned", token, json={
-        "shortcut": "where", "title": "Where is it", "text": "Hi {customer_name}, order {order_number} is on its way. {agent_name} {unknown}"})
+        "shortcut": "where", "title": "Where is it",
+        "text": "Hi {customer_name}, order {order_number} is on its way. {agent_name} {unknown}"})
     assert created.status == 201
-    assert (await api.call("post", "/api/agent/canned", token, json={"shortcut": "where", "title": "x", "text": "y"})).status == 409
-    assert (await api.call("post", "/api/agent/canned", token, json={"shortcut": "Bad Name!", "title": "x", "text": "y"})).status == 400
+    assert (await api.call("post", "/api/agent/canned", token, json={"shortcut": "where", "title": "x",
+                                                                     "text": "y"})).status == 409
+    assert (await api.call("post", "/api/agent/canned", token, json={"shortcut": "Bad Name!", "title": "x",
+                                                                     "text": "y"})).status == 400
     [reply] = (await api.call("get", f"/api/agent/tickets/{ticket.id}/canned", token)).body["canned"]
     assert reply["rendered"] == "Hi Ada, order 10042 is on its way. Boss {unknown}"
     assert (await api.call("delete", f"/api/agent/canned/{reply['id']}", token)).status == 204

@@ -11,16 +11,16 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from hub.rasa_client import RasaClient
-from hub.router import Router
 from handoff.broadcast import QueueBroadcaster
 from handoff.claim import claim
 from handoff.delivery import ConversationNotice, DeliveryRegistry, OutboundMessage
 from handoff.errors import BadInput
 from handoff.inbound import Inbound
 from handoff.models import Agent, Message, Ticket
-from tests.handoff.databases import HubDb
+from hub.rasa_client import RasaClient
+from hub.router import Router
 from tests.fakes.rasa import FakeRasa
+from tests.handoff.databases import HubDb
 
 
 class RecordingChannel:

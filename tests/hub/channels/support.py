@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 from sanic import Sanic
 
-from hub.app import create_app
 from handoff.auth import create_agent
 from handoff.settings import HubSettings, TelegramSettings
+from hub.app import create_app
 from tests.fakes.rasa import FakeRasa, handoff_signal
 from tests.handoff.hub_server import serve
 

@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-
 from handoff.settings import TelegramSettings
-from tests.hub.channels.support import RunningHub, running_hub
 from tests.fakes.telegram_bot_api import BOT_USER, FakeBotApi
 from tests.handoff.hub_server import free_port
+from tests.hub.channels.support import RunningHub, running_hub
 
 _message_ids = itertools.count(1)
 
@@ -33,7 +32,7 @@ class TelegramShopper:
     def says(self, text: str) -> dict[str, Any]:
         message = self._message(text=text)
         if text.startswith("/"):
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split(maxsplit=1)[0])}]
         return self._send({"message": message})
 
     def sends(self, **content: Any) -> dict[str, Any]:

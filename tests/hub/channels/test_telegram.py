@@ -4,6 +4,7 @@ API server: conversations, handoff, odd updates, duplicates and Telegram's limit
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
@@ -11,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.fakes.telegram_bot_api import FakeBotApi
 from tests.hub.channels.support import GREETING, LONG_ANSWER, ORDER_ANSWER, Agent, RunningHub
 from tests.hub.channels.telegram_support import TelegramShopper, eventually, telegram_hub, texts_to
-from tests.fakes.telegram_bot_api import FakeBotApi
 
 pytestmark = pytest.mark.e2e
 CHAT = 5001
@@ -128,7 +129,8 @@ async def test_during_a_handoff_a_photo_reaches_the_agent_as_a_message(telegram:
     assert '[The shopper sent a photo with the text "the box was crushed"; the desk shows text only.]' in texts
 
 
-async def test_group_chats_get_pointed_to_a_private_chat_only_when_addressing_the_bot(telegram: tuple[RunningHub, FakeBotApi]) -> None:
+async def test_group_chats_get_pointed_to_a_private_chat_only_when_addressing_the_bot(telegram: tuple[RunningHub,
+                                                                                                      FakeBotApi]) -> None:
     hub, api = telegram
     group = TelegramShopper(api, -100777, chat_type="supergroup")
     group.says("anyone know when the sale starts?")
@@ -156,7 +158,7 @@ async def test_an_update_delivered_twice_is_handled_once(telegram: tuple[Running
 
 
 async def test_a_long_answer_is_split_on_paragraphs_and_paced(tmp_path: Path) -> None:
-    async with telegram_hub(tmp_path, pace=0.4) as (hub, api):
+    async with telegram_hub(tmp_path, pace=0.4) as (_hub, api):
         TelegramShopper(api, CHAT).says("tell me everything")
         await texts_to(api, CHAT, 3)
         await asyncio.sleep(0.5)
@@ -165,12 +167,12 @@ async def test_a_long_answer_is_split_on_paragraphs_and_paced(tmp_path: Path) ->
     assert len(parts) == 3 and all(len(p) <= 4096 for p in parts)
     assert "\n\n".join(parts) == LONG_ANSWER
     assert all(p.startswith("Paragraph") for p in parts)
-    gaps = [later.at - earlier.at for earlier, later in zip(calls, calls[1:])]
+    gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(calls)]
     assert min(gaps) >= 0.35
 
 
 async def test_a_429_is_retried_after_the_time_telegram_asks(telegram: tuple[RunningHub, FakeBotApi]) -> None:
-    hub, api = telegram
+    _hub, api = telegram
     api.fail("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1, chat_id=CHAT)
     TelegramShopper(api, CHAT).says("hello")
     await eventually(lambda: len(api.sent(CHAT)) == 2)
@@ -217,7 +219,7 @@ async def test_webhook_mode_sets_the_webhook_and_takes_updates_from_it(tmp_path:
 
 
 async def test_a_slow_answer_in_one_chat_does_not_hold_up_another(telegram: tuple[RunningHub, FakeBotApi]) -> None:
-    hub, api = telegram
+    _hub, api = telegram
     ada, ben = TelegramShopper(api, CHAT), TelegramShopper(api, CHAT + 1, "Ben")
     ada.says("think slowly")
     ada.says("where is my order 10002")

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from tests.hub.channels.support import ORDER_ANSWER, Agent, RunningHub, running_hub
 
@@ -139,7 +140,7 @@ async def test_bad_frames_get_an_error_and_the_socket_stays_usable(hub: RunningH
 async def test_a_socket_that_does_not_say_hello_is_closed(hub: RunningHub) -> None:
     async with connect(hub.ws_url) as ws:
         await ws.send(json.dumps({"type": "message", "text": "hi"}))
-        with pytest.raises(Exception):
+        with pytest.raises(ConnectionClosed):
             await ws.recv()
     assert ws.close_code == 1008
 

@@ -82,7 +82,7 @@ def test_loads_fields_from_the_header(tmp_path: Path) -> None:
         (VALID.replace("questions:\n  - a question", "questions: a question"), "'questions' must be a list"),
         (VALID.replace("id: sample", "id: sample\nauthor: me"), "unknown header key(s): author"),
         ("---\n- just\n- a list\n---\nbody\n", "must be a YAML mapping"),
-        (VALID.split("---\n")[0] + "---\n" + VALID.split("---\n")[1] + "---\n\n", "no body"),
+        (VALID.split("---\n", maxsplit=1)[0] + "---\n" + VALID.split("---\n")[1] + "---\n\n", "no body"),
     ],
 )
 def test_a_malformed_header_is_an_error_naming_the_file(tmp_path: Path, text: str, problem: str) -> None:
@@ -101,7 +101,7 @@ def test_duplicate_ids_name_both_files(tmp_path: Path) -> None:
     write(tmp_path, "a-first.md", VALID)
     second = write(tmp_path, "b-second.md", VALID)
 
-    with pytest.raises(ArticleFormatError, match="duplicate id 'sample' \\(also used by a-first.md\\)") as caught:
+    with pytest.raises(ArticleFormatError, match=r"duplicate id 'sample' \(also used by a-first\.md\)") as caught:
         load_articles(tmp_path)
 
     assert caught.value.path == second

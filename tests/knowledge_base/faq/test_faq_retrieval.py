@@ -58,8 +58,8 @@ def test_a_weak_match_offers_suggestions_without_an_answer(index: FaqIndex) -> N
 
 
 def test_the_intent_prior_favours_articles_listed_for_that_intent(index: FaqIndex) -> None:
-    plain = dict((a.id, score) for a, score in index.rank("refund for my order").scored)
-    boosted = dict((a.id, score) for a, score in index.rank("refund for my order", intent="refund_status").scored)
+    plain = {a.id: score for a, score in index.rank("refund for my order").scored}
+    boosted = {a.id: score for a, score in index.rank("refund for my order", intent="refund_status").scored}
 
     assert boosted["refund-timing"] > plain["refund-timing"]
     assert boosted["shipping-times"] == plain["shipping-times"]

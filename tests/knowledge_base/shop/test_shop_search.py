@@ -58,7 +58,7 @@ def test_junk_finds_nothing(query: str) -> None:
 
 
 def test_in_stock_products_win_ties() -> None:
-    out_of_stock = [p for p in CATALOGUE if p.sku == "JK-300"][0]
+    out_of_stock = next(p for p in CATALOGUE if p.sku == "JK-300")
     twin = ProductView("JK-299", out_of_stock.name, out_of_stock.description, out_of_stock.category,
                        out_of_stock.price, "EUR", 10, out_of_stock.attributes, "http://shop")
     found = search_products([out_of_stock, twin], "rain jacket")

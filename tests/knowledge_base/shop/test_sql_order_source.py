@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Engine
 
-from tests.knowledge_base.shop.shop_testing import NOW, snapshot
 from knowledge_base.shop.rules import OrderNotFound, RequestRefused
 from knowledge_base.shop.source import OrderSource
 from knowledge_base.shop.sql_source import SqlOrderSource
 from knowledge_base.shop.views import Address
+from tests.knowledge_base.shop.shop_testing import NOW, snapshot
 
 
 def test_it_implements_the_order_source_protocol(source: SqlOrderSource) -> None:
