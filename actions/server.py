@@ -14,6 +14,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
@@ -50,14 +51,13 @@ class ActionServerSettings:
         return cls(token=token, host=env.get("SHOPDESK_ACTIONS_HOST") or "127.0.0.1", port=int(port))
 
 
-def create_action_app(settings: ActionServerSettings, package: str = "actions") -> Sanic:
+def create_action_app(settings: ActionServerSettings, package: str = "actions") -> Sanic[Any, Any]:
     executor = ActionExecutor()
     executor.register_package(package)
     # No browser ever calls the action server, so no cross-origin requests are allowed.
-    app = create_app(executor, cors_origins="")
+    app: Sanic[Any, Any] = create_app(executor, cors_origins="")
     expected = f"Bearer {settings.token}".encode()
 
-    @app.on_request
     async def authenticate(request: Request) -> HTTPResponse | None:
         if request.path in OPEN_PATHS:
             return None
@@ -68,6 +68,7 @@ def create_action_app(settings: ActionServerSettings, package: str = "actions") 
         return json({"error": "This action server answers only the ShopDesk bot (missing or wrong token)."},
                     status=401)
 
+    app.register_middleware(authenticate, "request")
     return app
 
 

@@ -107,7 +107,7 @@ def summarise(outcomes: list[Outcome]) -> None:
                    if outcome.decision else "no handoff")
             print(f"  WRONG {outcome.conversation}: expected {outcome.expected}, got {got}")
     example = next((o for o in outcomes if o.correct and o.expected == "anger"), None)
-    if example:
+    if example and example.decision:
         print(f"\nexample handoff_context ({example.conversation}): {example.decision.context()}")
 
 

@@ -92,12 +92,13 @@ def evaluate(rankings: list[Ranking], queries: list[Query], tuning: RetrievalTun
     unanswerable = [r for r, q in zip(rankings, queries) if not q.expect]
     answers = [(decide(r, tuning), q) for r, q in zip(rankings, queries)]
     confident = [(a, q) for a, q in answers if a.confident]
-    correct = sum(a.article.id == q.expect for a, q in confident)
+    correct = sum(a.article is not None and a.article.id == q.expect for a, q in confident)
     weak = [(a, q) for a, q in answers if q.expect and not a.confident]
     return Metrics(
         top1=_share(sum(bool(r.scored) and r.scored[0][0].id == q.expect for r, q in answerable), len(answerable)),
         precision=_share(correct, len(confident)) if confident else 1.0,
-        coverage=_share(sum(a.confident and a.article.id == q.expect for a, q in answers if q.expect), len(answerable)),
+        coverage=_share(sum(a.confident and a.article is not None and a.article.id == q.expect
+                            for a, q in answers if q.expect), len(answerable)),
         wrong_unanswerable=_share(sum(decide(r, tuning).confident for r in unanswerable), len(unanswerable)),
         suggestion_hit=_share(sum(q.expect in {s.id for s in a.suggestions} for a, q in weak), len(weak)),
         confident_count=len(confident),

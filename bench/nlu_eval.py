@@ -6,6 +6,7 @@ import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from rasa.core.agent import Agent
@@ -24,7 +25,7 @@ AMBIGUITY_SWEEP = (0.0, 0.05, 0.1)
 _ENTITIES = [{"name": "RegexEntityExtractor", "use_regexes": True, "use_lookup_tables": False, "case_sensitive": False}]
 # Rasa's default English pipeline (rasa init), without the ResponseSelector this project has
 # no data for; the fallback is added from the shipped config so all pipelines compare alike.
-DIET_DEFAULT = [
+DIET_DEFAULT: list[dict[str, Any]] = [
     {"name": "WhitespaceTokenizer"},
     {"name": "RegexFeaturizer"},
     {"name": "LexicalSyntacticFeaturizer"},
@@ -33,7 +34,7 @@ DIET_DEFAULT = [
     {"name": "DIETClassifier", "epochs": 100, "constrain_similarities": True},
     {"name": "EntitySynonymMapper"},
 ]
-RASA_LOGREG = [
+RASA_LOGREG: list[dict[str, Any]] = [
     {"name": "WhitespaceTokenizer"},
     *_ENTITIES,
     {"name": "CountVectorsFeaturizer"},
@@ -52,7 +53,7 @@ class Fallback:
     @classmethod
     def from_config(cls, config: Path) -> "Fallback":
         pipeline = yaml.safe_load(config.read_text())["pipeline"]
-        step = next((s for s in pipeline if s["name"] == "FallbackClassifier"), {})
+        step: dict[str, Any] = next((s for s in pipeline if s["name"] == "FallbackClassifier"), {})
         return cls(float(step.get("threshold", 0.3)), float(step.get("ambiguity_threshold", 0.1)))
 
     def triggers(self, confidence: float, margin: float) -> bool:

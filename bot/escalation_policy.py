@@ -80,7 +80,7 @@ class EscalationPolicy(Policy):
         if decision is None or HANDOFF_ACTION not in domain.action_names_or_texts:
             return nothing
         ack = self._acknowledge.get(decision.reasons[0])
-        if previous_action == ACTION_LISTEN_NAME and ack in domain.action_names_or_texts:
+        if previous_action == ACTION_LISTEN_NAME and ack is not None and ack in domain.action_names_or_texts:
             return self._predict(ack, domain)
         return self._predict(HANDOFF_ACTION, domain, handoff_events(decision))
 

@@ -27,16 +27,16 @@ class HubInput(RestInput):
         return "hub"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
-        webhook = super().blueprint(on_new_message)
-
-        @webhook.middleware("request")
-        async def authenticate(request: Request) -> HTTPResponse | None:
-            if await _authenticated(request):
-                return None
-            log.warning("refused an unauthenticated call to %s from %s", request.path, request.ip)
-            return response.json({"error": "This channel answers only the ShopDesk hub."}, status=401)
-
+        webhook: Blueprint = super().blueprint(on_new_message)
+        webhook.middleware(_refuse_unsigned, "request")
         return webhook
+
+
+async def _refuse_unsigned(request: Request) -> HTTPResponse | None:
+    if await _authenticated(request):
+        return None
+    log.warning("refused an unauthenticated call to %s from %s", request.path, request.ip)
+    return response.json({"error": "This channel answers only the ShopDesk hub."}, status=401)
 
 
 async def _authenticated(request: Request) -> bool:

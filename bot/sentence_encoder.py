@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from safetensors.numpy import load_file
@@ -42,7 +43,7 @@ class _Layer:
 class SentenceEncoder:
     """Encodes texts as unit-length 384-dimensional float32 vectors (cosine = dot product)."""
 
-    def __init__(self, tokenizer: WordPieceTokenizer, weights: dict[str, np.ndarray], config: dict) -> None:
+    def __init__(self, tokenizer: WordPieceTokenizer, weights: dict[str, np.ndarray], config: dict[str, Any]) -> None:
         if config.get("hidden_act") != "gelu" or config.get("position_embedding_type", "absolute") != "absolute":
             raise ValueError("only BERT models with GELU and absolute positions are supported")
         self._tokenizer = tokenizer

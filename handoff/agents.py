@@ -30,7 +30,7 @@ async def open_ticket_counts(session: AsyncSession) -> dict[int, int]:
         .where(Ticket.status == TicketStatus.ASSIGNED, Ticket.agent_id.is_not(None))
         .group_by(Ticket.agent_id)
     )
-    return dict((await session.execute(query)).all())
+    return {agent_id: count for agent_id, count in (await session.execute(query)).all() if agent_id is not None}
 
 
 async def all_agents(session: AsyncSession) -> list[Agent]:
@@ -46,7 +46,7 @@ async def names(session: AsyncSession, agent_ids: set[int]) -> dict[int, str]:
     if not agent_ids:
         return {}
     rows = await session.execute(select(Agent.id, Agent.display_name).where(Agent.id.in_(agent_ids)))
-    return dict(rows.all())
+    return dict(rows.tuples().all())
 
 
 async def agent_view(session: AsyncSession, agent: Agent, now: datetime, timeout: timedelta) -> dict[str, Any]:

@@ -131,6 +131,8 @@ async def _candidates(uow: UnitOfWork, settings: HubSettings, now: datetime) -> 
 
 async def _try_claim(uow: UnitOfWork, ticket_id: int, agent_id: int) -> bool:
     agent = await uow.session.get(Agent, agent_id)
+    if agent is None:
+        return False
     try:
         async with uow.session.begin_nested():
             await claim(uow, ticket_id, agent, by=AUTO_ASSIGNER)

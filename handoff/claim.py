@@ -7,6 +7,7 @@ from sqlalchemy import update
 from handoff import wording
 from handoff.clock import utcnow
 from handoff.conversations import append_message, get_conversation
+from handoff.db import rows_changed
 from handoff.errors import AlreadyClaimed, IllegalTransition
 from handoff.models import Agent, Ticket
 from handoff.states import State, TicketStatus
@@ -29,7 +30,7 @@ async def claim(uow: UnitOfWork, ticket_id: int, agent: Agent, by: Actor | None 
     )
     ticket = await get_ticket(uow.session, ticket_id)
     await uow.session.refresh(ticket)
-    if won.rowcount != 1:
+    if rows_changed(won) != 1:
         raise _why_not(ticket)
     by = by or Actor("agent", agent.id, agent.display_name)
     conversation = await get_conversation(uow.session, ticket.conversation_id)

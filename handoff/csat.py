@@ -14,8 +14,8 @@ from handoff import wording
 from handoff.clock import utcnow
 from handoff.conversations import append_message
 from handoff.models import Conversation, Ticket
-from handoff.states import CsatState
-from handoff.status import SHOPPER, SYSTEM, State, transition
+from handoff.states import CsatState, State
+from handoff.status import SHOPPER, SYSTEM, transition
 from handoff.tickets import TICKET_UPDATED, ticket_view
 from handoff.uow import UnitOfWork
 

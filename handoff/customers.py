@@ -81,7 +81,7 @@ def _customer(view: Any, verified: bool) -> Customer:
 
 
 def _order(view: Any) -> dict[str, Any]:
-    data = to_json(dataclasses.asdict(view))
+    data: dict[str, Any] = to_json(dataclasses.asdict(view))
     data.pop("customer", None)
     return data
 

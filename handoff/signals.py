@@ -8,7 +8,7 @@ and nothing in it can make the hub fail.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 # The handoff reasons, as DESIGN.md names them: the bot (bot/escalation_rules.py), its actions
 # (actions/handoff_signal.py) and the hub itself signal only these (tests/test_contracts.py).
@@ -35,7 +35,7 @@ class HandoffSignal:
     summary: dict[str, Any] = field(default_factory=dict)
 
 
-def is_handoff(custom: object) -> bool:
+def is_handoff(custom: object) -> TypeGuard[dict[str, Any]]:
     return isinstance(custom, dict) and custom.get("type") == "handoff"
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import update
 
 from handoff.clock import utcnow
+from handoff.db import rows_changed
 from handoff.delivery import emit_notice
 from handoff.errors import IllegalTransition
 from handoff.models import Conversation, Transition
@@ -74,7 +75,7 @@ async def transition(
         .where(Conversation.id == conversation.id, Conversation.state == from_state)
         .values(state=to_state.value, updated_at=now)
     )
-    if moved.rowcount != 1:
+    if rows_changed(moved) != 1:
         await session.refresh(conversation)
         raise IllegalTransition(conversation.state, to_state)
     row = Transition(

@@ -9,13 +9,14 @@ from sqlalchemy import update
 from handoff import wording
 from handoff.clock import utcnow
 from handoff.conversations import append_message, get_conversation
+from handoff.db import rows_changed
 from handoff.errors import BadInput, Forbidden, WrongTicketState
 from handoff.models import Agent, Message, Note, Ticket
 from handoff.roles import at_least
 from handoff.serialize import note_json
 from handoff.severity import TEAMS
-from handoff.states import CsatState, TicketStatus
-from handoff.status import Actor, State, transition
+from handoff.states import CsatState, State, TicketStatus
+from handoff.status import Actor, transition
 from handoff.tickets import (
     NOTE_CREATED,
     TICKET_RESOLVED,
@@ -81,7 +82,7 @@ async def transfer_to_agent(uow: UnitOfWork, ticket_id: int, agent: Agent, targe
         .execution_options(synchronize_session=False)
     )
     await uow.session.refresh(ticket)
-    if moved.rowcount != 1:
+    if rows_changed(moved) != 1:
         raise WrongTicketState(f"The ticket changed meanwhile (it is {ticket.status} now); nothing was transferred.")
     conversation = await get_conversation(uow.session, ticket.conversation_id)
     reason = f"transferred to {target.display_name}"

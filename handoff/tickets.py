@@ -22,8 +22,8 @@ from handoff.settings import HubSettings
 from handoff.severity import SEVERITY_RANK, TIER_RANK, priority, severity_for, team_for, urgent_cues
 from handoff.signals import HandoffSignal
 from handoff.sla import due_times
-from handoff.states import TicketStatus
-from handoff.status import BOT, State, transition
+from handoff.states import State, TicketStatus
+from handoff.status import BOT, transition
 from handoff.uow import UnitOfWork
 
 TICKET_QUEUED = "ticket.queued"
@@ -137,4 +137,4 @@ async def _last_seqs(session: AsyncSession, conversation_ids: set[str]) -> dict[
     if not conversation_ids:
         return {}
     rows = await session.execute(select(Conversation.id, Conversation.last_seq).where(Conversation.id.in_(conversation_ids)))
-    return dict(rows.all())
+    return dict(rows.tuples().all())

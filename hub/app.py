@@ -8,6 +8,7 @@ import contextlib
 import itertools
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, json
@@ -61,7 +62,7 @@ def create_app(
     shop: ShopReader | None = None,
     name: str | None = None,
     sweep: bool = True,
-) -> Sanic:
+) -> Sanic[Any, Any]:
     """Builds the hub from its settings (read from the environment once, by `main`); nothing
     connects until the server starts (migrations run then).
 
@@ -113,9 +114,9 @@ def _demo_shop(settings: HubSettings) -> ShopReader | None:
     return open_order_source(ShopSettings(database_url=settings.shop_database_url))
 
 
-def _install_lifecycle(app: Sanic, resources: _Resources, sweep: bool) -> None:
+def _install_lifecycle(app: Sanic[Any, Any], resources: _Resources, sweep: bool) -> None:
     @app.before_server_start
-    async def open_resources(app: Sanic) -> None:
+    async def open_resources(app: Sanic[Any, Any]) -> None:
         install_redaction()
         if not resources.migrated:
             await migrate(resources.engine)
@@ -125,7 +126,7 @@ def _install_lifecycle(app: Sanic, resources: _Resources, sweep: bool) -> None:
             app.ctx.sweeper = asyncio.create_task(resources.assigner.run_forever())
 
     @app.after_server_stop
-    async def close_resources(app: Sanic) -> None:
+    async def close_resources(app: Sanic[Any, Any]) -> None:
         sweeper = getattr(app.ctx, "sweeper", None)
         if sweeper is not None:
             sweeper.cancel()

@@ -26,8 +26,8 @@ from handoff.limits import RateLimiter
 from handoff.models import Conversation, Ticket
 from handoff.serialize import shopper_message_json
 from handoff.signals import BOT_CANNOT_COMPLETE, HandoffSignal, is_handoff, parse_signal
-from handoff.states import TicketStatus
-from handoff.status import SHOPPER, State, transition
+from handoff.states import State, TicketStatus
+from handoff.status import SHOPPER, transition
 from handoff.text import clean_text
 from handoff.tickets import TICKET_RESOLVED, TICKET_UPDATED, Desk, open_ticket, ticket_view
 from handoff.uow import UnitOfWork, UnitOfWorkFactory
@@ -111,6 +111,14 @@ class Router:
             await _for_agent(uow, conversation, ticket, text)
             return False
         pending = csat.awaiting(ticket) if state is State.RESOLVED else None
+        if pending is not None and ticket is not None:
+            return await self._rating_answer(uow, conversation, ticket, pending, text)
+        await transition(uow, conversation, State.BOT, SHOPPER, "shopper wrote again", ticket.id if ticket else None)
+        return True
+
+    async def _rating_answer(self, uow: UnitOfWork, conversation: Conversation, ticket: Ticket, pending: str,
+                             text: str) -> bool:
+        """The hub takes the rating and the comment itself; anything else goes back to the bot."""
         if pending == "rating":
             rating = csat.parse_rating(text)
             if rating is not None:
@@ -118,11 +126,8 @@ class Router:
                 return False
             await csat.skip(uow, conversation, ticket)
             return True
-        if pending == "comment":
-            await csat.record_comment(uow, conversation, ticket, text)
-            return False
-        await transition(uow, conversation, State.BOT, SHOPPER, "shopper wrote again", ticket.id if ticket else None)
-        return True
+        await csat.record_comment(uow, conversation, ticket, text)
+        return False
 
     async def _ask_bot(self, conversation_id: str, text: str) -> None:
         async with self._uows() as uow:
@@ -148,16 +153,16 @@ class Router:
             return HandoffSignal(reasons=(BOT_CANNOT_COMPLETE,), message=text)
         signal = None
         for reply in replies:
-            handoff = is_handoff(reply.custom)
+            handoff = reply.custom if is_handoff(reply.custom) else None
             visible_custom = None if handoff else reply.custom
             if reply.text or reply.buttons or visible_custom:
                 await append_message(
                     uow, conversation, direction="out", author_kind="bot",
                     text=reply.text, buttons=reply.buttons, custom=visible_custom,
                 )
-            if handoff:
-                signal = parse_signal(reply.custom)
-                await append_message(uow, conversation, direction="out", author_kind="bot", custom=reply.custom, internal=True)
+            if handoff is not None:
+                signal = parse_signal(handoff)
+                await append_message(uow, conversation, direction="out", author_kind="bot", custom=handoff, internal=True)
         return signal
 
     async def _ask_rating(self, conversation_id: str) -> None:

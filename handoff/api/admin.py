@@ -32,9 +32,11 @@ async def list_agents(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPRe
 @requires("admin")
 async def add_agent(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
     body = json_body(request)
+    email, name, password = body.get("email"), body.get("display_name"), body.get("password")
+    if not isinstance(email, str) or not isinstance(name, str) or not isinstance(password, str):
+        raise BadInput("'email', 'display_name' and 'password' are required strings.", "invalid_field")
     created = await create_agent(
-        uow.session, body.get("email"), body.get("display_name"), body.get("password"),
-        body.get("role", "agent"), body.get("teams", []), body.get("capacity", 3),
+        uow.session, email, name, password, body.get("role", "agent"), body.get("teams", []), body.get("capacity", 3),
     )
     return json(await agent_view(uow.session, created, utcnow(), services(request).settings.presence_timeout), status=201)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import Any
 
 from sanic import Request, Sanic
 from sanic.exceptions import SanicException
@@ -27,7 +28,7 @@ def status_of(error: HubError) -> int:
     return 500
 
 
-def install_error_handlers(app: Sanic) -> None:
+def install_error_handlers(app: Sanic[Any, Any]) -> None:
     @app.exception(HubError)
     async def on_hub_error(request: Request, error: HubError) -> HTTPResponse:
         response = error_response(status_of(error), error.code, error.message)

@@ -8,8 +8,10 @@ through proxies the hub trusts, SHOPDESK_PROXIES_COUNT). Assets a shop embeds on
 
 from __future__ import annotations
 
+from typing import Any
+
 from sanic import Request, Sanic
-from sanic.response import HTTPResponse
+from sanic.response import BaseHTTPResponse
 
 # The same policy as the console's: own scripts, styles and connections only; nothing inline.
 PAGE_POLICY = "; ".join((
@@ -31,18 +33,20 @@ HSTS = "max-age=31536000; includeSubDomains"
 EMBEDDABLE = frozenset({"/widget.js", "/widget.css"})
 
 
-def install_security_headers(app: Sanic) -> None:
-    @app.on_response
-    async def add_security_headers(request: Request, response: HTTPResponse) -> None:
-        headers = response.headers
-        for name, value in ALWAYS.items():
-            headers.setdefault(name, value)
-        content_type = response.content_type or headers.get("content-type", "")
-        if content_type.startswith("text/html"):
-            headers.setdefault("Content-Security-Policy", PAGE_POLICY)
-        if request.path.startswith("/api/"):
-            headers.setdefault("Cache-Control", "no-store")
-        if request.path in EMBEDDABLE:
-            headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-        if request.scheme in ("https", "wss"):
-            headers.setdefault("Strict-Transport-Security", HSTS)
+def install_security_headers(app: Sanic[Any, Any]) -> None:
+    app.register_middleware(add_security_headers, "response")
+
+
+async def add_security_headers(request: Request, response: BaseHTTPResponse) -> None:
+    headers = response.headers
+    for name, value in ALWAYS.items():
+        headers.setdefault(name, value)
+    content_type = response.content_type or headers.get("content-type") or ""
+    if content_type.startswith("text/html"):
+        headers.setdefault("Content-Security-Policy", PAGE_POLICY)
+    if request.path.startswith("/api/"):
+        headers.setdefault("Cache-Control", "no-store")
+    if request.path in EMBEDDABLE:
+        headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    if request.scheme in ("https", "wss"):
+        headers.setdefault("Strict-Transport-Security", HSTS)

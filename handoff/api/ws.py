@@ -45,7 +45,6 @@ def for_console(event: Event) -> bool:
     return event.type.startswith("ticket.") or event.type in CONSOLE_EVENTS
 
 
-@console_feed.websocket("/ws")
 async def feed(request: Request, ws: WebsocketImplProtocol) -> None:
     svc = services(request)
     try:
@@ -76,6 +75,10 @@ async def feed(request: Request, ws: WebsocketImplProtocol) -> None:
         sender.cancel()
 
 
+
+# Registered by call, not decorator: Sanic's decorators are untyped.
+console_feed.add_websocket_route(feed, "/ws")
+
 async def _hello(svc: Services, token: str | None) -> tuple[int, dict[str, Any]]:
     async with svc.uows() as uow:
         agent = await authenticate(uow.session, token)
@@ -97,7 +100,8 @@ async def _auth_frame(ws: WebsocketImplProtocol) -> str | None:
         raise Unauthorized("Send {\"type\": \"auth\", \"token\": ...} first.") from None
     if not isinstance(message, dict) or message.get("type") != "auth" or not isinstance(message.get("token"), str):
         raise Unauthorized("Send {\"type\": \"auth\", \"token\": ...} first.")
-    return message["token"]
+    token: str = message["token"]
+    return token
 
 
 async def _seen(svc: Services, token: str | None) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sanic import Blueprint, Request, Sanic
 from sanic.exceptions import NotFound
@@ -43,7 +44,7 @@ class Asset:
     etag: str
 
 
-def install(app: Sanic, static_dir: Path = STATIC) -> None:
+def install(app: Sanic[Any, Any], static_dir: Path = STATIC) -> None:
     app.blueprint(console_blueprint(static_dir))
 
 

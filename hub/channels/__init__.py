@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sanic import Sanic
 
 from handoff.context import Services
@@ -13,7 +15,7 @@ from hub.channels.telegram import install_telegram
 from hub.channels.webchat import install_webchat
 
 
-def install(app: Sanic, services: Services, telegram: TelegramSettings | None) -> None:
+def install(app: Sanic[Any, Any], services: Services, telegram: TelegramSettings | None) -> None:
     install_webchat(app, services)
     if telegram is not None:
         install_telegram(app, services, telegram)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from typing import Any
 
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, empty, json
@@ -35,7 +36,7 @@ def build_application(settings: TelegramSettings) -> Application:  # type: ignor
     return builder.build()
 
 
-def install_telegram(app: Sanic, services: Services, settings: TelegramSettings) -> None:
+def install_telegram(app: Sanic[Any, Any], services: Services, settings: TelegramSettings) -> None:
     application = build_application(settings)
     outbox = TelegramOutbox(application.bot, settings, ButtonPayloads())
     TelegramHandlers(services, outbox).register(application)
@@ -48,14 +49,14 @@ def install_telegram(app: Sanic, services: Services, settings: TelegramSettings)
     # Started once the server listens (and the hub's database is migrated), so the first update
     # and the first webhook call find everything ready; stopped while the database is still open.
     @app.after_server_start
-    async def start_telegram(app: Sanic) -> None:
+    async def start_telegram(app: Sanic[Any, Any]) -> None:
         try:
             await _start(application, settings)
         except TelegramError as error:
             log.error("Telegram could not start (%s); the hub runs without it", error)
 
     @app.before_server_stop
-    async def stop_telegram(app: Sanic) -> None:
+    async def stop_telegram(app: Sanic[Any, Any]) -> None:
         await _stop(application, outbox)
 
 

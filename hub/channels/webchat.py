@@ -45,7 +45,7 @@ class ProtocolError(Exception):
     """A frame the widget should never send; answered with an `error` frame."""
 
 
-def install_webchat(app: Sanic, services: Services) -> WebchatChannel:
+def install_webchat(app: Sanic[Any, Any], services: Services) -> WebchatChannel:
     channel = WebchatChannel(services.conversations)
     services.delivery.register(CHANNEL_NAME, channel)
     app.ctx.webchat = channel
@@ -78,7 +78,6 @@ async def _asset(name: str, mime: str) -> HTTPResponse:
     return await file(STATIC / name, mime_type=mime, headers={"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"})
 
 
-@webchat.websocket("/webchat/ws")
 async def chat_socket(request: Request, ws: WebsocketImplProtocol) -> None:
     services, channel = services_of(request.app), request.app.ctx.webchat
     try:
@@ -104,7 +103,11 @@ async def chat_socket(request: Request, ws: WebsocketImplProtocol) -> None:
         channel.disconnect(connection)
 
 
-def services_of(app: Sanic) -> Services:
+
+# Registered by call, not decorator: Sanic's decorators are untyped.
+webchat.add_websocket_route(chat_socket, "/webchat/ws")
+
+def services_of(app: Sanic[Any, Any]) -> Services:
     services: Services = app.ctx.services
     return services
 
@@ -125,15 +128,16 @@ def _parse_hello(raw: str | bytes | None) -> Hello:
     )
 
 
-async def _resume_or_open(app: Sanic, hello: Hello, address: str) -> tuple[str, dict[str, Any]]:
+async def _resume_or_open(app: Sanic[Any, Any], hello: Hello, address: str) -> tuple[str, dict[str, Any]]:
     """The widget's own conversation if its token still opens it, else a new one (and `reset`)."""
     services = services_of(app)
-    resumed = hello.conversation_id is not None and hello.token is not None
-    if resumed and await _token_opens(app, hello.conversation_id, hello.token):
-        status = await services.conversations.status(hello.conversation_id)
+    asked, token = hello.conversation_id, hello.token
+    resumed = asked is not None and token is not None
+    if asked is not None and token is not None and await _token_opens(app, asked, token):
+        status = await services.conversations.status(asked)
         # A conversation of another channel would get its live messages delivered elsewhere.
         if status["channel"] == CHANNEL_NAME:
-            return hello.conversation_id, _welcome(status)
+            return asked, _welcome(status)
     services.limiter.check("conversations", address)
     extra: dict[str, Any] = {}
     try:
@@ -149,7 +153,7 @@ async def _resume_or_open(app: Sanic, hello: Hello, address: str) -> tuple[str, 
     return ref.id, {**_welcome(status), "token": ref.token, "reset": resumed or hello.last_seq > 0, **extra}
 
 
-async def _token_opens(app: Sanic, conversation_id: str, token: str) -> bool:
+async def _token_opens(app: Sanic[Any, Any], conversation_id: str, token: str) -> bool:
     async with services_of(app).uows() as uow:
         try:
             await authorised_conversation(uow.session, conversation_id, token)

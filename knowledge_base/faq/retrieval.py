@@ -20,6 +20,7 @@ intent get a multiplicative boost. Thresholds and weights were chosen with
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -120,7 +121,7 @@ class FaqIndex:
         known = sum(word in self._word.vocabulary_ for word in words)
         return (known / len(words)) ** self.tuning.coverage_exponent
 
-    def _scores(self, word_query, char_query) -> np.ndarray:
+    def _scores(self, word_query: Any, char_query: Any) -> np.ndarray:
         weight = self.tuning.word_weight
         similarity = weight * (self._word_matrix @ word_query.T).toarray().ravel()
         similarity += (1.0 - weight) * (self._char_matrix @ char_query.T).toarray().ravel()

@@ -37,8 +37,8 @@ def parse_order_number(text: str | None) -> str | None:
         return None
     matches = list(_ORDER_NUMBER.finditer(text[:MAX_FREE_TEXT_LENGTH]))
     marked = [match for match in matches if match.group(1)]
-    best = (marked or matches or [None])[0]
-    return best.group(2) if best else None
+    best = (marked or matches)[:1]
+    return best[0].group(2) if best else None
 
 
 def looks_like_order_number_attempt(text: str | None) -> bool:
@@ -54,8 +54,11 @@ def looks_like_order_number_attempt(text: str | None) -> bool:
 
 
 class HasContact(Protocol):
-    email: str
-    phone: str | None
+    @property
+    def email(self) -> str: ...
+
+    @property
+    def phone(self) -> str | None: ...
 
 
 def contact_matches(customer: HasContact, contact: str | None) -> bool:
@@ -64,11 +67,9 @@ def contact_matches(customer: HasContact, contact: str | None) -> bool:
         return False
     if "@" in contact:
         given = _EMAIL.search(contact)
-        return bool(given and customer.email) and _same_email(given.group(0), customer.email)
+        return given is not None and bool(customer.email) and _same_email(given.group(0), customer.email)
     given_phone = _PHONE.search(contact)
-    return bool(given_phone and customer.phone) and phones_match(
-        customer.phone or "", given_phone.group(0)
-    )
+    return given_phone is not None and bool(customer.phone) and phones_match(customer.phone or "", given_phone.group(0))
 
 
 def _same_email(given: str, on_file: str) -> bool:

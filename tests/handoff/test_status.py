@@ -10,7 +10,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from handoff.errors import IllegalTransition
 from handoff.models import Conversation, Transition
-from handoff.status import ALLOWED, SHOPPER, Actor, State, can_move, transition
+from handoff.states import State
+from handoff.status import ALLOWED, SHOPPER, Actor, can_move, transition
 from tests.handoff.databases import HubDb
 
 ALL_PAIRS = list(itertools.product(State, State))
