@@ -26,12 +26,13 @@ export SHOPDESK_VAR_DIR ?= $(CURDIR)/$(VAR)
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null) \
                    $(shell find bot -name '*.py')
 
-.PHONY: help install run test test-fast model validate seed bench browser clean
+.PHONY: help install run test test-fast lint model validate seed bench browser clean
 
 help:
 	@echo "make run    - set up (first time) and start ShopDesk: hub :8000, Rasa :5005, actions :5055"
 	@echo "make test   - set up (first time) and run the whole test suite"
-	@echo "make test-fast - unit tests only (no Rasa server, no browser)"
+	@echo "make test-fast - unit tests only (no Rasa server, no browser; needs only the 3.11 environment)"
+	@echo "make lint   - ruff and mypy (strict) over the whole tree"
 	@echo "make model  - train the Rasa model if the training data or config changed"
 	@echo "make seed   - (re)create the demo shop database under var/"
 	@echo "make validate - rasa data validate, failing on warnings"
@@ -40,7 +41,7 @@ help:
 
 $(UV):
 	@mkdir -p $(VAR)/tools
-	@py=$$(scripts/find-python 3.11) && "$$py" -m venv $(VAR)/tools
+	@py=$$(scripts/find-python --bootstrap) && "$$py" -m venv $(VAR)/tools
 	$(VAR)/tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(APP_VENV)/.installed: requirements/app.lock pyproject.toml | $(UV)
@@ -89,12 +90,17 @@ $(VAR)/secrets.env:
 run: install $(MODEL) $(VAR)/shop.db $(VAR)/secrets.env
 	$(APP_VENV)/bin/honcho start -f Procfile -e $(VAR)/secrets.env
 
-test: install $(MODEL) validate browser
+test: install $(MODEL) validate browser lint
 	PYTHONPATH=$(CURDIR) $(ENGINE_VENV)/bin/python -m pytest -c tests/bot/pytest.ini tests/bot
 	$(APP_PY) -m pytest
 
-test-fast: install
+# The application's unit tests need only the 3.11 environment (not Rasa's 2.7 GB).
+test-fast: $(APP_VENV)/.installed
 	$(APP_PY) -m pytest -m "not integration and not e2e"
+
+lint: $(APP_VENV)/.installed
+	$(APP_VENV)/bin/ruff check .
+	$(APP_VENV)/bin/mypy
 
 bench: install
 	PYTHONPATH=$(CURDIR) $(ENGINE_VENV)/bin/python bench/nlu.py

@@ -71,7 +71,8 @@ def test_as_dict_is_the_parse_result_shape(model: AngerModel) -> None:
     result = model.score("still waiting, this is ridiculous").as_dict()
     assert set(result) == {"score", "cues"}
     assert isinstance(result["score"], float) and 0.0 <= result["score"] <= 1.0
-    assert all(isinstance(cue, str) for cue in result["cues"])
+    cues = result["cues"]
+    assert isinstance(cues, list) and all(isinstance(cue, str) for cue in cues)
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ import asyncio
 import shutil
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
@@ -125,7 +126,7 @@ def _policy(tmp_path: Path, **config: object) -> EscalationPolicy:
                             ExecutionContext(GraphSchema({}), "test"))
 
 
-def _predicted(prediction: object) -> str | None:
+def _predicted(prediction: Any) -> str | None:
     probabilities = prediction.probabilities
     best = max(range(len(probabilities)), key=probabilities.__getitem__)
     return DOMAIN.action_names_or_texts[best] if probabilities[best] > 0 else None

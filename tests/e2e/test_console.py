@@ -5,6 +5,7 @@ keys in the page, and what the shopper receives is read back from the shopper AP
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -251,7 +252,7 @@ def test_actions_wait_until_the_ticket_has_loaded(console_page: Page, hub, agent
     hand_off(hub.url, "a human for my second question", email=None)
     queue_card(page, "my first question").click()
     expect(page.locator("#ticket-title")).to_have_text("Ben Carter")
-    held = []
+    held: list[Any] = []
     page.route(re.compile(r"/api/agent/tickets/\d+$"), held.append)
 
     queue_card(page, "my second question").click()

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import text
@@ -25,8 +26,9 @@ from handoff.models import Agent, Conversation, Ticket
 from handoff.settings import HubSettings
 from handoff.signals import HandoffSignal
 from handoff.tickets import Desk, open_ticket
-from handoff.uow import UnitOfWorkFactory
+from handoff.uow import UnitOfWork, UnitOfWorkFactory
 
+Row = TypeVar("Row")
 POSTGRES_URL = os.environ.get("SHOPDESK_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery"
 
@@ -141,15 +143,23 @@ class HubDb:
     async def queued_ticket(self, signal: HandoffSignal | None = None, email: str | None = None) -> Ticket:
         conversation = await self.conversation(email=email)
         async with self.uows() as uow:
-            conversation = await uow.session.get(Conversation, conversation.id)
+            conversation = await self.must_get(uow, Conversation, conversation.id)
             ticket = await open_ticket(uow, self.desk, conversation, signal or HandoffSignal(("explicit_request",),
                                                                                              message="a person please"))
             await uow.commit()
             return ticket
 
-    async def get(self, model: type, key: object) -> object:
+    async def get(self, model: type[Row], key: object) -> Row:
+        """The row, which the test expects to exist."""
         async with self.uows() as uow:
-            return await uow.session.get(model, key)
+            row = await uow.session.get(model, key)
+            assert row is not None, f"no {model.__name__} {key!r}"
+            return row
+
+    async def must_get(self, uow: UnitOfWork, model: type[Row], key: object) -> Row:
+        row = await uow.session.get(model, key)
+        assert row is not None, f"no {model.__name__} {key!r}"
+        return row
 
 
 async def hub_db(engine: AsyncEngine, settings: HubSettings, shop: object | None = None) -> HubDb:

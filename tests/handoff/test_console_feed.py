@@ -36,7 +36,7 @@ async def signed_in(ws: Any, token: str) -> dict[str, Any]:
 
 async def closed_code(ws: Any, timeout: float = 5) -> int:
     with pytest.raises(websockets.ConnectionClosed) as closed:
-        while True:
+        for _ in range(1000):
             await asyncio.wait_for(ws.recv(), timeout)
     assert closed.value.rcvd is not None
     return closed.value.rcvd.code

@@ -15,7 +15,7 @@ from handoff.models import Ticket
 from handoff.settings import HubSettings
 from hub.app import create_app
 from tests.fakes.rasa import FakeRasa
-from tests.handoff.api_client import HubApi
+from tests.handoff.api_client import HubApi, Shopper
 from tests.handoff.databases import HubDb, hub_db, postgres_database
 
 
@@ -136,7 +136,7 @@ async def test_an_online_agent_gets_the_ticket_at_once_and_the_shopper_hears_the
     assert (await shopper.status())["state"] == "assigned"
 
 
-async def _resolved_conversation(api: HubApi, db: HubDb) -> tuple[int, object]:
+async def _resolved_conversation(api: HubApi, db: HubDb) -> tuple[int, Shopper]:
     anna = await db.agent("Anna", online=False)
     shopper = await api.shopper()
     await shopper.says("human please")

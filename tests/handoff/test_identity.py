@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -25,7 +26,7 @@ EMAIL = "anna.schmidt@example.com"
 
 
 def identity(email: str = EMAIL, expires_in: timedelta = timedelta(hours=1), secret: str = SECRET,
-             now: datetime = NOW) -> dict[str, object]:
+             now: datetime = NOW) -> dict[str, Any]:
     expires = int((now + expires_in).timestamp())
     return {"customer_email": email, "expires": expires, "signature": sign(secret, email, expires)}
 

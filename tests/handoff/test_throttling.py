@@ -4,6 +4,7 @@ account is disabled, and every client is rate-limited (429 with Retry-After, not
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import pytest
 from sanic import Sanic
@@ -16,7 +17,7 @@ from tests.handoff.api_client import Answer, HubApi
 from tests.handoff.databases import PASSWORD, HubDb
 
 
-def hub(settings: HubSettings, **changes: object) -> HubApi:
+def hub(settings: HubSettings, **changes: Any) -> HubApi:
     app: Sanic = create_app(dataclasses.replace(settings, **changes), sweep=False)
     app.config.TOUCHUP = False
     return HubApi(app)

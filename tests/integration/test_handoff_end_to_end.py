@@ -33,6 +33,7 @@ class Client:
     def __init__(self, base: str, token: str | None = None) -> None:
         self.http = httpx.Client(base_url=base, timeout=30)
         self.token = token
+        self.conversation_id = ""  # a shopper's, once opened
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
@@ -54,7 +55,7 @@ def open_conversation(hub: Server) -> Client:
     shopper = Client(hub.url)
     opened = shopper.call("POST", "/api/conversations", json={"channel": "api"})
     shopper.token = opened["token"]
-    shopper.conversation_id = opened["conversation_id"]  # type: ignore[attr-defined]
+    shopper.conversation_id = opened["conversation_id"]
     return shopper
 
 

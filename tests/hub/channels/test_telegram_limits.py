@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
 
-from hub.channels import telegram_limits
 from hub.channels.telegram_limits import ChatPacer, split_text, utf16_length, with_retries
 
 
@@ -61,7 +60,7 @@ async def test_pacer_spaces_sends_to_one_chat_but_not_across_chats(monkeypatch: 
     async def sleep(seconds: float) -> None:
         slept.append(round(seconds, 3))
 
-    monkeypatch.setattr(telegram_limits.asyncio, "sleep", sleep)
+    monkeypatch.setattr(asyncio, "sleep", sleep)
     pacer = ChatPacer(1.0, clock)
     for _ in range(3):
         await pacer.wait(1)
@@ -79,7 +78,7 @@ async def test_retry_waits_what_telegram_asked_then_succeeds(monkeypatch: pytest
     async def sleep(seconds: float) -> None:
         slept.append(seconds)
 
-    monkeypatch.setattr(telegram_limits.asyncio, "sleep", sleep)
+    monkeypatch.setattr(asyncio, "sleep", sleep)
     outcomes: list[Exception | str] = [RetryAfter(timedelta(seconds=3)), TimedOut(), "sent"]
 
     async def send() -> str:
@@ -108,7 +107,7 @@ async def test_refusals_are_not_retried(refusal: Exception) -> None:
 
 async def test_retries_give_up_after_the_last_attempt(monkeypatch: pytest.MonkeyPatch) -> None:
     no_wait = asyncio.sleep
-    monkeypatch.setattr(telegram_limits.asyncio, "sleep", lambda seconds: no_wait(0))
+    monkeypatch.setattr(asyncio, "sleep", lambda seconds: no_wait(0))
 
     async def send() -> None:
         raise RetryAfter(timedelta(seconds=1))

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Locator, Page, async_playwright, expect
 
 from tests.hub.channels.support import ORDER_ANSWER, Agent, RunningHub, running_hub
 
@@ -53,7 +53,7 @@ async def say(page: Page, text: str) -> None:
     await box.press("Enter")
 
 
-def log(page: Page):  # type: ignore[no-untyped-def]
+def log(page: Page) -> Locator:
     return page.get_by_role("log", name="Conversation")
 
 

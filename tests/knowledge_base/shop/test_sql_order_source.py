@@ -125,7 +125,7 @@ def test_start_return_of_the_whole_order(source: SqlOrderSource) -> None:
         "requested", "pending", Decimal("79.80"), "doesn't fit")
     assert [item.sku for item in created.items] == ["HD-100", "SC-500"]
     assert source.returns_for_order("10012") == [created]
-    assert source.get_order("10012").returned_skus == ("HD-100", "SC-500")  # type: ignore[union-attr]
+    assert source.get_order("10012").returned_skus == ("HD-100", "SC-500")
 
 
 def test_start_return_of_some_items_then_the_rest(source: SqlOrderSource) -> None:
