@@ -80,10 +80,6 @@ class OrderItemView:
     size: str | None
     colour: str | None
 
-    @property
-    def line_total(self) -> Decimal:
-        return self.unit_price * self.quantity
-
 
 @dataclass(frozen=True)
 class TrackingEventView:
@@ -131,10 +127,6 @@ class OrderView:
     @property
     def delivered_at(self) -> datetime | None:
         return self.shipment.delivered_at if self.shipment else None
-
-    @property
-    def item_count(self) -> int:
-        return sum(item.quantity for item in self.items)
 
 
 @dataclass(frozen=True)
