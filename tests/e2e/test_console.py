@@ -253,7 +253,8 @@ def test_actions_wait_until_the_ticket_has_loaded(console_page: Page, hub, agent
     queue_card(page, "my first question").click()
     expect(page.locator("#ticket-title")).to_have_text("Ben Carter")
     held: list[Any] = []
-    page.route(re.compile(r"/api/agent/tickets/\d+$"), held.append)
+    # A lambda, not held.append: Playwright calls route handlers it can inspect.
+    page.route(re.compile(r"/api/agent/tickets/\d+$"), lambda route: held.append(route))  # noqa: PLW0108
 
     queue_card(page, "my second question").click()
     expect(page.get_by_role("button", name="Claim")).to_be_disabled()  # not a claim on the first one
