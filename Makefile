@@ -106,6 +106,8 @@ bench: install
 	PYTHONPATH=$(CURDIR) $(ENGINE_VENV)/bin/python bench/nlu.py
 	PYTHONPATH=$(CURDIR) $(ENGINE_VENV)/bin/python bench/encoder.py
 	$(APP_PY) bench/faq.py
+	@$(MAKE) --no-print-directory model
+	$(APP_PY) bench/welcome.py
 
 clean:
 	rm -rf $(APP_VENV) $(ENGINE_VENV) models $(VAR)

@@ -85,6 +85,8 @@ class HubSettings:
     # How many proxies in front of the hub set X-Forwarded-For (0: use the peer's address).
     proxies_count: int = 0
     telegram: TelegramSettings | None = None
+    # The Rasa domain whose utter_greet the widget opens with (hub/channels/welcome.py).
+    domain_file: Path = REPO_ROOT / "domain.yml"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> HubSettings:
@@ -110,6 +112,7 @@ class HubSettings:
             login_window=timedelta(minutes=_int(env, "SHOPDESK_LOGIN_WINDOW_MINUTES", 15)),
             proxies_count=_int(env, "SHOPDESK_PROXIES_COUNT", 0, minimum=0),
             telegram=TelegramSettings.from_env(env),
+            domain_file=Path(env.get("SHOPDESK_DOMAIN_FILE") or REPO_ROOT / "domain.yml"),
         )
 
 

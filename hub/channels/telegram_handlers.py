@@ -36,6 +36,8 @@ from hub.channels.telegram_outbox import CHANNEL_NAME, TelegramOutbox
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
+# "/start" typed or pasted without Telegram marking it as a command is still the shopper starting.
+_BARE_START = r"(?i)^\s*/start(@\w+)?(\s|$)"
 GREET_PAYLOAD = "/greet"
 HUMAN_PAYLOAD = "/request_human"
 _SEEN_UPDATES = 5000
@@ -56,6 +58,7 @@ class TelegramHandlers:
         application.add_handler(CommandHandler("start", self.start, filters=private))
         application.add_handler(CommandHandler("human", self.human, filters=private))
         application.add_handler(CallbackQueryHandler(self.button))
+        application.add_handler(MessageHandler(private & filters.TEXT & filters.Regex(_BARE_START), self.start))
         application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, self.text))
         application.add_handler(MessageHandler(private & filters.COMMAND, self.unknown_command))
         application.add_handler(MessageHandler(private & filters.ATTACHMENT, self.attachment))

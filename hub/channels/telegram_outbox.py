@@ -12,12 +12,14 @@ import re
 from collections import OrderedDict
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import Forbidden, TelegramError
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from handoff.delivery import ConversationNotice, OutboundMessage
 from handoff.settings import TelegramSettings
 from handoff.states import State
 from hub.channels.telegram_limits import ChatPacer, split_text, with_retries
+from hub.channels.telegram_render import Part, parts_of
 
 log = logging.getLogger(__name__)
 CHANNEL_NAME = "telegram"
@@ -57,13 +59,6 @@ def keyboard(buttons: list[dict[str, str]], payloads: ButtonPayloads) -> InlineK
     return InlineKeyboardMarkup([keys[i : i + 2] for i in range(0, len(keys), 2)])
 
 
-def render(message: OutboundMessage) -> str:
-    text = message.text or ""
-    if message.author_kind == "agent":
-        return f"{message.author_name or 'Support team'}: {text}"
-    return text or ("Choose one:" if message.buttons else "")
-
-
 class TelegramOutbox:
     """One sending queue per chat keeps the order; the bus never waits for Telegram."""
 
@@ -72,7 +67,7 @@ class TelegramOutbox:
         self.payloads = payloads
         self._settings = settings
         self._pacer = ChatPacer(settings.seconds_between_sends)
-        self._queues: dict[int, asyncio.Queue[tuple[str, InlineKeyboardMarkup | None]]] = {}
+        self._queues: dict[int, asyncio.Queue[tuple[Part, InlineKeyboardMarkup | None]]] = {}
         self._workers: dict[int, asyncio.Task[None]] = {}
         self._blocked: set[int] = set()
         self._queue_positions: dict[int, int] = {}
@@ -91,10 +86,10 @@ class TelegramOutbox:
         self._blocked.discard(chat_id)
 
     async def deliver(self, message: OutboundMessage) -> None:
-        text = render(message)
-        if message.channel_user_id is None or not text:
+        parts = parts_of(message)
+        if message.channel_user_id is None or not parts:
             return
-        self.say(int(message.channel_user_id), text, keyboard(message.buttons, self.payloads))
+        self.send(int(message.channel_user_id), parts, keyboard(message.buttons, self.payloads))
 
     async def notify(self, notice: ConversationNotice) -> None:
         """Tells a waiting shopper when they move up in line (the first place is in the stored message)."""
@@ -110,9 +105,12 @@ class TelegramOutbox:
                 self.say(chat_id, f"You're now number {position} in line.")
 
     def say(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        self.send(chat_id, [Part(part) for part in split_text(text)], markup)
+
+    def send(self, chat_id: int, parts: list[Part], markup: InlineKeyboardMarkup | None = None) -> None:
+        """Queues the parts in order; the keyboard goes with the last one."""
         if chat_id in self._blocked:
             return
-        parts = split_text(text)
         queue = self._queues.setdefault(chat_id, asyncio.Queue())
         for index, part in enumerate(parts):
             queue.put_nowait((part, markup if index == len(parts) - 1 else None))
@@ -120,15 +118,12 @@ class TelegramOutbox:
         if worker is None or worker.done():
             self._workers[chat_id] = asyncio.create_task(self._drain(chat_id, queue))
 
-    async def _drain(self, chat_id: int, queue: asyncio.Queue[tuple[str, InlineKeyboardMarkup | None]]) -> None:
+    async def _drain(self, chat_id: int, queue: asyncio.Queue[tuple[Part, InlineKeyboardMarkup | None]]) -> None:
         while not queue.empty():
-            text, markup = queue.get_nowait()
+            part, markup = queue.get_nowait()
             await self._pacer.wait(chat_id)
             try:
-                await with_retries(
-                    functools.partial(self.bot.send_message, chat_id, text, reply_markup=markup),
-                    self._settings.max_send_attempts,
-                )
+                await self._send_part(chat_id, part, markup)
             except Forbidden:
                 self.block(chat_id)
             except TelegramError:
@@ -137,6 +132,21 @@ class TelegramOutbox:
         # No await since the queue was found empty: say() cannot have added to it in between.
         self._queues.pop(chat_id, None)
         self._workers.pop(chat_id, None)
+
+    async def _send_part(self, chat_id: int, part: Part, markup: InlineKeyboardMarkup | None) -> None:
+        attempts = self._settings.max_send_attempts
+        if not part.html:
+            await with_retries(functools.partial(self.bot.send_message, chat_id, part.text, reply_markup=markup), attempts)
+            return
+        try:
+            await with_retries(functools.partial(self.bot.send_message, chat_id, part.text, parse_mode=ParseMode.HTML,
+                                                 reply_markup=markup), attempts)
+        except BadRequest as error:
+            if "parse" not in str(error).lower():
+                raise
+            # Formatting Telegram cannot parse must not cost the shopper the answer.
+            log.warning("Telegram refused the formatting (%s); sending the answer as plain text", error)
+            await with_retries(functools.partial(self.bot.send_message, chat_id, part.plain, reply_markup=markup), attempts)
 
     async def close(self) -> None:
         """Gives queued messages a few seconds to go out, then stops."""

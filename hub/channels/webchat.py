@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sanic import Blueprint, Request, Sanic
-from sanic.response import HTTPResponse, file
+from sanic.response import HTTPResponse, file, raw
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
 from handoff.api.requests import client_address, json_object
@@ -22,9 +22,13 @@ from handoff.identity import InvalidIdentity, proven_email
 from handoff.inbound import Inbound
 from handoff.states import BOT_ANSWERS
 from hub.channels.webchat_sessions import CHANNEL_NAME, Connection, WebchatChannel, frame
+from hub.channels.welcome import Welcome, greet, load_welcome
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
+# The widget is one script for the shop's page, built from its parts in this order; the outer
+# function keeps every name out of the page's globals.
+WIDGET_PARTS = ("markdown.js", "main.js")
 HELLO_TIMEOUT_SECONDS = 15
 MAX_CLIENT_ID = 100
 POLICY_VIOLATION = 1008
@@ -49,8 +53,15 @@ def install_webchat(app: Sanic[Any, Any], services: Services) -> WebchatChannel:
     channel = WebchatChannel(services.conversations)
     services.delivery.register(CHANNEL_NAME, channel)
     app.ctx.webchat = channel
+    app.ctx.welcome = load_welcome(services.settings.domain_file)
+    app.ctx.widget_script = widget_bundle()
     app.blueprint(webchat)
     return channel
+
+
+def widget_bundle(static: Path = STATIC) -> bytes:
+    parts = [(static / "widget" / name).read_text(encoding="utf-8") for name in WIDGET_PARTS]
+    return ("(function () {\n" + "\n".join(parts) + "\n})();\n").encode()
 
 
 @webchat.get("/")
@@ -65,7 +76,7 @@ async def demo_style(request: Request) -> HTTPResponse:
 
 @webchat.get("/widget.js")
 async def widget_script(request: Request) -> HTTPResponse:
-    return await _asset("widget.js", "text/javascript; charset=utf-8")
+    return raw(request.app.ctx.widget_script, content_type="text/javascript; charset=utf-8", headers=_ASSET_HEADERS)
 
 
 @webchat.get("/widget.css")
@@ -73,9 +84,12 @@ async def widget_style(request: Request) -> HTTPResponse:
     return await _asset("widget.css", "text/css; charset=utf-8")
 
 
+# Served cross-origin to the shop's pages; no-cache so a new widget version shows at once.
+_ASSET_HEADERS = {"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"}
+
+
 async def _asset(name: str, mime: str) -> HTTPResponse:
-    # Served cross-origin to the shop's pages; no-cache so a new widget version shows at once.
-    return await file(STATIC / name, mime_type=mime, headers={"Cache-Control": "no-cache", "Access-Control-Allow-Origin": "*"})
+    return await file(STATIC / name, mime_type=mime, headers=_ASSET_HEADERS)
 
 
 async def chat_socket(request: Request, ws: WebsocketImplProtocol) -> None:
@@ -149,6 +163,8 @@ async def _resume_or_open(app: Sanic[Any, Any], hello: Hello, address: str) -> t
     ref = await services.conversations.open(
         CHANNEL_NAME, display_name=hello.display_name, identity={"customer_email": email} if email else None
     )
+    welcome: Welcome = app.ctx.welcome
+    await greet(services.uows, ref.id, welcome)
     status = await services.conversations.status(ref.id)
     return ref.id, {**_welcome(status), "token": ref.token, "reset": resumed or hello.last_seq > 0, **extra}
 

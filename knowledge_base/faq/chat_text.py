@@ -1,18 +1,18 @@
-"""Articles are Markdown for the people who edit them; a chat bubble shows plain text.
-
-Emphasis markers go, links keep their words, a paragraph's wrapped lines are joined, list
-items stay on lines of their own, and paragraphs are separated by one line break so a
-channel shows the answer as one message.
+"""Articles are Markdown for the people who edit them; a chat message is the small Markdown subset
+every channel renders (hub/channels/markdown.py, the widget's markdown.js): bold and italic, list
+items and table rows on lines of their own, links to web pages. Links to other articles keep
+their words, a paragraph's wrapped lines are joined, and paragraphs are separated by one line
+break so a channel shows the answer as one message.
 """
 
 from __future__ import annotations
 
 import re
 
-_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
-_EMPHASIS = re.compile(r"(\*\*|__|(?<!\w)\*(?!\s)|(?<!\w)_(?!\s))")
+_LINK = re.compile(r"\[([^\]]+)\]\(([^)]*)\)")
+_WEB_LINK = re.compile(r"^(https?://|mailto:)", re.IGNORECASE)
 _HEADING = re.compile(r"^#{1,6}\s+")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_OWN_LINE = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+|^\s*\|")
 
 
 def to_chat_text(markdown: str) -> str:
@@ -26,8 +26,8 @@ def _paragraph(block: str) -> str:
         line = _inline(raw.strip())
         if not line:
             continue
-        if _LIST_ITEM.match(raw) or not lines:
-            lines.append(_LIST_ITEM.sub("- ", line) if _LIST_ITEM.match(raw) else line)
+        if _OWN_LINE.match(raw) or not lines:
+            lines.append(line)
         else:
             lines[-1] = f"{lines[-1]} {line}"
     return "\n".join(lines)
@@ -35,5 +35,4 @@ def _paragraph(block: str) -> str:
 
 def _inline(text: str) -> str:
     text = _HEADING.sub("", text)
-    text = _LINK.sub(r"\1", text)
-    return _EMPHASIS.sub("", text)
+    return _LINK.sub(lambda link: link.group(0) if _WEB_LINK.match(link.group(2)) else link.group(1), text)

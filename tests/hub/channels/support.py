@@ -24,6 +24,19 @@ AGENT_PASSWORD = "correct horse battery"
 ORDER_ANSWER = "Order 10002 was shipped 2 days ago with DHL and arrives tomorrow. Tracking: JD0002."
 LONG_ANSWER = "\n\n".join(f"Paragraph {n}: " + " ".join(["shipping details"] * 60) for n in range(1, 10))
 GREETING = "Hi! I'm the shop's assistant. Ask me about an order, delivery, returns or payments."
+# What the bot's help answers look like (chat Markdown, knowledge_base/faq/chat_text.py), with
+# what must never become markup or a live link.
+MARKDOWN_ANSWER = "\n".join([
+    "Orders paid by **14:00** leave the *same day*. <b>not bold</b> <img src=x onerror=\"window.pwned=1\">",
+    "| Destination | Carrier | Delivery time |",
+    "|---|---|---|",
+    "| Germany | DHL | 1–3 working days |",
+    "| Other EU countries | GLS | 3–6 working days |",
+    "- Track it [at DHL](https://www.dhl.com/track?id=1&x=2)",
+    "- Never [this one](javascript:window.pwned=2) nor [that](data:text/html,hi)",
+    "1. Product page: https://shop.example/products/SH-600.",
+    "2. Code `WELCOME10`",
+])
 
 
 class ShopFakeRasa(FakeRasa):
@@ -37,6 +50,8 @@ class ShopFakeRasa(FakeRasa):
         if lowered == "think slowly":
             time.sleep(1.5)  # this server answers each request on its own thread
             return [{"recipient_id": sender, "text": "That took a while."}]
+        if lowered == "how fast do you ship":
+            return [{"recipient_id": sender, "text": MARKDOWN_ANSWER}]
         if lowered == "tell me everything":
             return [{"recipient_id": sender, "text": LONG_ANSWER}]
         if "order" in lowered and "10002" in lowered:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from handoff.settings import TelegramSettings
 from tests.fakes.telegram_bot_api import BOT_USER, FakeBotApi
 from tests.handoff.hub_server import free_port
@@ -107,3 +109,16 @@ async def telegram_hub(
             yield hub, api
     finally:
         api.stop()
+
+
+@pytest.fixture
+async def telegram(tmp_path: Path) -> AsyncIterator[tuple[RunningHub, FakeBotApi]]:
+    """A hub with Telegram on (polling the fake Bot API); import it into a test module to use it."""
+    async with telegram_hub(tmp_path) as running:
+        yield running
+
+
+async def conversation_of(hub: RunningHub, chat_id: int) -> str:
+    ref = await hub.app.ctx.services.conversations.find("telegram", str(chat_id))
+    assert ref is not None
+    return ref.id

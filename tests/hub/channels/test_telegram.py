@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import Awaitable
 from pathlib import Path
 
 import httpx
@@ -14,22 +14,11 @@ import pytest
 
 from tests.fakes.telegram_bot_api import FakeBotApi
 from tests.hub.channels.support import GREETING, LONG_ANSWER, ORDER_ANSWER, Agent, RunningHub
-from tests.hub.channels.telegram_support import TelegramShopper, eventually, telegram_hub, texts_to
+from tests.hub.channels.telegram_support import TelegramShopper, conversation_of, eventually, telegram, telegram_hub, texts_to
 
 pytestmark = pytest.mark.e2e
+__all__ = ["telegram"]  # fixture
 CHAT = 5001
-
-
-@pytest.fixture
-async def telegram(tmp_path: Path) -> AsyncIterator[tuple[RunningHub, FakeBotApi]]:
-    async with telegram_hub(tmp_path) as running:
-        yield running
-
-
-async def conversation_of(hub: RunningHub, chat_id: int) -> str:
-    ref = await hub.app.ctx.services.conversations.find("telegram", str(chat_id))
-    assert ref is not None
-    return ref.id
 
 
 async def test_start_greets_with_buttons_and_a_question_gets_its_answer(telegram: tuple[RunningHub, FakeBotApi]) -> None:

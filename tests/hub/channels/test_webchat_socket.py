@@ -14,6 +14,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from hub.channels.welcome import load_welcome
 from tests.hub.channels.support import ORDER_ANSWER, Agent, RunningHub, running_hub
 
 
@@ -46,21 +47,28 @@ async def hello(ws: ClientConnection, **fields: Any) -> dict[str, Any]:
     return await receive(ws, "welcome")
 
 
-async def test_a_new_widget_gets_a_conversation_and_the_bot_answers(hub: RunningHub) -> None:
+async def test_a_new_widget_is_greeted_with_starter_buttons_without_asking_the_bot(hub: RunningHub) -> None:
+    domain_greeting = load_welcome(hub.app.ctx.services.settings.domain_file)
     async with connect(hub.ws_url) as ws:
         welcome = await hello(ws)
-        assert welcome["state"] == "bot" and welcome["token"] and welcome["last_seq"] == 0
+        assert welcome["state"] == "bot" and welcome["token"] and welcome["last_seq"] == 1
+        (greeting,) = await messages(ws, 1)
         await ws.send(json.dumps({"type": "message", "text": "where is my order 10002", "client_message_id": "c1"}))
         ack = await receive(ws, "ack")
         shopper, bot = await messages(ws, 2)
-    assert ack == {"type": "ack", "client_message_id": "c1", "seq": 1, "duplicate": False}
-    assert (shopper["seq"], shopper["author_kind"], shopper["text"]) == (1, "shopper", "where is my order 10002")
-    assert (bot["seq"], bot["author_kind"], bot["text"]) == (2, "bot", ORDER_ANSWER)
+    assert (greeting["seq"], greeting["author_kind"], greeting["text"]) == (1, "bot", domain_greeting.text)
+    assert "What can I do for you?" in greeting["text"]
+    assert {"title": "Where is my order?", "payload": "/order_status"} in greeting["buttons"]
+    assert ack == {"type": "ack", "client_message_id": "c1", "seq": 2, "duplicate": False}
+    assert (shopper["seq"], shopper["author_kind"], shopper["text"]) == (2, "shopper", "where is my order 10002")
+    assert (bot["seq"], bot["author_kind"], bot["text"]) == (3, "bot", ORDER_ANSWER)
+    assert hub.rasa.messages_from(welcome["conversation_id"]) == ["where is my order 10002"]
 
 
 async def test_typing_is_shown_while_the_bot_answers(hub: RunningHub) -> None:
     async with connect(hub.ws_url) as ws:
         await hello(ws)
+        await messages(ws, 1)
         await ws.send(json.dumps({"type": "message", "text": "hello", "client_message_id": "c1"}))
         frames = [json.loads(await ws.recv()) for _ in range(5)]
     kinds = [(f["type"], f.get("active")) for f in frames]
@@ -77,13 +85,13 @@ async def test_a_reconnecting_widget_gets_exactly_what_it_missed(hub: RunningHub
             await receive(ws, "ack")
     resume = {"conversation_id": welcome["conversation_id"], "token": welcome["token"]}
     async with connect(hub.ws_url) as ws:
-        again = await hello(ws, last_seq=4, **resume)
+        again = await hello(ws, last_seq=5, **resume)
         replay = await messages(ws, 2)
         assert again["conversation_id"] == welcome["conversation_id"] and "token" not in again
-        assert [m["seq"] for m in replay] == [5, 6]
+        assert [m["seq"] for m in replay] == [6, 7]
     async with connect(hub.ws_url) as ws:
         await hello(ws, **resume)
-        assert [m["seq"] for m in await messages(ws, 6)] == [1, 2, 3, 4, 5, 6]
+        assert [m["seq"] for m in await messages(ws, 7)] == [1, 2, 3, 4, 5, 6, 7]
 
 
 async def test_a_message_resent_after_a_drop_is_handled_once(hub: RunningHub) -> None:
@@ -93,10 +101,10 @@ async def test_a_message_resent_after_a_drop_is_handled_once(hub: RunningHub) ->
         first = await receive(ws, "ack")
     resume = {"conversation_id": welcome["conversation_id"], "token": welcome["token"]}
     async with connect(hub.ws_url) as ws:
-        await hello(ws, last_seq=2, **resume)
+        await hello(ws, last_seq=3, **resume)
         await ws.send(json.dumps({"type": "message", "text": "hello there", "client_message_id": "same"}))
         second = await receive(ws, "ack")
-    assert second["duplicate"] is True and second["seq"] == first["seq"] == 1
+    assert second["duplicate"] is True and second["seq"] == first["seq"] == 2
     assert hub.rasa.messages_from(welcome["conversation_id"]) == ["hello there"]
 
 

@@ -3,7 +3,8 @@
  * Options (data- attributes on the tag): data-hub (default: where this file came from),
  * data-title, data-open ("true" opens the chat at once), data-customer-email and data-signature
  * (a signed-in customer: hex HMAC-SHA256 of the email with SHOPDESK_IDENTITY_SECRET).
- * Plain JavaScript, no dependencies. Every text is put in the page with textContent, never as HTML.
+ * Plain JavaScript, no dependencies; the hub serves it together with markdown.js (the bot's
+ * Markdown as DOM nodes). Every text is put in the page as text nodes, never as HTML.
  */
 (function () {
   "use strict";
@@ -146,6 +147,7 @@
   if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
 
   function openPanel() {
+    connect();
     panel.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
     launcher.hidden = true;
@@ -195,10 +197,17 @@
     return rating ? "Rated " + rating[1] + " of 5" : text;
   }
 
+  /* The bot writes Markdown; people's words are shown as written, with their links clickable. */
   function bubble(kind, who, text) {
     var item = el("div", "sd-msg sd-msg--" + kind);
     if (who) item.appendChild(el("span", "sd-author", who));
-    item.appendChild(el("p", "sd-text", text));
+    if (kind === "shopper") {
+      item.appendChild(el("p", "sd-text", text));
+    } else {
+      var body = el("div", "sd-text");
+      body.appendChild(kind === "bot" ? markdown.render(text) : markdown.linkify(text));
+      item.appendChild(body);
+    }
     return item;
   }
 
@@ -451,6 +460,8 @@
     if (state.socket) state.socket.close();
   });
 
-  connect();
+  // A visitor who never opens the chat costs the hub nothing: a conversation (and its greeting)
+  // starts when the panel first opens; one already going reconnects at once for its replies.
+  if (state.conversationId) connect();
   if (script.getAttribute("data-open") === "true") openPanel();
 })();
