@@ -26,7 +26,7 @@ export SHOPDESK_VAR_DIR ?= $(CURDIR)/$(VAR)
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null) \
                    $(shell find bot -name '*.py')
 
-.PHONY: help install run test test-fast lint model validate seed bench browser clean
+.PHONY: secrets help install run test test-fast lint model validate seed bench browser clean
 
 help:
 	@echo "make run    - set up (first time) and start ShopDesk: hub :8000, Rasa :5005, actions :5055"
@@ -83,11 +83,12 @@ browser:
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 		else echo "The browser tests need Chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
 
-# The secrets the hub, Rasa and the action server use to trust each other (made once).
-$(VAR)/secrets.env:
-	@scripts/make-secrets $@
+# The secrets the hub, Rasa and the action server use to trust each other (made once; checked on
+# every run, so a secret a newer version needs is added to an existing file).
+secrets:
+	@scripts/make-secrets $(VAR)/secrets.env
 
-run: install $(MODEL) $(VAR)/shop.db $(VAR)/secrets.env
+run: install $(MODEL) $(VAR)/shop.db secrets
 	$(APP_VENV)/bin/honcho start -f Procfile -e $(VAR)/secrets.env
 
 test: install $(MODEL) validate browser lint

@@ -74,6 +74,8 @@ class HubSettings:
     average_handle_seconds: int = 300
     rating_window: timedelta = timedelta(hours=24)
     identity_secret: str | None = None
+    # The key the action server signs invoice links with; the demo shop's pages check it (hub/shop/pages.py).
+    link_secret: str | None = None
     max_text: int = 4000
     rasa_timeout_seconds: float = 30.0
     shop_database_url: str | None = None
@@ -104,6 +106,7 @@ class HubSettings:
             assignment_strategy=_choice(env, "SHOPDESK_ASSIGNMENT", ("least_loaded", "round_robin")),
             sweep_seconds=float(_int(env, "SHOPDESK_SWEEP_SECONDS", 10)),
             identity_secret=env.get("SHOPDESK_IDENTITY_SECRET") or None,
+            link_secret=env.get("SHOPDESK_LINK_SECRET") or None,
             max_text=_int(env, "SHOPDESK_MAX_TEXT", 4000),
             shop_database_url=env.get("SHOP_DATABASE_URL") or f"sqlite:///{var_dir}/shop.db",
             rate_limits=_limits(env.get("SHOPDESK_RATE_LIMITS")),

@@ -40,6 +40,7 @@ from handoff.uow import UnitOfWorkFactory
 from hub import channels
 from hub.rasa_client import RasaClient
 from hub.router import Router
+from hub.shop.pages import install_shop_pages
 
 log = logging.getLogger(__name__)
 _app_numbers = itertools.count(1)
@@ -73,7 +74,8 @@ def create_app(
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
     if settings.proxies_count:
         app.config.PROXIES_COUNT = settings.proxies_count
-    services, resources = _wire(settings, shop if shop is not None else _demo_shop(settings))
+    shop = shop if shop is not None else _demo_shop(settings)
+    services, resources = _wire(settings, shop)
     app.ctx.services = services
     install_error_handlers(app)
     install_security_headers(app)
@@ -82,6 +84,7 @@ def create_app(
     app.add_route(_health, "/health", name="health")
     console.install(app)
     channels.install(app, services, settings.telegram)
+    install_shop_pages(app, shop, settings.link_secret)
     _install_lifecycle(app, resources, sweep)
     return app
 

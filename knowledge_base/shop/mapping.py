@@ -147,12 +147,12 @@ def promo_view(row: models.PromoCode, currency: str) -> PromoView:
     )
 
 
-def invoice_view(row: models.Invoice, shop_url: str) -> InvoiceView:
+def invoice_view(row: models.Invoice, url: str) -> InvoiceView:
     return InvoiceView(
         number=row.number,
         order_number=row.order_number,
         issued_at=row.issued_at,
         amount=money(row.amount_cents),
         currency=row.currency,
-        url=f"{shop_url}/invoices/{row.number}.pdf",
+        url=url,
     )

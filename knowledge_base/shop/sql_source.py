@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import unicodedata
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from knowledge_base.shop import models, search
+from knowledge_base.shop.links import signed_url
 from knowledge_base.shop.mapping import (
     customer_view,
     invoice_view,
@@ -42,6 +44,8 @@ from knowledge_base.shop.views import (
 FIRST_RETURN_NUMBER = 20001
 REFUND_METHOD = "original payment method"
 MAX_PROMO_CODE_LENGTH = 40
+MAX_SKU_LENGTH = 40
+MAX_INVOICE_NUMBER_LENGTH = 30
 _ORDER_LOADS = (
     selectinload(models.Order.customer),
     selectinload(models.Order.items).selectinload(models.OrderItem.product),
@@ -171,7 +175,25 @@ class SqlOrderSource:
         query = select(models.Invoice).where(models.Invoice.order_number == number)
         with self._sessions() as session:
             row = session.scalars(query).first()
-            return invoice_view(row, self._settings.shop_url) if row else None
+            return invoice_view(row, self.invoice_url(row.number)) if row else None
+
+    def get_invoice(self, number: str) -> InvoiceView | None:
+        with self._sessions() as session:
+            row = session.get(models.Invoice, number) if len(number) <= MAX_INVOICE_NUMBER_LENGTH else None
+            return invoice_view(row, self.invoice_url(row.number)) if row else None
+
+    def invoice_url(self, number: str) -> str:
+        """Signed and expiring when a link secret is set: the link alone lets its holder download it."""
+        path = f"/invoices/{number}.pdf"
+        if not self._settings.link_secret:
+            return self._settings.shop_url + path
+        expires = int(time.time()) + self._settings.invoice_link_hours * 3600
+        return signed_url(self._settings.shop_url, path, self._settings.link_secret, expires)
+
+    def get_product(self, sku: str) -> ProductView | None:
+        with self._sessions() as session:
+            row = session.get(models.Product, sku) if len(sku) <= MAX_SKU_LENGTH else None
+            return product_view(row, self._settings.currency, self._settings.shop_url) if row else None
 
     def search_products(self, query: str, limit: int = 3) -> list[ProductView]:
         with self._sessions() as session:

@@ -107,6 +107,7 @@ class Launcher:
     # Fresh secrets per run, handed to each process as `make run` hands them from var/secrets.env.
     action_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    link_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     def start(self, name: str, command: list[str], port: int, extra_env: Mapping[str, str] | None = None) -> Server:
         log = self.logs / f"{name}.log"
@@ -117,7 +118,8 @@ class Launcher:
     def action_server(self) -> Server:
         port = free_port()
         server = self.start("actions", [str(ROOT / ".venv/bin/python"), "-m", "actions.server"], port,
-                            {"SHOPDESK_ACTIONS_PORT": str(port), "SHOPDESK_ACTION_TOKEN": self.action_token})
+                            {"SHOPDESK_ACTIONS_PORT": str(port), "SHOPDESK_ACTION_TOKEN": self.action_token,
+                             "SHOPDESK_LINK_SECRET": self.link_secret})
         server.wait_until_ready("/health", timeout=60)
         return server
 
@@ -143,7 +145,8 @@ class Launcher:
     def hub(self, rasa: Server, database_url: str) -> Server:
         port = free_port()
         hub_env = {"RASA_URL": rasa.url, "DATABASE_URL": database_url, "SHOPDESK_PORT": str(port),
-                   "SHOPDESK_SWEEP_SECONDS": "1", "SHOPDESK_RASA_TOKEN": self.rasa_token}
+                   "SHOPDESK_SWEEP_SECONDS": "1", "SHOPDESK_RASA_TOKEN": self.rasa_token,
+                   "SHOPDESK_LINK_SECRET": self.link_secret}
         server = self.start("hub", [str(ROOT / ".venv/bin/python"), "-m", "hub"], port, hub_env)
         server.wait_until_ready("/openapi.json", timeout=60)
         return server

@@ -3,12 +3,16 @@ mutations that leave every row as it was."""
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import Engine
 
+from knowledge_base.shop.links import is_valid
 from knowledge_base.shop.rules import OrderNotFound, RequestRefused
+from knowledge_base.shop.settings import ShopSettings
 from knowledge_base.shop.source import OrderSource
 from knowledge_base.shop.sql_source import SqlOrderSource
 from knowledge_base.shop.views import Address
@@ -174,10 +178,31 @@ def test_invoices_only_for_paid_orders(source: SqlOrderSource) -> None:
     invoice = source.invoice_for_order("10012")
     assert invoice is not None
     assert invoice.number == "INV-2026-10012" and invoice.amount == Decimal("79.80")
-    assert invoice.url == "https://shop.example/invoices/INV-2026-10012.pdf"
+    assert invoice.url == "https://shop.example/invoices/INV-2026-10012.pdf"  # no link secret: the shop's site checks
     assert source.invoice_for_order("10005") is None  # pending: not paid yet
     assert source.invoice_for_order("10006") is None  # cancelled before payment
     assert source.invoice_for_order("99999") is None
+
+
+def test_with_a_link_secret_invoice_links_are_signed_and_expire(shop_engine: Engine) -> None:
+    settings = ShopSettings(database_url=str(shop_engine.url), shop_url="https://shop.example", link_secret="s" * 32,
+                            invoice_link_hours=2)
+    before = int(time.time())
+    invoice = SqlOrderSource(shop_engine, settings).get_invoice("INV-2026-10012")
+    assert invoice is not None and invoice.order_number == "10012"
+    url = urlsplit(invoice.url)
+    query = parse_qs(url.query)
+    assert (url.scheme, url.netloc, url.path) == ("https", "shop.example", "/invoices/INV-2026-10012.pdf")
+    assert before + 2 * 3600 <= int(query["expires"][0]) <= time.time() + 2 * 3600
+    assert is_valid("s" * 32, url.path, query["expires"][0], query["signature"][0], time.time())
+
+
+def test_get_invoice_and_product_by_their_number(source: SqlOrderSource) -> None:
+    assert source.get_invoice("INV-2026-10001") is not None
+    assert source.get_invoice("INV-2026-10005") is None and source.get_invoice("x" * 10_000) is None
+    product = source.get_product("SH-600")
+    assert product is not None and product.name == "Trail Running Shoes"
+    assert source.get_product("NOPE-1") is None and source.get_product("x" * 10_000) is None
 
 
 def test_search_products_through_the_source(source: SqlOrderSource) -> None:
