@@ -13,7 +13,8 @@ from actions.handoff_signal import REASON_FOR_INTENT, handoff_payload
 
 def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, reasons: list[str]) -> list[EventType]:
     payload = handoff_payload(reasons, tracker.events, tracker.latest_message,
-                              tracker.get_slot("order_id"), tracker.get_slot("handoff_context"))
+                              tracker.get_slot("order_id"), tracker.get_slot("handoff_context"),
+                              tracker.get_slot("verified_order_id"))
     dispatcher.utter_message(response="utter_handoff")
     dispatcher.utter_message(json_message=payload)
     return [ActiveLoop(None), SlotSet("requested_slot", None),

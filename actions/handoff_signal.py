@@ -22,7 +22,8 @@ MAX_MESSAGE_LENGTH = 1000
 
 
 def handoff_payload(reasons: list[str], events: list[Mapping[str, Any]], latest_message: Mapping[str, Any],
-                    order_id: str | None, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                    order_id: str | None, context: Mapping[str, Any] | None = None,
+                    verified_order_id: str | None = None) -> dict[str, Any]:
     context = context or {}
     text = (latest_message.get("text") or "")[:MAX_MESSAGE_LENGTH]
     return {
@@ -30,7 +31,9 @@ def handoff_payload(reasons: list[str], events: list[Mapping[str, Any]], latest_
         "reasons": reasons,
         "message": context.get("message") or text,
         "anger": context.get("anger") or latest_message.get("anger"),
-        "summary": {"intents": understood_intents(events), "order_id": order_id, "tried": tried_actions(events)},
+        # verified_order_id: the shopper proved they own it, so the hub knows who they are.
+        "summary": {"intents": understood_intents(events), "order_id": order_id,
+                    "verified_order_id": verified_order_id, "tried": tried_actions(events)},
     }
 
 

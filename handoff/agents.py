@@ -14,7 +14,6 @@ from handoff.serialize import agent_json
 from handoff.states import TicketStatus
 
 ROLES = ("agent", "supervisor", "admin")
-STATUSES = ("online", "away", "offline")
 
 
 def is_online(agent: Agent, now: datetime, timeout: timedelta) -> bool:

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from handoff import csat
-from handoff.agents import is_online, open_ticket_counts
+from handoff import csat, presence
+from handoff.agents import agent_view, is_online, open_ticket_counts
 from handoff.claim import claim
 from handoff.clock import utcnow
 from handoff.errors import Conflict
@@ -25,14 +25,21 @@ from handoff.models import Agent, Ticket
 from handoff.queue import queued_tickets
 from handoff.settings import HubSettings
 from handoff.status import Actor
-from handoff.tickets import TICKET_QUEUED, TICKET_RESOLVED, TICKET_TRANSFERRED, TICKET_UNSNOOZED, ticket_view
+from handoff.tickets import (
+    TICKET_QUEUED,
+    TICKET_RELEASED,
+    TICKET_RESOLVED,
+    TICKET_TRANSFERRED,
+    TICKET_UNSNOOZED,
+    ticket_view,
+)
 from handoff.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 AUTO_ASSIGNER = Actor("system", name="auto-assignment")
 AGENT_PRESENCE = "agent.presence"
 _NEVER = datetime.min.replace(tzinfo=UTC)
-_TRIGGERS = {TICKET_QUEUED, TICKET_RESOLVED, TICKET_TRANSFERRED, TICKET_UNSNOOZED, AGENT_PRESENCE}
+_TRIGGERS = {TICKET_QUEUED, TICKET_RELEASED, TICKET_RESOLVED, TICKET_TRANSFERRED, TICKET_UNSNOOZED, AGENT_PRESENCE}
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,8 @@ class Assigner:
         async with self._uows() as uow:
             now = utcnow()
             await _wake_snoozed(uow, now)
+            for agent in await presence.sweep_gone(uow, now, self._settings.presence_grace):
+                uow.emit(AGENT_PRESENCE, agent=await agent_view(uow.session, agent, now, self._settings.presence_timeout))
             await csat.expire_unanswered(uow, now - self._settings.rating_window)
             candidates = await _candidates(uow, self._settings, now)
             for ticket in await queued_tickets(uow.session, now):
@@ -115,7 +124,8 @@ class Assigner:
 
 async def _candidates(uow: UnitOfWork, settings: HubSettings, now: datetime) -> dict[int, Candidate]:
     counts = await open_ticket_counts(uow.session)
-    agents = (await uow.session.execute(select(Agent).where(Agent.active.is_(True)))).scalars()
+    # Supervisors and admins are candidates only when they opted in (takes_tickets).
+    agents = (await uow.session.execute(select(Agent).where(Agent.active.is_(True), Agent.takes_tickets.is_(True)))).scalars()
     return {
         agent.id: Candidate(
             agent.id,

@@ -1,29 +1,85 @@
-"""The audit log: who looked at which customer's data, and when."""
+"""The audit log: who looked at which customer's data, who changed what (accounts, roles, teams,
+canned replies, settings), and who exported what, with when."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from handoff.clock import iso, utcnow
 from handoff.models import Agent, AuditEntry
 
 VIEW_TRANSCRIPT = "view_transcript"
 VIEW_CUSTOMER = "view_customer"
+AGENT_CREATED = "agent_created"
+AGENT_CHANGED = "agent_changed"
+TEAM_CREATED = "team_created"
+TEAM_CHANGED = "team_changed"
+TEAM_DELETED = "team_deleted"
+CANNED_CREATED = "canned_created"
+CANNED_CHANGED = "canned_changed"
+CANNED_DELETED = "canned_deleted"
+SETTINGS_CHANGED = "settings_changed"
+EXPORT = "export"
+REVIEW_SCORED = "review_scored"
+ACTIONS = (VIEW_TRANSCRIPT, VIEW_CUSTOMER, AGENT_CREATED, AGENT_CHANGED, TEAM_CREATED, TEAM_CHANGED, TEAM_DELETED,
+           CANNED_CREATED, CANNED_CHANGED, CANNED_DELETED, SETTINGS_CHANGED, EXPORT, REVIEW_SCORED)
 
 
-def record(session: AsyncSession, agent: Agent, action: str, subject: str | None, ticket_id: int | None) -> None:
-    session.add(AuditEntry(agent_id=agent.id, action=action, subject=subject, ticket_id=ticket_id, created_at=utcnow()))
+def record(
+    session: AsyncSession,
+    agent: Agent,
+    action: str,
+    subject: str | None,
+    ticket_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    session.add(AuditEntry(agent_id=agent.id, action=action, subject=(subject or "")[:320] or None, ticket_id=ticket_id,
+                           details=details, created_at=utcnow()))
 
 
-async def entries(session: AsyncSession, limit: int) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class AuditFilter:
+    agent_id: int | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    subject: str | None = None
+    limit: int = 100
+    before_id: int | None = None  # for paging back
+
+
+def _conditions(found: AuditFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if found.agent_id is not None:
+        conditions.append(AuditEntry.agent_id == found.agent_id)
+    if found.action:
+        conditions.append(AuditEntry.action == found.action)
+    if found.since:
+        conditions.append(AuditEntry.created_at >= found.since)
+    if found.until:
+        conditions.append(AuditEntry.created_at < found.until)
+    if found.subject:
+        escaped = found.subject.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(func.lower(AuditEntry.subject).like(f"%{escaped}%", escape="\\"))
+    if found.before_id is not None:
+        conditions.append(AuditEntry.id < found.before_id)
+    return conditions
+
+
+async def entries(session: AsyncSession, limit: int = 100, found: AuditFilter | None = None) -> list[dict[str, Any]]:
+    found = found or AuditFilter(limit=limit)
     query = (
         select(AuditEntry, Agent.display_name)
         .join(Agent, Agent.id == AuditEntry.agent_id)
+        .where(*_conditions(found))
         .order_by(AuditEntry.id.desc())
-        .limit(limit)
+        .limit(found.limit)
     )
     return [
         {
@@ -32,6 +88,7 @@ async def entries(session: AsyncSession, limit: int) -> list[dict[str, Any]]:
             "action": entry.action,
             "subject": entry.subject,
             "ticket_id": entry.ticket_id,
+            "details": entry.details,
             "at": iso(entry.created_at),
         }
         for entry, name in (await session.execute(query)).all()

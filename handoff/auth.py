@@ -19,7 +19,7 @@ from handoff.clock import aware, utcnow
 from handoff.errors import BadInput, Conflict, Unauthorized
 from handoff.models import Agent, AgentSession
 from handoff.settings import HubSettings
-from handoff.severity import TEAMS
+from handoff.teams import check_teams
 
 _hasher = PasswordHasher()
 # Verifying against this when the email is unknown makes both failures take the same time.
@@ -63,7 +63,8 @@ async def create_agent(
     capacity: int = 3,
 ) -> Agent:
     email = normalise_email(email)
-    validate_profile(display_name, role, teams or [], capacity)
+    validate_profile(display_name, role, capacity)
+    teams = await check_teams(session, teams or [])
     if await find_by_email(session, email) is not None:
         raise Conflict("An account with that email already exists.")
     agent = Agent(
@@ -71,10 +72,11 @@ async def create_agent(
         display_name=display_name.strip(),
         password_hash=await asyncio.to_thread(hash_password, password),
         role=role,
-        teams=list(teams or []),
+        teams=teams,
         capacity=capacity,
         status="offline",
         active=True,
+        takes_tickets=role == "agent",
     )
     session.add(agent)
     await session.flush()
@@ -87,13 +89,11 @@ def normalise_email(email: object) -> str:
     return email.strip().lower()
 
 
-def validate_profile(display_name: object, role: object, teams: object, capacity: object) -> None:
+def validate_profile(display_name: object, role: object, capacity: object) -> None:
     if not isinstance(display_name, str) or not display_name.strip() or len(display_name) > 120:
         raise BadInput("'display_name' must be 1-120 characters.", "invalid_field")
     if role not in ROLES:
         raise BadInput(f"'role' must be one of {', '.join(ROLES)}.", "invalid_field")
-    if not isinstance(teams, list) or any(team not in TEAMS for team in teams):
-        raise BadInput(f"'teams' must be a list of {', '.join(TEAMS)}.", "invalid_field")
     if not isinstance(capacity, int) or isinstance(capacity, bool) or not 0 <= capacity <= 100:
         raise BadInput("'capacity' must be a whole number from 0 to 100.", "invalid_field")
 
@@ -124,7 +124,6 @@ async def log_in(
     token = secrets.token_urlsafe(32)
     session.add(AgentSession(token_hash=_token_hash(token), agent_id=agent.id, created_at=now,
                              expires_at=now + settings.session_ttl))
-    agent.status, agent.last_seen_at = "online", now
     await session.flush()
     return IssuedSession(token, agent, now + settings.session_ttl)
 
@@ -165,7 +164,7 @@ async def authenticate(session: AsyncSession, token: str | None) -> Agent:
 
 
 async def log_out(session: AsyncSession, token: str, agent: Agent) -> None:
+    """Ends this session; the caller sets the agent's presence (handoff/presence.py)."""
     now = utcnow()
     await session.execute(update(AgentSession).where(AgentSession.token_hash == _token_hash(token)).values(revoked_at=now))
-    agent.status = "offline"
     await session.flush()

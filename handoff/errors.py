@@ -60,3 +60,15 @@ class WrongTicketState(Conflict):
 
 class AlreadyClaimed(Conflict):
     code = "already_claimed"
+
+
+class AgentUnavailable(Conflict):
+    """A ticket handed to someone who is not there would wait unseen."""
+
+    code = "agent_unavailable"
+
+
+class AtCapacity(Conflict):
+    """The agent already holds as many tickets as their capacity allows."""
+
+    code = "at_capacity"

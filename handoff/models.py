@@ -38,6 +38,8 @@ class Agent(Base):
     capacity: Mapped[int] = mapped_column(Integer, default=3)
     status: Mapped[str] = mapped_column(String(20), default="offline")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Agents always take tickets while online; supervisors and admins only when they opt in.
+    takes_tickets: Mapped[bool] = mapped_column(Boolean, default=True)
     last_seen_at: Mapped[datetime | None]
     last_assigned_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -182,10 +184,45 @@ class CannedReply(Base):
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_created", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
     action: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str | None] = mapped_column(String(320))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    # What changed, for admin changes and exports (field names and new values; never a password).
+    details: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Team(Base):
+    """A team tickets can be routed to; `intents` are the bot's intents whose tickets it takes."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(20), unique=True)
+    title: Mapped[str] = mapped_column(String(80))
+    intents: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TicketLabel(Base):
+    __tablename__ = "ticket_labels"
+    __table_args__ = (Index("ix_ticket_labels_label", "label"),)
+
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), primary_key=True)
+    label: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class PresencePeriod(Base):
+    """One stretch of an agent being online: from going online to going away, offline or gone."""
+
+    __tablename__ = "presence_periods"
+    __table_args__ = (Index("ix_presence_periods_agent", "agent_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]

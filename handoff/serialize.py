@@ -41,6 +41,7 @@ def agent_json(agent: Agent, online: bool, open_tickets: int) -> dict[str, Any]:
         "capacity": agent.capacity,
         "status": agent.status,
         "active": agent.active,
+        "takes_tickets": agent.takes_tickets,
         "online": online,
         "open_tickets": open_tickets,
     }
@@ -52,6 +53,8 @@ def ticket_json(
     position: int | None = None,
     last_seq: int | None = None,
     now: datetime | None = None,
+    labels: list[str] | None = None,
+    channel: str | None = None,
 ) -> dict[str, Any]:
     now = now or utcnow()
     waiting_from = aware(ticket.queued_at)
@@ -66,6 +69,8 @@ def ticket_json(
         "tier": ticket.tier,
         "priority": ticket.priority,
         "team": ticket.team,
+        "labels": labels or [],
+        "channel": channel,
         "agent": {"id": ticket.agent_id, "display_name": agent_name} if ticket.agent_id else None,
         "customer": _customer(ticket),
         "contact_email": ticket.contact_email,

@@ -71,6 +71,8 @@ class HubSettings:
     assignment_strategy: str = "least_loaded"
     sweep_seconds: float = 10.0
     presence_timeout: timedelta = timedelta(seconds=90)
+    # A console not seen for this long is gone: its agent goes offline and gives back unanswered tickets.
+    presence_grace: timedelta = timedelta(seconds=180)
     average_handle_seconds: int = 300
     rating_window: timedelta = timedelta(hours=24)
     identity_secret: str | None = None
@@ -105,6 +107,7 @@ class HubSettings:
             sla_resolution=_minutes(env, "SHOPDESK_SLA_RESOLUTION", DEFAULT_RESOLUTION),
             assignment_strategy=_choice(env, "SHOPDESK_ASSIGNMENT", ("least_loaded", "round_robin")),
             sweep_seconds=float(_int(env, "SHOPDESK_SWEEP_SECONDS", 10)),
+            presence_grace=timedelta(seconds=_int(env, "SHOPDESK_PRESENCE_GRACE_SECONDS", 180, minimum=60)),
             identity_secret=env.get("SHOPDESK_IDENTITY_SECRET") or None,
             link_secret=env.get("SHOPDESK_LINK_SECRET") or None,
             max_text=_int(env, "SHOPDESK_MAX_TEXT", 4000),

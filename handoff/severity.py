@@ -1,4 +1,4 @@
-"""How serious a ticket is, which team it belongs to, and where it sits in the queue.
+"""How serious a ticket is and where it sits in the queue (which team takes it: handoff/teams.py).
 
 The one place that judges urgency: whatever path a conversation took to a person (the bot's
 escalation policy, an action, the hub itself), the ticket's severity comes from its reasons and
@@ -14,7 +14,6 @@ from handoff.signals import ANGER, COMPLAINT, VIP
 
 SEVERITY_RANK = {"normal": 0, "serious": 1, "urgent": 2}
 TIER_RANK = {"vip": 2, "regular": 1, "new": 0}
-TEAMS = ("orders", "payments", "returns")
 _SERIOUS_REASONS = frozenset({ANGER, COMPLAINT, VIP})
 
 # Money taken wrongly, the law, or someone's safety: a person must look first, whatever the bot said.
@@ -28,22 +27,6 @@ URGENT_CUES: dict[str, re.Pattern[str]] = {
                          r"chok(e|ed|ing) (on|hazard)|hospital|dangerous|unsafe)\b"),
 }
 
-_TEAM_BY_INTENT = {
-    "payment_issue": "payments",
-    "payment_methods": "payments",
-    "invoice_request": "payments",
-    "promo_code": "payments",
-    "return_item": "returns",
-    "refund_status": "returns",
-    "warranty": "returns",
-    "order_status": "orders",
-    "track_shipment": "orders",
-    "delivery_problem": "orders",
-    "delivery_options": "orders",
-    "cancel_order": "orders",
-    "change_order": "orders",
-    "change_address": "orders",
-}
 
 
 def urgent_cues(texts: Iterable[str]) -> list[str]:
@@ -65,11 +48,3 @@ def severity_for(reasons: Iterable[str], cues: list[str]) -> str:
 def priority(severity: str, tier: str | None) -> int:
     """1 (highest) to 9; the queue then breaks ties by waiting time."""
     return 9 - 3 * SEVERITY_RANK.get(severity, 0) - TIER_RANK.get(tier or "", 0)
-
-
-def team_for(intents: list[str]) -> str | None:
-    """The team of the most recent intent that belongs to one; None means anyone may take it."""
-    for intent in reversed(intents):
-        if intent in _TEAM_BY_INTENT:
-            return _TEAM_BY_INTENT[intent]
-    return None

@@ -65,9 +65,14 @@ def _anger(value: object) -> dict[str, Any] | None:
 
 def _summary(value: object) -> dict[str, Any]:
     value = value if isinstance(value, dict) else {}
-    order_id = value.get("order_id")
     return {
         "intents": _codes(value.get("intents")),
-        "order_id": order_id[:_MAX_CODE] if isinstance(order_id, str) and order_id else None,
+        "order_id": _code(value.get("order_id")),
+        # The order whose owner the bot verified (order number + the email or phone on it).
+        "verified_order_id": _code(value.get("verified_order_id")),
         "tried": _codes(value.get("tried")),
     }
+
+
+def _code(value: object) -> str | None:
+    return value[:_MAX_CODE] if isinstance(value, str) and value else None

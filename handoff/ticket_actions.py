@@ -7,16 +7,17 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from handoff import wording
+from handoff.agents import is_online, open_ticket_counts
 from handoff.clock import utcnow
 from handoff.conversations import append_message, get_conversation
 from handoff.db import rows_changed
-from handoff.errors import BadInput, Forbidden, WrongTicketState
+from handoff.errors import AgentUnavailable, AtCapacity, BadInput, Forbidden, WrongTicketState
 from handoff.models import Agent, Message, Note, Ticket
 from handoff.roles import at_least
 from handoff.serialize import note_json
-from handoff.severity import TEAMS
 from handoff.states import CsatState, State, TicketStatus
 from handoff.status import Actor, transition
+from handoff.teams import check_team
 from handoff.tickets import (
     NOTE_CREATED,
     TICKET_RESOLVED,
@@ -68,13 +69,23 @@ async def add_note(uow: UnitOfWork, ticket_id: int, agent: Agent, text: str) -> 
     return note
 
 
-async def transfer_to_agent(uow: UnitOfWork, ticket_id: int, agent: Agent, target: Agent) -> Ticket:
+async def transfer_to_agent(
+    uow: UnitOfWork, ticket_id: int, agent: Agent, target: Agent, presence_timeout: timedelta
+) -> Ticket:
+    """To a colleague who is online and has room (capacity)."""
     ticket = await get_ticket(uow.session, ticket_id)
     require_holder(ticket, agent)
     if not target.active:
         raise BadInput("That agent's account is disabled.", "invalid_field")
     if target.id == ticket.agent_id:
         raise BadInput("The ticket is already with that agent.", "invalid_field")
+    if not is_online(target, utcnow(), presence_timeout):
+        raise AgentUnavailable(f"{target.display_name} is not online; a ticket given to them would wait unseen. "
+                               "Send it back to the queue instead.")
+    held = (await open_ticket_counts(uow.session)).get(target.id, 0)
+    if held >= target.capacity:
+        raise AtCapacity(f"{target.display_name} already holds {held} of {target.capacity} tickets; "
+                         "choose someone with room, or send it back to the queue.")
     moved = await uow.session.execute(
         update(Ticket)
         .where(Ticket.id == ticket.id, Ticket.agent_id == ticket.agent_id, Ticket.status == TicketStatus.ASSIGNED)
@@ -93,10 +104,10 @@ async def transfer_to_agent(uow: UnitOfWork, ticket_id: int, agent: Agent, targe
     return ticket
 
 
-async def transfer_to_team(uow: UnitOfWork, ticket_id: int, agent: Agent, team: str) -> Ticket:
-    """Back into the queue for that team, keeping the original waiting time (and so its place)."""
-    if team not in TEAMS:
-        raise BadInput(f"Unknown team; choose one of {', '.join(TEAMS)}.", "invalid_field")
+async def transfer_to_team(uow: UnitOfWork, ticket_id: int, agent: Agent, team_name: object) -> Ticket:
+    """Back into the queue for that team (None: the general queue, anyone may take it), keeping
+    the original waiting time (and so its place)."""
+    team = await check_team(uow.session, team_name)
     ticket = await get_ticket(uow.session, ticket_id)
     if ticket.status == TicketStatus.QUEUED:
         ticket.team = team
@@ -105,10 +116,12 @@ async def transfer_to_team(uow: UnitOfWork, ticket_id: int, agent: Agent, team: 
         return ticket
     require_holder(ticket, agent)
     conversation = await get_conversation(uow.session, ticket.conversation_id)
-    await transition(uow, conversation, State.QUEUED, actor_of(agent), f"transferred to team {team}", ticket.id)
+    where = f"team {team}" if team else "the general queue"
+    await transition(uow, conversation, State.QUEUED, actor_of(agent), f"transferred to {where}", ticket.id)
     ticket.team, ticket.status, ticket.agent_id, ticket.snoozed_until = team, TicketStatus.QUEUED, None, None
     await uow.session.flush()
-    await append_message(uow, conversation, direction="out", author_kind="system", text=wording.passed_to_team(team))
+    told = wording.passed_to_team(team) if team else wording.passed_to_general_queue()
+    await append_message(uow, conversation, direction="out", author_kind="system", text=told)
     uow.emit(TICKET_TRANSFERRED, ticket=await ticket_view(uow.session, ticket))
     return ticket
 

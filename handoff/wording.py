@@ -50,3 +50,11 @@ def resolved(agent_name: str) -> str:
 
 def contact_noted(email: str) -> str:
     return f"Thanks, we'll write to {email} if we can't finish this here."
+
+
+def back_in_queue() -> str:
+    return "Sorry, the person helping you had to step away. You keep your place in line; someone else will be with you."
+
+
+def passed_to_general_queue() -> str:
+    return "I'm passing your conversation to the next free person on our team. You keep your place in line."

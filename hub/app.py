@@ -20,6 +20,7 @@ from handoff.api.admin import admin
 from handoff.api.canned import canned_replies
 from handoff.api.errors import install_error_handlers
 from handoff.api.headers import install_security_headers
+from handoff.api.management import management
 from handoff.api.openapi import openapi
 from handoff.api.shopper import shopper
 from handoff.api.tickets import tickets
@@ -79,7 +80,7 @@ def create_app(
     app.ctx.services = services
     install_error_handlers(app)
     install_security_headers(app)
-    for blueprint in (shopper, account, tickets, canned_replies, admin, console_feed, openapi):
+    for blueprint in (shopper, account, tickets, canned_replies, admin, management, console_feed, openapi):
         app.blueprint(blueprint)
     app.add_route(_health, "/health", name="health")
     console.install(app)

@@ -7,7 +7,8 @@ from typing import Any
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, empty, json
 
-from handoff.agents import STATUSES, agent_view, agents_view
+from handoff import presence
+from handoff.agents import agent_view, agents_view
 from handoff.api.context import services
 from handoff.api.guard import requires
 from handoff.api.requests import bearer, client_address, json_body
@@ -16,7 +17,7 @@ from handoff.auth import SESSIONS_REVOKED, change_password, log_in, log_out, ses
 from handoff.clock import iso, utcnow
 from handoff.errors import BadInput, Unauthorized
 from handoff.models import Agent
-from handoff.severity import TEAMS
+from handoff.teams import team_names
 from handoff.uow import UnitOfWork
 
 account = Blueprint("agent_account", url_prefix="/api/agent")
@@ -32,6 +33,7 @@ async def login(request: Request) -> HTTPResponse:
         if issued is None:
             await uow.commit()  # the failure counts towards the throttle
             raise Unauthorized("Wrong email or password.")
+        await presence.set_status(uow, issued.agent, presence.ONLINE, utcnow())
         view = await agent_view(uow.session, issued.agent, utcnow(), settings.presence_timeout)
         uow.emit(AGENT_PRESENCE, agent=view)
         await uow.commit()
@@ -53,6 +55,7 @@ async def new_password(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPR
 @requires("agent")
 async def logout(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
     await log_out(uow.session, bearer(request) or "", agent)
+    await presence.set_status(uow, agent, presence.OFFLINE, utcnow(), f"{agent.display_name} logged out")
     await _presence_changed(request, uow, agent)
     return empty()
 
@@ -67,9 +70,22 @@ async def me(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
 @requires("agent")
 async def set_status(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
     status = json_body(request).get("status")
-    if status not in STATUSES:
-        raise BadInput(f"'status' must be one of {', '.join(STATUSES)}.", "invalid_field")
-    agent.status, agent.last_seen_at = status, utcnow()
+    if status not in presence.STATUSES:
+        raise BadInput(f"'status' must be one of {', '.join(presence.STATUSES)}.", "invalid_field")
+    await presence.set_status(uow, agent, status, utcnow())
+    return json(await _presence_changed(request, uow, agent))
+
+
+@account.put("/me/assignment")
+@requires("agent")
+async def set_assignment(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
+    """Supervisors and admins opt in to (or out of) auto-assigned tickets; agents always take them."""
+    takes = json_body(request).get("takes_tickets")
+    if not isinstance(takes, bool):
+        raise BadInput("'takes_tickets' must be true or false.", "invalid_field")
+    if agent.role == "agent" and not takes:
+        raise BadInput("Agents take tickets while online; set your status to away instead.", "invalid_field")
+    agent.takes_tickets = takes
     return json(await _presence_changed(request, uow, agent))
 
 
@@ -82,7 +98,7 @@ async def colleagues(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPRes
 @account.get("/teams")
 @requires("agent")
 async def teams(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
-    return json({"teams": list(TEAMS)})
+    return json({"teams": await team_names(uow.session)})
 
 
 async def _presence_changed(request: Request, uow: UnitOfWork, agent: Agent) -> dict[str, Any]:

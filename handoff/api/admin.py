@@ -1,34 +1,36 @@
-"""Admin and supervisor routes: agent accounts and the audit log."""
+"""Admin routes for agent accounts (create, role, teams, capacity, deactivate), every change audited."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
-from handoff import audit
+from handoff import audit, presence
 from handoff.agents import agent_view, agents_view
 from handoff.api.context import services
 from handoff.api.guard import requires
-from handoff.api.requests import int_arg, json_body
+from handoff.api.requests import json_body
 from handoff.auth import SESSIONS_REVOKED, create_agent, hash_password, revoke_sessions, validate_profile
 from handoff.clock import utcnow
 from handoff.errors import BadInput, NotFound
 from handoff.models import Agent
+from handoff.teams import check_teams
 from handoff.uow import UnitOfWork
 
-admin = Blueprint("admin", url_prefix="/api")
-_EDITABLE = {"display_name", "role", "teams", "capacity", "active", "password"}
+admin = Blueprint("admin", url_prefix="/api/admin")
+_EDITABLE = {"display_name", "role", "teams", "capacity", "active", "password", "takes_tickets"}
 
 
-@admin.get("/admin/agents")
+@admin.get("/agents")
 @requires("admin")
 async def list_agents(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
     return json({"agents": await agents_view(uow.session, utcnow(), services(request).settings.presence_timeout)})
 
 
-@admin.post("/admin/agents")
+@admin.post("/agents")
 @requires("admin")
 async def add_agent(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
     body = json_body(request)
@@ -38,10 +40,12 @@ async def add_agent(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResp
     created = await create_agent(
         uow.session, email, name, password, body.get("role", "agent"), body.get("teams", []), body.get("capacity", 3),
     )
+    audit.record(uow.session, agent, audit.AGENT_CREATED, created.email,
+                 details={"role": created.role, "teams": created.teams, "capacity": created.capacity})
     return json(await agent_view(uow.session, created, utcnow(), services(request).settings.presence_timeout), status=201)
 
 
-@admin.patch("/admin/agents/<agent_id:int>")
+@admin.patch("/agents/<agent_id:int>")
 @requires("admin")
 async def edit_agent(request: Request, uow: UnitOfWork, agent: Agent, agent_id: int) -> HTTPResponse:
     body = json_body(request)
@@ -51,25 +55,42 @@ async def edit_agent(request: Request, uow: UnitOfWork, agent: Agent, agent_id: 
     target = await uow.session.get(Agent, agent_id)
     if target is None:
         raise NotFound("No such agent.")
-    changed = {name: body.get(name, getattr(target, name)) for name in ("display_name", "role", "teams", "capacity")}
-    validate_profile(changed["display_name"], changed["role"], changed["teams"], changed["capacity"])
-    if "active" in body and not isinstance(body["active"], bool):
-        raise BadInput("'active' must be true or false.", "invalid_field")
-    if target.id == agent.id and (body.get("active") is False or changed["role"] != "admin"):
+    changed = _profile_changes(body, target)
+    if "teams" in body:
+        changed["teams"] = await check_teams(uow.session, body["teams"])
+    for flag in ("active", "takes_tickets"):
+        if flag in body and not isinstance(body[flag], bool):
+            raise BadInput(f"'{flag}' must be true or false.", "invalid_field")
+    if target.id == agent.id and (body.get("active") is False or changed.get("role", "admin") != "admin"):
         raise BadInput("You cannot demote or disable your own account.", "invalid_field")
+    if "role" in changed and "takes_tickets" not in body:
+        # A promoted agent stops getting tickets unless asked; a demoted supervisor starts.
+        changed["takes_tickets"] = changed["role"] == "agent"
+    changed.update({flag: body[flag] for flag in ("active", "takes_tickets") if flag in body})
+    changed = {name: value for name, value in changed.items() if getattr(target, name) != value}
     for name, value in changed.items():
-        setattr(target, name, value.strip() if isinstance(value, str) else value)
-    target.active = body.get("active", target.active)
+        setattr(target, name, value)
+    await _apply_password_and_access(uow, target, body, changed)
+    details = {**changed, **({"password": "changed"} if "password" in body else {})}
+    if details:
+        audit.record(uow.session, agent, audit.AGENT_CHANGED, target.email, details=details)
+    await uow.session.flush()
+    return json(await agent_view(uow.session, target, utcnow(), services(request).settings.presence_timeout))
+
+
+def _profile_changes(body: dict[str, Any], target: Agent) -> dict[str, Any]:
+    merged = {name: body.get(name, getattr(target, name)) for name in ("display_name", "role", "capacity")}
+    validate_profile(merged["display_name"], merged["role"], merged["capacity"])
+    merged["display_name"] = merged["display_name"].strip()
+    return {name: merged[name] for name in merged if name in body}
+
+
+async def _apply_password_and_access(uow: UnitOfWork, target: Agent, body: dict[str, Any], changed: dict[str, Any]) -> None:
     if "password" in body:
         target.password_hash = await asyncio.to_thread(hash_password, body["password"])
     if "password" in body or not target.active:
         await revoke_sessions(uow.session, target.id)
         uow.emit(SESSIONS_REVOKED, agent_id=target.id, kept=None)
-    await uow.session.flush()
-    return json(await agent_view(uow.session, target, utcnow(), services(request).settings.presence_timeout))
-
-
-@admin.get("/admin/audit")
-@requires("supervisor")
-async def audit_log(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
-    return json({"entries": await audit.entries(uow.session, int_arg(request, "limit", 100, 1, 1000))})
+    if changed.get("active") is False:
+        await presence.set_status(uow, target, presence.OFFLINE, utcnow(), f"{target.display_name}'s account was disabled")
+        await presence.release_unanswered(uow, target, f"{target.display_name}'s account was disabled", answered_too=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, empty, json
 
-from handoff import canned
+from handoff import audit, canned
 from handoff.api.context import services
 from handoff.api.guard import requires
 from handoff.api.requests import json_body
@@ -37,11 +37,13 @@ async def add_canned(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPRes
     body = json_body(request)
     text = clean_text(body.get("text"), services(request).settings.max_text)
     reply = await canned.create(uow.session, agent, body.get("shortcut"), body.get("title"), text)
+    audit.record(uow.session, agent, audit.CANNED_CREATED, reply.shortcut, details={"title": reply.title, "text": text})
     return json(canned.canned_json(reply), status=201)
 
 
 @canned_replies.delete("/canned/<reply_id:int>")
 @requires("supervisor")
 async def delete_canned(request: Request, uow: UnitOfWork, agent: Agent, reply_id: int) -> HTTPResponse:
-    await canned.delete(uow.session, reply_id)
+    reply = await canned.delete(uow.session, reply_id)
+    audit.record(uow.session, agent, audit.CANNED_DELETED, reply.shortcut)
     return empty()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
-from sqlalchemy import select
 
-from handoff import audit, ticket_actions
+from handoff import audit, labels, ticket_actions
 from handoff.api.context import services
 from handoff.api.guard import requires
 from handoff.api.requests import MAX_ID, db_id, int_arg, json_body
@@ -14,17 +15,21 @@ from handoff.claim import claim
 from handoff.clock import utcnow
 from handoff.conversations import messages_after
 from handoff.errors import BadInput, NotFound
-from handoff.models import Agent, Ticket
-from handoff.queue import QUEUE_ORDER, queue_infos, queued_tickets
+from handoff.models import Agent
+from handoff.queue import queue_infos, queued_tickets
 from handoff.serialize import message_json, note_json
 from handoff.states import TicketStatus
 from handoff.text import clean_text
 from handoff.ticket_details import customer_panel, ticket_detail
-from handoff.tickets import get_ticket, ticket_view, tickets_view
+from handoff.ticket_search import TicketFilter, find_tickets
+from handoff.tickets import TICKET_UPDATED, get_ticket, ticket_view, tickets_view
 from handoff.uow import UnitOfWork
 
 tickets = Blueprint("agent_tickets", url_prefix="/api/agent")
 STATUSES = tuple(TicketStatus)
+_CODE = re.compile(r"^[A-Za-z0-9_-]{1,60}$")
+_LEGACY_VIEWS: dict[str | None, str] = {None: "all", TicketStatus.QUEUED: "unassigned", TicketStatus.ASSIGNED: "assigned",
+                 TicketStatus.RESOLVED: "resolved"}
 
 
 @tickets.get("/queue")
@@ -39,19 +44,45 @@ async def queue(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse
 @tickets.get("/tickets")
 @requires("agent")
 async def list_tickets(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
+    """The console's views with filters and search; `status` and `mine` remain as older shortcuts."""
     status = request.args.get("status")
     if status is not None and status not in STATUSES:
         raise BadInput(f"'status' must be one of {', '.join(STATUSES)}.", "invalid_field")
-    query = select(Ticket)
-    if status:
-        query = query.where(Ticket.status == status)
-    if request.args.get("mine") in ("1", "true"):
-        query = query.where(Ticket.agent_id == agent.id)
-    order = QUEUE_ORDER if status == TicketStatus.QUEUED else (Ticket.id.desc(),)
-    query = query.order_by(*order).limit(int_arg(request, "limit", 100, 1, 500))
-    found = list((await uow.session.execute(query)).scalars())
+    found = await find_tickets(uow.session, agent, ticket_filter(request, status))
     infos = await queue_infos(uow.session, services(request).settings, utcnow())
     return json({"tickets": await tickets_view(uow.session, found, infos)})
+
+
+def ticket_filter(request: Request, status: str | None) -> TicketFilter:
+    mine = request.args.get("mine") in ("1", "true")
+    view = request.args.get("view") or ("mine" if mine else _LEGACY_VIEWS[status])
+    fields = {name: _code_arg(request, name) for name in ("team", "severity", "reason", "channel")}
+    label = request.args.get("label") or None
+    return TicketFilter(view=view, label=label[:40] if label else None, text=request.args.get("q") or None,
+                        limit=int_arg(request, "limit", 100, 1, 500), **fields)
+
+
+def _code_arg(request: Request, name: str) -> str | None:
+    value = request.args.get(name) or None
+    if value is not None and not _CODE.match(value):
+        raise BadInput(f"'{name}' must be a code (letters, digits, '_' or '-').", "invalid_field")
+    return value
+
+
+@tickets.get("/labels")
+@requires("agent")
+async def labels_in_use(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
+    return json({"labels": await labels.labels_in_use(uow.session)})
+
+
+@tickets.put("/tickets/<ticket_id:int>/labels")
+@requires("agent")
+async def set_labels(request: Request, uow: UnitOfWork, agent: Agent, ticket_id: int) -> HTTPResponse:
+    ticket = await get_ticket(uow.session, ticket_id)
+    await labels.set_labels(uow.session, ticket.id, labels.clean_labels(json_body(request).get("labels")))
+    view = await ticket_view(uow.session, ticket)
+    uow.emit(TICKET_UPDATED, ticket=view)
+    return json(view)
 
 
 @tickets.get("/tickets/<ticket_id:int>")
@@ -104,11 +135,12 @@ async def note(request: Request, uow: UnitOfWork, agent: Agent, ticket_id: int) 
 @requires("agent")
 async def transfer(request: Request, uow: UnitOfWork, agent: Agent, ticket_id: int) -> HTTPResponse:
     body = json_body(request)
-    if "team" in body and "agent_id" not in body:
+    if "team" in body and "agent_id" not in body:  # "team": null is the general queue
         ticket = await ticket_actions.transfer_to_team(uow, ticket_id, agent, body["team"])
     elif "agent_id" in body and "team" not in body:
         target = await _agent(uow, body["agent_id"])
-        ticket = await ticket_actions.transfer_to_agent(uow, ticket_id, agent, target)
+        ticket = await ticket_actions.transfer_to_agent(uow, ticket_id, agent, target,
+                                                        services(request).settings.presence_timeout)
     else:
         raise BadInput("Give either 'agent_id' or 'team'.", "invalid_field")
     return json(await ticket_view(uow.session, ticket))

@@ -20,10 +20,11 @@ def action(name: str) -> dict:
 def test_payload_summarises_the_conversation() -> None:
     events = [user("order_status", "where is 10002"), action("order_form"), action("action_check_order_status"),
               user("request_human", "get me a human")]
-    payload = handoff_payload(["explicit_request"], list(events), {"text": "get me a human"}, "10002")
+    payload = handoff_payload(["explicit_request"], list(events), {"text": "get me a human"}, "10002",
+                              verified_order_id="10002")
     assert payload["type"] == "handoff" and payload["reasons"] == ["explicit_request"]
     assert payload["summary"] == {"intents": ["order_status", "request_human"], "order_id": "10002",
-                                  "tried": ["order_form", "action_check_order_status"]}
+                                  "verified_order_id": "10002", "tried": ["order_form", "action_check_order_status"]}
     assert payload["message"] == "get me a human" and payload["anger"] is None
 
 

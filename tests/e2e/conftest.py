@@ -48,6 +48,8 @@ def hub(tmp_path_factory: pytest.TempPathFactory, console_bot: ConsoleFakeRasa) 
         "SHOPDESK_PORT": str(port),
         "SHOPDESK_IDENTITY_SECRET": IDENTITY_SECRET,
         "SHOPDESK_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        # Every test logs in from 127.0.0.1; the default (30 per 15 minutes) is for real clients.
+        "SHOPDESK_RATE_LIMITS": "logins=1000/900",
     }
     subprocess.run([sys.executable, "-m", "handoff.cli", "create-admin", "--email", ADMIN_EMAIL, "--name", "Ada Admin"],
                    cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True)
@@ -63,8 +65,8 @@ def hub(tmp_path_factory: pytest.TempPathFactory, console_bot: ConsoleFakeRasa) 
 def agent_factory(hub: Server) -> Iterator:
     made: list[AgentAccount] = []
 
-    def make(display_name: str, role: str = "agent") -> AgentAccount:
-        made.append(create_agent(hub.url, display_name, role))
+    def make(display_name: str, role: str = "agent", teams: list[str] | None = None) -> AgentAccount:
+        made.append(create_agent(hub.url, display_name, role, teams))
         return made[-1]
 
     yield make

@@ -2,7 +2,8 @@
 full real-Rasa path is tested in tests/integration).
 
 "human" (or "person") in a message hands off like the bot's action_handoff does ("complain"
-adds the complaint reason); anything else gets a plain answer.
+adds the complaint reason, "vip" the VIP one; "verified 10003" says the shopper proved they own
+order 10003, as the bot's order form does); anything else gets a plain answer.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ class ConsoleFakeRasa(FakeRasa):
         lowered = text.lower()
         if "human" not in lowered and "person" not in lowered:
             return [{"recipient_id": sender, "text": "I can help with orders, shipping, returns and payments."}]
-        reasons = ["explicit_request", *(["complaint"] if "complain" in lowered else [])]
+        reasons = ["explicit_request", *(["complaint"] if "complain" in lowered else []),
+                   *(["vip"] if "vip" in lowered else [])]
+        verified = "10003" if "verified 10003" in lowered else None
         return [
             {"recipient_id": sender, "text": HANDOFF_TEXT},
             {"recipient_id": sender, "custom": {
@@ -29,7 +32,8 @@ class ConsoleFakeRasa(FakeRasa):
                 "reasons": reasons,
                 "message": text,
                 "anger": {"score": 0.91, "cues": ["ridiculous"]} if "ridiculous" in lowered else None,
-                "summary": {"intents": ["order_status", "request_human"], "order_id": "10042",
+                "summary": {"intents": ["order_status", "request_human"], "order_id": verified or "10042",
+                            "verified_order_id": verified,
                             "tried": ["action_check_order_status"]},
             }},
         ]

@@ -129,6 +129,7 @@ class HubDb:
                 status="online" if online else "offline",
                 last_seen_at=utcnow() if online else None,
                 active=True,
+                takes_tickets=role == "agent",
             )
             uow.session.add(agent)
             await uow.commit()

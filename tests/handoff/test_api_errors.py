@@ -97,6 +97,10 @@ async def test_agent_routes_need_a_live_session(api: HubApi, db: HubDb) -> None:
         ("post", "/api/admin/agents", {"email": "x@y.z", "display_name": "X", "password": "long enough pw"}, "admin"),
         ("get", "/api/admin/agents", None, "admin"),
         ("get", "/api/admin/audit", None, "supervisor"),
+        ("get", "/api/admin/audit?action=agent_changed&from=2026-01-01", None, "supervisor"),
+        ("post", "/api/admin/teams", {"name": "vip-care", "title": "VIP care", "intents": ["complaint"]}, "admin"),
+        ("get", "/api/admin/teams", None, "agent"),
+        ("get", "/api/agent/labels", None, "agent"),
         ("post", "/api/agent/canned", {"shortcut": "hi", "title": "Hi", "text": "Hi {customer_name}"}, "supervisor"),
     ],
 )

@@ -35,7 +35,7 @@ def test_the_signal_is_read_defensively() -> None:
     })
     assert signal.reasons == ("anger", "brand_new_reason")
     assert (signal.message, signal.anger) == (None, None), "a severity from the bot is ignored: the hub judges it"
-    assert signal.summary == {"intents": [], "order_id": None, "tried": []}
+    assert signal.summary == {"intents": [], "order_id": None, "verified_order_id": None, "tried": []}
     assert parse_signal({"type": "handoff"}).reasons == ("bot_cannot_complete",)
 
 
@@ -99,6 +99,9 @@ async def test_transfer_to_a_team_requeues_and_to_an_agent_hands_over(api: HubAp
     assert (moved.body["status"], moved.body["team"], moved.body["agent"]) == ("queued", "payments", None)
     assert moved.body["queued_at"] == (await api.call("get", base, anna_token)).body["queued_at"]
     await api.call("post", f"{base}/claim", anna_token)
+    away = await api.call("post", f"{base}/transfer", anna_token, json={"agent_id": ben.id})
+    assert (away.status, away.code) == (409, "agent_unavailable"), "an away colleague would not see it"
+    await api.call("put", "/api/agent/me/status", ben_token, json={"status": "online"})
     handed = await api.call("post", f"{base}/transfer", anna_token, json={"agent_id": ben.id})
     assert handed.body["agent"]["display_name"] == "Ben"
     assert (await api.call("post", f"{base}/messages", anna_token, json={"text": "still me?"})).code == "forbidden"

@@ -34,5 +34,7 @@ export function createApi({ token, onUnauthorized }) {
     get: (path) => request('GET', path),
     post: (path, body = {}) => request('POST', path, body),
     put: (path, body) => request('PUT', path, body),
+    patch: (path, body) => request('PATCH', path, body),
+    delete: (path) => request('DELETE', path),
   };
 }

@@ -7,8 +7,10 @@ export function severityBadge(severity) {
   return h('span', { class: `badge severity-${severity}`, title: 'Severity' }, severityLabel(severity));
 }
 
-export function reasonBadges(reasons = []) {
-  return reasons.map((code) => h('span', { class: 'badge reason', dataset: { reason: code } }, reasonLabel(code)));
+// A VIP customer shows one VIP badge: the tier's, not also the "vip" handoff reason's.
+export function reasonBadges(reasons = [], tier = null) {
+  return reasons.filter((code) => !(code === 'vip' && tier === 'vip'))
+    .map((code) => h('span', { class: 'badge reason', dataset: { reason: code } }, reasonLabel(code)));
 }
 
 export function tierBadge(tier) {
@@ -51,4 +53,8 @@ export function tick(root, now) {
     element.classList.toggle('breached', breached);
     element.classList.toggle('soon', !breached && left < SOON_MS);
   }
+}
+
+export function labelChip(label) {
+  return h('span', { class: 'badge label', title: 'Label' }, label);
 }

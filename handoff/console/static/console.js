@@ -1,5 +1,6 @@
-// Entry point: signs the agent in, keeps the live feed, the queue and "My tickets" lists, and
-// hands the open ticket to the ticket view.
+// Entry point: signs the agent in, keeps the live feed and the ticket lists (the live queue and
+// "Mine", "All open" and "Resolved" from the hub, each with filters and search), and hands the
+// open ticket to the ticket view.
 
 import { createApi } from './api.js';
 import { tick } from './badges.js';
@@ -7,16 +8,29 @@ import { byId, setText, showError } from './dom.js';
 import { connectFeed } from './feed.js';
 import { listKeyboard, renderList } from './queue.js';
 import { createTicketView } from './ticket.js';
+import { TABS, defaultTeamFilter, fillFilters, isLive, matches, readFilters, serverQuery } from './views.js';
 
 const TOKEN_KEY = 'shopdesk.console.token';
 const MAX_IGNORED_SKEW_MS = 2000;
 const CONNECTION_TEXT = { connecting: 'Connecting…', live: 'Live', reconnecting: 'Reconnecting…' };
+const REFETCH_MS = 400;
+const LIST_LABELS = { queue: 'Queue', mine: 'My tickets', open: 'All open tickets', resolved: 'Resolved tickets' };
+const EMPTY_TEXT = {
+  queue: 'Nobody is waiting. New tickets appear here live.',
+  mine: 'You hold no tickets right now.',
+  open: 'No open tickets match.',
+  resolved: 'No resolved tickets match.',
+};
 
 const state = {
   agent: null,
   queue: [],
   mine: [],
+  remote: [],
+  remoteLoaded: false,
   tab: 'queue',
+  refetchTimer: null,
+  fetchAttempt: 0,
   unread: new Set(),
   clockOffset: 0,
   feed: null,
@@ -30,14 +44,18 @@ const ticketView = createTicketView({
   now,
   onChanged: upsertTicket,
   onOpened: (id) => { state.unread.delete(id); renderLists(); },
+  onLabelsChanged: loadFilterChoices,
 });
 
 function start() {
   byId('login-form').addEventListener('submit', logIn);
   byId('logout').addEventListener('click', logOut);
   byId('status-toggle').addEventListener('click', toggleStatus);
-  byId('tab-queue').addEventListener('click', () => selectTab('queue'));
-  byId('tab-mine').addEventListener('click', () => selectTab('mine'));
+  byId('takes-tickets').addEventListener('change', toggleTakesTickets);
+  for (const tab of TABS) byId(`tab-${tab}`).addEventListener('click', () => selectTab(tab));
+  byId('filters').addEventListener('submit', (event) => event.preventDefault());
+  byId('filters').addEventListener('change', filtersChanged);
+  byId('filter-q').addEventListener('input', () => scheduleRefetch());
   listKeyboard(byId('ticket-list'));
   setInterval(() => tick(document.body, now()), 1000);
   ticketView.close();
@@ -96,12 +114,25 @@ function signedIn(agent) {
     onUnauthorized: () => signedOut('Your session ended. Please sign in again.'),
   });
   loadMine();
+  loadFilterChoices().then(() => {
+    byId('filter-team').value = defaultTeamFilter(agent);
+    renderLists();
+  });
+}
+
+async function loadFilterChoices() {
+  try {
+    const [{ teams }, { labels }] = await Promise.all([api.get('/api/agent/teams'), api.get('/api/agent/labels')]);
+    fillFilters({ teams, labels, me: state.agent });
+  } catch {
+    // Filters keep their last choices; the lists still work without them.
+  }
 }
 
 function signedOut(message) {
   sessionStorage.removeItem(TOKEN_KEY);
   state.feed?.close();
-  Object.assign(state, { agent: null, queue: [], mine: [], feed: null, unread: new Set() });
+  Object.assign(state, { agent: null, queue: [], mine: [], remote: [], feed: null, unread: new Set() });
   ticketView.close();
   showLogin(message);
 }
@@ -120,6 +151,18 @@ function showAgent(agent) {
   setText(byId('status-label'), online ? 'Online' : 'Away');
   byId('status-toggle').setAttribute('aria-checked', String(online));
   byId('status-toggle').dataset.status = online ? 'online' : 'away';
+  const senior = agent.role === 'supervisor' || agent.role === 'admin';
+  byId('takes-tickets-label').hidden = !senior;
+  byId('takes-tickets').checked = Boolean(agent.takes_tickets);
+}
+
+async function toggleTakesTickets() {
+  try {
+    showAgent(await api.put('/api/agent/me/assignment', { takes_tickets: byId('takes-tickets').checked }));
+  } catch (error) {
+    byId('takes-tickets').checked = Boolean(state.agent?.takes_tickets);
+    showConnection('error', 0, error.message);
+  }
 }
 
 async function toggleStatus() {
@@ -163,7 +206,10 @@ function onFrame(frame) {
       if (data.agent?.id === state.agent?.id) showAgent(data.agent);
       break;
     default:
-      if (frame.type.startsWith('ticket.') && data.ticket) upsertTicket(data.ticket);
+      if (frame.type.startsWith('ticket.') && data.ticket) {
+        upsertTicket(data.ticket);
+        if (!isLive(state.tab, readFilters())) scheduleRefetch();
+      }
   }
 }
 
@@ -190,6 +236,7 @@ function upsertTicket(ticket) {
   if (ticket.status !== 'queued' || ticket.snoozed_until) {
     state.queue = state.queue.filter((other) => other.id !== ticket.id);
   }
+  state.remote = state.remote.map((other) => (other.id === ticket.id ? ticket : other));
   ticketView.onTicket(ticket);
   renderLists();
 }
@@ -205,24 +252,60 @@ async function loadMine() {
 
 function selectTab(tab) {
   state.tab = tab;
+  state.remoteLoaded = false;
   renderLists();
   byId(`tab-${tab}`).focus();
+  if (!isLive(tab, readFilters())) refetch();
+}
+
+function filtersChanged() {
+  renderLists();
+  if (!isLive(state.tab, readFilters())) refetch();
+}
+
+function scheduleRefetch() {
+  clearTimeout(state.refetchTimer);
+  state.refetchTimer = setTimeout(() => {
+    if (isLive(state.tab, readFilters())) renderLists();
+    else refetch();
+  }, REFETCH_MS);
+}
+
+async function refetch() {
+  const attempt = ++state.fetchAttempt;
+  const tab = state.tab;
+  try {
+    const { tickets } = await api.get(serverQuery(tab, readFilters()));
+    if (attempt !== state.fetchAttempt || tab !== state.tab) return;
+    state.remote = tickets;
+    state.remoteLoaded = true;
+    renderLists();
+  } catch (error) {
+    if (attempt === state.fetchAttempt) showConnection('error', 0, error.message);
+  }
+}
+
+function shownTickets(filters) {
+  if (!isLive(state.tab, filters)) return state.remoteLoaded ? state.remote : [];
+  const live = state.tab === 'queue' ? state.queue : state.mine;
+  return live.filter((ticket) => matches(ticket, filters, state.agent));
 }
 
 function renderLists() {
-  const queueTab = state.tab === 'queue';
-  byId('tab-queue').setAttribute('aria-selected', String(queueTab));
-  byId('tab-mine').setAttribute('aria-selected', String(!queueTab));
-  byId('list-panel').setAttribute('aria-labelledby', queueTab ? 'tab-queue' : 'tab-mine');
-  byId('ticket-list').setAttribute('aria-label', queueTab ? 'Queue' : 'My tickets');
-  setText(byId('queue-count'), String(state.queue.length));
-  document.title = `${state.queue.length ? `(${state.queue.length}) ` : ''}ShopDesk · Agent console`;
+  const filters = readFilters();
+  for (const tab of TABS) byId(`tab-${tab}`).setAttribute('aria-selected', String(tab === state.tab));
+  byId('list-panel').setAttribute('aria-labelledby', `tab-${state.tab}`);
+  byId('ticket-list').setAttribute('aria-label', LIST_LABELS[state.tab]);
+  const queued = state.queue.filter((ticket) => matches(ticket, { ...filters, q: '' }, state.agent));
+  setText(byId('queue-count'), String(queued.length));
+  document.title = `${queued.length ? `(${queued.length}) ` : ''}ShopDesk · Agent console`;
   setText(byId('mine-count'), String(state.mine.length));
-  renderList(byId('ticket-list'), queueTab ? state.queue : state.mine, {
+  const loading = !isLive(state.tab, filters) && !state.remoteLoaded;
+  renderList(byId('ticket-list'), shownTickets(filters), {
     selectedId: ticketView.openId(),
     unread: state.unread,
     onOpen: (id) => ticketView.open(id),
-    emptyText: queueTab ? 'Nobody is waiting. New tickets appear here live.' : 'You hold no tickets right now.',
+    emptyText: loading ? 'Loading…' : EMPTY_TEXT[state.tab],
     empty: byId('list-empty'),
   });
   tick(byId('ticket-list'), now());

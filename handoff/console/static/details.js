@@ -5,18 +5,22 @@ import { h } from './dom.js';
 import { reasonBadges, tierBadge } from './badges.js';
 import { clockTime, humanise, money, shortDate, STATUSES } from './format.js';
 
-export function renderDetails(root, { detail, customer, customerError, onOpenTicket }) {
+export function renderDetails(root, { detail, customer, customerError, onOpenTicket, onLabels }) {
   if (!detail) {
     root.replaceChildren(h('p', { class: 'details-empty' }, 'The customer, their orders and past tickets show here.'));
     return;
   }
+  const focused = root.contains(document.activeElement) ? document.activeElement.id : '';
   root.replaceChildren(
     customerSection(detail, customer, customerError),
+    labelsSection(detail, onLabels),
     summarySection(detail),
     ordersSection(customer),
     pastSection(customer, onOpenTicket),
+    conversationsSection(customer, onOpenTicket),
     notesSection(detail.notes ?? []),
   );
+  if (focused) document.getElementById(focused)?.focus();
 }
 
 function section(title, ...content) {
@@ -49,7 +53,7 @@ function summarySection(detail) {
   const intents = summary.intents ?? [];
   const tried = summary.tried ?? [];
   return section('What the bot understood',
-    h('div', { class: 'chips' }, reasonBadges(detail.reasons)),
+    h('div', { class: 'chips' }, reasonBadges(detail.reasons, detail.tier)),
     h('dl', { class: 'facts' },
       field('Intents', intents.map(humanise).join(', ') || 'None recognised'),
       field('Order', summary.order_id ? `#${summary.order_id}` : null),
@@ -87,6 +91,55 @@ function pastSection(data, onOpenTicket) {
     Number.isInteger(ticket.csat?.rating) ? ` · rated ${ticket.csat.rating}/5` : '',
     h('div', { class: 'chips' }, reasonBadges(ticket.reasons))))));
 }
+
+// What the agent is typing survives the panel being redrawn (e.g. when the customer data arrives).
+const labelDraft = { ticketId: null, text: '' };
+
+function labelsSection(detail, onLabels) {
+  const labels = detail.labels ?? [];
+  if (labelDraft.ticketId !== detail.id) Object.assign(labelDraft, { ticketId: detail.id, text: '' });
+  const error = h('p', { class: 'inline-error compact', role: 'alert', hidden: true });
+  const save = async (next) => {
+    try {
+      await onLabels(next);
+    } catch (failure) {
+      error.textContent = failure.message;
+      error.hidden = false;
+    }
+  };
+  const input = h('input', { type: 'text', id: 'label-input', maxlength: '40', placeholder: 'Add a label',
+    'aria-label': 'Add a label', list: 'label-suggestions', autocomplete: 'off',
+    oninput: () => { labelDraft.text = input.value; } });
+  input.value = labelDraft.text;
+  const form = h('form', { class: 'label-form', onsubmit: (event) => {
+    event.preventDefault();
+    const value = input.value.trim().toLowerCase();
+    labelDraft.text = '';
+    if (value && !labels.includes(value)) save([...labels, value]);
+  } }, input, h('button', { class: 'button small', type: 'submit' }, 'Add'));
+  return section('Labels',
+    h('ul', { class: 'chips label-list', 'aria-label': 'Labels' }, labels.map((label) => h('li', { class: 'badge label' },
+      label,
+      h('button', { type: 'button', class: 'chip-remove', 'aria-label': `Remove label ${label}`,
+        onclick: () => save(labels.filter((other) => other !== label)) }, '×')))),
+    form, error);
+}
+
+function conversationsSection(data, onOpenTicket) {
+  const earlier = data?.conversations ?? [];
+  if (earlier.length === 0) {
+    return section('Earlier conversations', h('p', { class: 'muted' }, data ? 'None on any channel.' : 'Loading…'));
+  }
+  return section('Earlier conversations', h('ul', { class: 'past', id: 'earlier-conversations' }, earlier.map((item) => h('li', {},
+    h('span', { class: 'badge channel' }, CHANNEL_NAMES[item.channel] ?? item.channel),
+    ` ${shortDate(item.started_at)} · `,
+    item.ticket ? h('button', { type: 'button', class: 'link', onclick: () => onOpenTicket(item.ticket.id) }, `#${item.ticket.id}`)
+      : h('span', { class: 'muted' }, 'bot only'),
+    Number.isInteger(item.ticket?.rating) ? ` · rated ${item.ticket.rating}/5` : '',
+    item.preview ? h('div', { class: 'muted preview' }, item.preview) : null))));
+}
+
+const CHANNEL_NAMES = { webchat: 'Web chat', telegram: 'Telegram', api: 'API' };
 
 function notesSection(notes) {
   const list = h('ul', { class: 'notes', id: 'notes-list', 'aria-label': 'Internal notes' },

@@ -1,7 +1,7 @@
 // The left column: the live queue and "My tickets", as keyboard-friendly lists of cards.
 
 import { h, setText } from './dom.js';
-import { reasonBadges, severityBadge, since, slaTimer, tierBadge } from './badges.js';
+import { labelChip, reasonBadges, severityBadge, since, slaTimer, tierBadge } from './badges.js';
 import { STATUSES } from './format.js';
 
 export function renderList(list, tickets, { selectedId, unread, onOpen, emptyText, empty }) {
@@ -31,7 +31,8 @@ function card(ticket, { selected, unread, onOpen }) {
     h('span', { class: 'card-name' }, name),
     unread ? h('span', { class: 'unread-dot', title: 'New messages' }) : null,
     h('span', { class: 'card-id' }, `#${ticket.id}`)),
-  h('span', { class: 'card-badges' }, severityBadge(ticket.severity), tierBadge(ticket.tier), reasonBadges(ticket.reasons)),
+  h('span', { class: 'card-badges' }, severityBadge(ticket.severity), tierBadge(ticket.tier),
+    reasonBadges(ticket.reasons, ticket.tier), (ticket.labels ?? []).map(labelChip)),
   h('span', { class: 'card-preview' }, ticket.preview || '(no message)'),
   h('span', { class: 'card-bottom' },
     waitingFrom ? since(waitingFrom, 'Waiting ') : h('span', { class: 'card-status' }, statusText(ticket)),
@@ -42,6 +43,8 @@ function card(ticket, { selected, unread, onOpen }) {
 function statusText(ticket) {
   if (ticket.snoozed_until) return 'Snoozed';
   if (ticket.team && ticket.status === 'queued') return `Team ${ticket.team}`;
+  if (ticket.status === 'assigned' && ticket.agent) return `Held by ${ticket.agent.display_name}`;
+  if (ticket.status === 'resolved' && Number.isInteger(ticket.csat?.rating)) return `Resolved · rated ${ticket.csat.rating}/5`;
   return STATUSES[ticket.status] ?? ticket.status;
 }
 

@@ -10,7 +10,7 @@ import { messageItem } from './transcript.js';
 
 const NEAR_BOTTOM_PX = 80;
 
-export function createTicketView({ api, me, now, onChanged, onOpened }) {
+export function createTicketView({ api, me, now, onChanged, onOpened, onLabelsChanged }) {
   let detail = null;
   let customer = null;
   let customerError = '';
@@ -24,6 +24,7 @@ export function createTicketView({ api, me, now, onChanged, onOpened }) {
     const ticket = await askTransfer(api, detail, me());
     if (ticket) onChanged(ticket);
   });
+  byId('details-toggle').addEventListener('click', () => toggleDetails());
   byId('action-snooze').addEventListener('click', async () => {
     const ticket = await askSnooze(api, detail);
     if (ticket) onChanged(ticket);
@@ -33,7 +34,7 @@ export function createTicketView({ api, me, now, onChanged, onOpened }) {
     const attempt = ++loading;
     showError(byId('action-error'), '');
     // Until this ticket has loaded, no action may land on it (or on the one shown before).
-    for (const button of byId('ticket-view').querySelectorAll('.ticket-actions button')) button.disabled = true;
+    for (const button of byId('ticket-view').querySelectorAll('.ticket-actions button[id^="action-"]')) button.disabled = true;
     byId('composer-send').disabled = true;
     byId('no-ticket').hidden = true;
     byId('ticket-view').hidden = false;
@@ -146,7 +147,7 @@ export function createTicketView({ api, me, now, onChanged, onOpened }) {
     setText(byId('ticket-title'), detail.customer?.name || 'Guest shopper');
     const meta = [
       h('span', { class: 'ticket-id' }, `#${detail.id}`),
-      severityBadge(detail.severity), tierBadge(detail.tier), ...reasonBadges(detail.reasons),
+      severityBadge(detail.severity), tierBadge(detail.tier), ...reasonBadges(detail.reasons, detail.tier),
       h('span', { class: `status-pill status-${detail.status}` }, statusLine(detail, holder)),
       detail.status === 'queued' ? since(detail.queued_at, 'Waiting ') : null,
       slaTimer(detail),
@@ -163,7 +164,20 @@ export function createTicketView({ api, me, now, onChanged, onOpened }) {
   }
 
   function renderDetailsPanel() {
-    renderDetails(byId('details-body'), { detail, customer, customerError, onOpenTicket: open });
+    renderDetails(byId('details-body'), { detail, customer, customerError, onOpenTicket: open, onLabels: saveLabels });
+  }
+
+  async function saveLabels(labels) {
+    const updated = await api.put(`/api/agent/tickets/${detail.id}/labels`, { labels });
+    onChanged(updated);
+    renderDetailsPanel();
+    onLabelsChanged?.();
+  }
+
+  // Below ~1000 px the customer panel is a drawer over the conversation, opened on demand.
+  function toggleDetails(show = byId('details').dataset.open !== 'true') {
+    byId('details').dataset.open = String(show);
+    byId('details-toggle').setAttribute('aria-expanded', String(show));
   }
 
   function refresh() {
@@ -176,6 +190,7 @@ export function createTicketView({ api, me, now, onChanged, onOpened }) {
     customer = null;
     transcript.replaceChildren();
     renderDetails(byId('details-body'), {});
+    toggleDetails(false);
     byId('ticket-view').hidden = true;
     byId('no-ticket').hidden = false;
   }

@@ -6,6 +6,19 @@ import { clockTime, humanise, reasonLabel, severityLabel } from './format.js';
 
 const AUTHORS = { shopper: 'Shopper', bot: 'Bot', agent: 'Agent', system: 'System' };
 
+// The rating buttons send a payload; agents read what the shopper meant, not the payload.
+const RATING_PAYLOAD = /^\/csat\s*\{\s*"rating"\s*:\s*"?([1-5])"?\s*\}$/;
+const NO_COMMENT_PAYLOAD = '/csat_no_comment';
+
+export function shownText(message) {
+  const text = message.text ?? '';
+  if (message.author_kind !== 'shopper') return text;
+  const rating = RATING_PAYLOAD.exec(text.trim());
+  if (rating) return `Rated ${rating[1]}/5`;
+  if (text.trim() === NO_COMMENT_PAYLOAD) return 'No comment';
+  return text;
+}
+
 export function messageItem(message, shopperName) {
   const custom = message.custom && typeof message.custom === 'object' ? message.custom : null;
   if (custom?.type === 'handoff') return signalItem(message, custom);
@@ -20,7 +33,7 @@ export function messageItem(message, shopperName) {
   return h('li', { class: `msg ${kind}`, dataset: { seq: String(message.seq) } },
     h('div', { class: 'msg-meta' }, h('span', { class: 'msg-author' }, author), time),
     h('div', { class: 'bubble' },
-      message.text ? h('p', { class: 'msg-text' }, message.text) : null,
+      message.text ? h('p', { class: 'msg-text' }, shownText(message)) : null,
       attachment(custom),
       buttons(message.buttons)));
 }
