@@ -112,6 +112,7 @@ async def append_message(
     custom: dict[str, Any] | None = None,
     internal: bool = False,
     external_id: str | None = None,
+    attachments: list[dict[str, Any]] | None = None,
 ) -> Message:
     """Stores the message under the conversation's next sequence number; delivery follows the commit."""
     seq = await _next_seq(uow.session, conversation)
@@ -127,6 +128,7 @@ async def append_message(
         custom=custom,
         internal=internal,
         external_id=external_id,
+        attachments=attachments or None,
     )
     uow.session.add(message)
     await uow.session.flush()

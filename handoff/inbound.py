@@ -16,6 +16,9 @@ class Inbound:
     display_name: str | None = None
     # Only what the channel itself proved (e.g. a signed-in shop customer's email).
     identity: dict[str, str] = field(default_factory=dict)
+    # Photos already stored in this conversation (handoff/attachments.py) that come with the text,
+    # which may then be empty.
+    attachment_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

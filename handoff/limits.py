@@ -34,12 +34,14 @@ DEFAULT_LIMITS: Mapping[str, Limit] = {
     "messages": Limit(20, 60),  # messages per conversation
     "address_messages": Limit(120, 60),  # messages per client address, across its conversations
     "logins": Limit(30, 900),  # login attempts per client address
+    "uploads": Limit(10, 600),  # photos uploaded per conversation
 }
 _WHAT = {
     "conversations": "new conversations",
     "messages": "messages in this conversation",
     "address_messages": "messages",
     "logins": "sign-in attempts",
+    "uploads": "photos in this conversation",
 }
 
 

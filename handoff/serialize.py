@@ -20,6 +20,7 @@ def message_json(message: Message) -> dict[str, Any]:
         "text": message.text,
         "buttons": list(message.buttons or []),
         "custom": message.custom,
+        "attachments": list(message.attachments or []),
         "internal": message.internal,
         "created_at": iso(message.created_at),
     }

@@ -14,6 +14,11 @@ COMMENT_QUESTION = "Thank you! Is there anything you'd like to tell us about it?
 COMMENT_BUTTONS = [{"title": "No thanks", "payload": NO_COMMENT_PAYLOAD}]
 THANKS_FOR_FEEDBACK = "Thanks for your feedback, it goes straight to our team. I'm here if you need anything else."
 BOT_UNAVAILABLE = "Sorry, our assistant isn't available right now."
+PHOTO_SAVED = (
+    "Thanks, I've saved your photo with this conversation, so our team can see it. "
+    "Tell me what it's about (for example your order number and what happened), or talk to a person."
+)
+PHOTO_BUTTONS = [{"title": "Talk to a person", "payload": "/request_human"}]
 
 
 def wait_phrase(seconds: int) -> str:

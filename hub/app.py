@@ -39,6 +39,7 @@ from handoff.settings import HubSettings, SettingsError, require_secret
 from handoff.tickets import Desk
 from handoff.uow import UnitOfWorkFactory
 from hub import channels
+from hub.attachments_api import photos
 from hub.rasa_client import RasaClient
 from hub.router import Router
 from hub.shop.pages import install_shop_pages
@@ -80,7 +81,7 @@ def create_app(
     app.ctx.services = services
     install_error_handlers(app)
     install_security_headers(app)
-    for blueprint in (shopper, account, tickets, canned_replies, admin, management, console_feed, openapi):
+    for blueprint in (shopper, photos, account, tickets, canned_replies, admin, management, console_feed, openapi):
         app.blueprint(blueprint)
     app.add_route(_health, "/health", name="health")
     console.install(app)

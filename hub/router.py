@@ -10,7 +10,7 @@ import re
 import weakref
 from typing import Any
 
-from handoff import csat, wording
+from handoff import attachments, csat, wording
 from handoff.conversations import (
     append_message,
     find_by_channel_user,
@@ -47,7 +47,8 @@ class Router:
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def handle(self, inbound: Inbound) -> HandleResult:
-        text = clean_text(inbound.text, self._desk.settings.max_text)
+        limit = self._desk.settings.max_text
+        text = attachments.caption(inbound.text, limit) if inbound.attachment_ids else clean_text(inbound.text, limit)
         conversation_id = await self._conversation_for(inbound)
         # Every channel's messages count against their conversation (the widget and the API
         # also limit per address at their door).
@@ -91,11 +92,19 @@ class Router:
                 if repeat is not None:
                     return HandleResult(conversation_id, conversation.state, True, [shopper_message_json(repeat)])
             _remember_identity(conversation, inbound)
+            photos = await attachments.claim(uow, conversation_id, inbound.attachment_ids)
             message = await append_message(
-                uow, conversation, direction="in", author_kind="shopper", text=text,
+                uow, conversation, direction="in", author_kind="shopper", text=text or None,
                 author_name=conversation.display_name, external_id=inbound.external_id,
+                attachments=[attachments.summary(photo) for photo in photos],
             )
+            attachments.attach(photos, message)
             to_bot = await self._route(uow, conversation, text)
+            if to_bot and not text:
+                # A photo without words: kept for the team, and no bot turn spent guessing at pixels.
+                await append_message(uow, conversation, direction="out", author_kind="bot",
+                                     text=wording.PHOTO_SAVED, buttons=wording.PHOTO_BUTTONS)
+                to_bot = False
             await uow.commit()
         if to_bot:
             await self._ask_bot(conversation_id, text)

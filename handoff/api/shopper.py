@@ -9,6 +9,7 @@ from __future__ import annotations
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
+from handoff import attachments
 from handoff.api.context import services
 from handoff.api.requests import MAX_ID, bearer, client_address, int_arg, json_body, optional_str
 from handoff.clock import utcnow
@@ -38,12 +39,15 @@ async def open_(request: Request) -> HTTPResponse:
 @shopper.post("/<conversation_id:str>/messages")
 async def send(request: Request, conversation_id: str) -> HTTPResponse:
     body = json_body(request)
-    text = clean_text(body.get("text"), services(request).settings.max_text)
+    photos = attachments.parse_ids(body.get("attachment_ids"))
+    limit = services(request).settings.max_text
+    text = attachments.caption(body.get("text", ""), limit) if photos else clean_text(body.get("text"), limit)
     client_id = optional_str(body, "client_message_id", 200)
     services(request).limiter.check("address_messages", client_address(request))
     async with services(request).uows() as uow:
         await authorised_conversation(uow.session, conversation_id, bearer(request))
-    inbound = Inbound(channel=CHANNEL_NAME, text=text, conversation_id=conversation_id, external_id=client_id)
+    inbound = Inbound(channel=CHANNEL_NAME, text=text, conversation_id=conversation_id, external_id=client_id,
+                      attachment_ids=photos)
     result = await services(request).inbound.handle(inbound)
     return json({"messages": result.messages, "state": result.state, "duplicate": result.duplicate})
 

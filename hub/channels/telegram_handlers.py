@@ -33,6 +33,7 @@ from handoff.inbound import Inbound
 from handoff.states import WITH_PEOPLE
 from hub.channels import telegram_wording as wording
 from hub.channels.telegram_outbox import CHANNEL_NAME, TelegramOutbox
+from hub.channels.telegram_photos import PhotoTooLarge, photo_file, store_photo
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
@@ -61,6 +62,7 @@ class TelegramHandlers:
         application.add_handler(MessageHandler(private & filters.TEXT & filters.Regex(_BARE_START), self.start))
         application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, self.text))
         application.add_handler(MessageHandler(private & filters.COMMAND, self.unknown_command))
+        application.add_handler(MessageHandler(private & (filters.PHOTO | filters.Document.IMAGE), self.photo))
         application.add_handler(MessageHandler(private & filters.ATTACHMENT, self.attachment))
         application.add_error_handler(self.error)
 
@@ -104,6 +106,22 @@ class TelegramHandlers:
         else:
             self._outbox.say(message.chat_id, wording.EDITED)
 
+    async def photo(self, update: Update, context: Context) -> None:
+        """A photo (its caption is the message's text) is stored with the conversation for the team."""
+        message = update.message
+        assert message is not None
+        try:
+            file_id = photo_file(message)
+            assert file_id is not None  # the handler's filter let only photos and images through
+            stored = await store_photo(self._services, context.bot, message, file_id)
+        except PhotoTooLarge:
+            self._outbox.say(message.chat_id, wording.PHOTO_TOO_LARGE)
+            return
+        except HubError as error:
+            self._outbox.say(message.chat_id, wording.refused(error.code))
+            return
+        await self._route(update, message.caption or "", (stored,))
+
     async def attachment(self, update: Update, context: Context) -> None:
         message = update.message
         assert message is not None
@@ -141,7 +159,7 @@ class TelegramHandlers:
         if chat is not None and chat.type == ChatType.PRIVATE:
             self._outbox.say(chat.id, wording.SORRY)
 
-    async def _route(self, update: Update, text: str) -> None:
+    async def _route(self, update: Update, text: str, attachment_ids: tuple[str, ...] = ()) -> None:
         chat, user = update.effective_chat, update.effective_user
         assert chat is not None
         self._outbox.unblock(chat.id)
@@ -150,6 +168,7 @@ class TelegramHandlers:
         inbound = Inbound(
             channel=CHANNEL_NAME, text=text, channel_user_id=str(chat.id),
             external_id=f"tg:{update.update_id}", display_name=user.full_name if user else None,
+            attachment_ids=attachment_ids,
         )
         try:
             await self._services.inbound.handle(inbound)

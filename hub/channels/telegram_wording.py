@@ -7,12 +7,14 @@ from telegram import Message
 HELP = "Just type your question, for example: where is my order 10002? Commands: /start to begin, /human to talk to a person."
 EDITED = "I only read new messages, not edits. Please send the corrected text as a new message."
 SORRY = "Sorry, something went wrong on our side. Please try again in a moment."
+PHOTO_TOO_LARGE = "That photo is too large for me (10 MB at most). Please send a smaller one."
 BUTTON_EXPIRED = "That button has expired. Please type your answer instead."
 _REFUSALS = {
     "text_too_long": "That message is too long for me. Please send it in shorter parts.",
     "empty_text": "That message looks empty. Please type your question.",
     "invalid_text": "I couldn't read that message. Please type it again.",
     "rate_limited": "You're writing faster than I can keep up with. Please wait a moment and send that again.",
+    "invalid_image": "I couldn't open that photo. Please send it again as a photo (JPEG or PNG).",
 }
 _KINDS = (
     ("sticker", "a sticker"), ("photo", "a photo"), ("voice", "a voice message"), ("video_note", "a video message"),
@@ -33,11 +35,11 @@ def describe(message: Message) -> str:
 
 
 def text_only(kind: str) -> str:
-    return f"Thanks! I can only read text messages, so I can't see {kind}. Please type your question in words."
+    return f"Thanks! I can read text and photos, but I can't see {kind}. Please type your question in words."
 
 
 def passed_on(kind: str) -> str:
-    return f"I've told our team you sent {kind}, but they can only read text here. Please describe it in a message."
+    return f"I've told our team you sent {kind}, but they can only see text and photos here. Please describe it in a message."
 
 
 def private_only(username: str) -> str:

@@ -13,6 +13,7 @@ from sanic import Blueprint, Request, Sanic
 from sanic.response import HTTPResponse, file, raw
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
+from handoff import attachments
 from handoff.api.requests import client_address, json_object
 from handoff.clock import utcnow
 from handoff.context import Services
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 # The widget is one script for the shop's page, built from its parts in this order; the outer
 # function keeps every name out of the page's globals.
-WIDGET_PARTS = ("markdown.js", "main.js")
+WIDGET_PARTS = ("markdown.js", "photos.js", "main.js")
 HELLO_TIMEOUT_SECONDS = 15
 MAX_CLIENT_ID = 100
 POLICY_VIOLATION = 1008
@@ -208,13 +209,14 @@ async def _on_frame(services: Services, channel: WebchatChannel, connection: Con
 async def _on_message(services: Services, channel: WebchatChannel, connection: Connection, data: dict[str, Any],
                       address: str) -> None:
     client_id = _optional_str(data, "client_message_id", MAX_CLIENT_ID)
-    text = data.get("text")
-    inbound = Inbound(channel=CHANNEL_NAME, text=text, conversation_id=connection.conversation_id, external_id=client_id)  # type: ignore[arg-type]
+    text = data.get("text", "" if data.get("attachment_ids") else None)
     conversation_id = connection.conversation_id
     bot_answers = connection.state in BOT_ANSWERS
     if bot_answers:
         await channel.typing(conversation_id, True)
     try:
+        inbound = Inbound(channel=CHANNEL_NAME, text=text, conversation_id=conversation_id, external_id=client_id,  # type: ignore[arg-type]
+                          attachment_ids=attachments.parse_ids(data.get("attachment_ids")))
         services.limiter.check("address_messages", address)
         result = await services.inbound.handle(inbound)
     except TooManyRequests as error:

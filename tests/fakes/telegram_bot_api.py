@@ -2,8 +2,9 @@
 talks to as it would to api.telegram.org.
 
 It serves getMe, getUpdates (long polling), setWebhook/deleteWebhook (and then posts updates to
-the webhook), records every other call (sendMessage, answerCallbackQuery, ...), and can be told
-to answer 429 with retry_after or 403 "bot was blocked by the user".
+the webhook), getFile and file downloads (of files a test put there with add_file), records every
+other call (sendMessage, answerCallbackQuery, ...), and can be told to answer 429 with retry_after
+or 403 "bot was blocked by the user".
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import urllib.request
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from tests.fakes.local_server import JsonHandler, LocalServer
 
@@ -58,6 +59,7 @@ class FakeBotApi(LocalServer):
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
         self._failures: list[Failure] = []
+        self.files: dict[str, bytes] = {}
         self._changed = threading.Condition()
         super().__init__(self._handler())
 
@@ -85,6 +87,10 @@ class FakeBotApi(LocalServer):
              chat_id: int | None = None, times: int = 1) -> None:
         self._failures.append(Failure(method, status, description, retry_after, chat_id, times))
 
+    def add_file(self, file_id: str, data: bytes) -> None:
+        """A file users sent (a photo's bytes), for the bot to fetch with getFile and download."""
+        self.files[file_id] = data
+
     def block(self, chat_id: int, times: int = 1000) -> None:
         self.fail("sendMessage", 403, "Forbidden: bot was blocked by the user", chat_id=chat_id, times=times)
 
@@ -110,6 +116,8 @@ class FakeBotApi(LocalServer):
     def _answer(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if method != "getUpdates":
             self.calls.append(Call(method, params))
+        if method == "getFile" and str(params.get("file_id")) not in self.files:
+            return 400, {"ok": False, "error_code": 400, "description": "Bad Request: invalid file_id"}
         failure = self._take_failure(method, params)
         if failure is not None:
             body: dict[str, Any] = {"ok": False, "error_code": failure.status, "description": failure.description}
@@ -140,6 +148,10 @@ class FakeBotApi(LocalServer):
         if method == "deleteWebhook":
             self.webhook = None
             return True
+        if method == "getFile":
+            data = self.files[str(params.get("file_id"))]
+            return {"file_id": params["file_id"], "file_unique_id": f"u-{params['file_id']}", "file_size": len(data),
+                    "file_path": f"photos/{params['file_id']}.jpg"}
         if method == "getWebhookInfo":
             return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False, "pending_update_count": 0}
         if method in ("sendMessage", "editMessageText", "editMessageReplyMarkup") and "chat_id" in params:
@@ -179,6 +191,10 @@ class FakeBotApi(LocalServer):
                 self._serve()
 
             def _serve(self) -> None:
+                download = f"/file/bot{fake.token}/photos/"
+                if unquote(self.path).startswith(download):
+                    self._send_file(unquote(self.path)[len(download):].removesuffix(".jpg"))
+                    return
                 prefix = f"/bot{fake.token}/"
                 if not self.path.startswith(prefix):
                     self.send_json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
@@ -186,6 +202,17 @@ class FakeBotApi(LocalServer):
                 method = self.path[len(prefix):].split("?")[0]
                 status, body = fake._answer(method, self._params())
                 self.send_json(status, body)
+
+            def _send_file(self, file_id: str) -> None:
+                data = fake.files.get(file_id)
+                if data is None:
+                    self.send_json(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def _params(self) -> dict[str, Any]:
                 raw = self.read_body()

@@ -34,6 +34,7 @@ export function messageItem(message, shopperName) {
     h('div', { class: 'msg-meta' }, h('span', { class: 'msg-author' }, author), time),
     h('div', { class: 'bubble' },
       message.text ? h('p', { class: 'msg-text' }, shownText(message)) : null,
+      photos(message.attachments),
       attachment(custom),
       buttons(message.buttons)));
 }
@@ -65,4 +66,32 @@ function buttons(list) {
   if (!Array.isArray(list) || list.length === 0) return null;
   return h('ul', { class: 'msg-buttons', 'aria-label': 'Buttons offered' },
     list.map((button) => h('li', {}, button.title || button.payload)));
+}
+
+// Photos the shopper sent: fetched with the agent's session token (kept where console.js keeps it)
+// and shown from a data: URL, as the console's page policy allows; only JPEG and PNG are shown.
+const TOKEN_KEY = 'shopdesk.console.token';
+
+function photos(list) {
+  if (!Array.isArray(list) || list.length === 0) return null;
+  return h('div', { class: 'msg-photos' }, list.map((photo) => {
+    const img = h('img', { class: 'msg-photo', alt: `Photo from the shopper (${photo.width}×${photo.height})` });
+    loadPhoto(img, photo.id);
+    return h('button', { class: 'msg-photo-button', type: 'button', title: 'Larger or smaller',
+      onclick: () => img.classList.toggle('msg-photo--large') }, img);
+  }));
+}
+
+async function loadPhoto(img, id) {
+  try {
+    const response = await fetch(`/api/agent/attachments/${encodeURIComponent(id)}`,
+      { headers: { Authorization: `Bearer ${sessionStorage.getItem(TOKEN_KEY)}` } });
+    const blob = response.ok ? await response.blob() : null;
+    if (!blob || !['image/jpeg', 'image/png'].includes(blob.type)) throw new Error('not a photo');
+    const reader = new FileReader();
+    reader.onload = () => { img.src = String(reader.result); };
+    reader.readAsDataURL(blob);
+  } catch {
+    img.replaceWith(document.createTextNode('(photo not available)'));
+  }
 }

@@ -79,7 +79,7 @@ async def _contains(texts: Awaitable[list[str]], text: str) -> list[str] | None:
     return found if text in found else None
 
 
-async def test_stickers_photos_voice_and_documents_get_a_polite_answer(telegram: tuple[RunningHub, FakeBotApi]) -> None:
+async def test_stickers_voice_and_documents_get_a_polite_answer(telegram: tuple[RunningHub, FakeBotApi]) -> None:
     hub, api = telegram
     ada = TelegramShopper(api, CHAT)
     ada.sends(sticker={"file_id": "s1", "file_unique_id": "u1", "type": "regular", "width": 512, "height": 512,
@@ -88,9 +88,9 @@ async def test_stickers_photos_voice_and_documents_get_a_polite_answer(telegram:
     ada.sends(document={"file_id": "d1", "file_unique_id": "u3", "file_name": "receipt.pdf"})
     texts = await texts_to(api, CHAT, 3)
     assert texts == [
-        "Thanks! I can only read text messages, so I can't see a sticker (😀). Please type your question in words.",
-        "Thanks! I can only read text messages, so I can't see a voice message. Please type your question in words.",
-        "Thanks! I can only read text messages, so I can't see a document (receipt.pdf). Please type your question in words.",
+        "Thanks! I can read text and photos, but I can't see a sticker (😀). Please type your question in words.",
+        "Thanks! I can read text and photos, but I can't see a voice message. Please type your question in words.",
+        "Thanks! I can read text and photos, but I can't see a document (receipt.pdf). Please type your question in words.",
     ]
     ada.edits("where is my order 10002 (typo fixed)")
     assert (await texts_to(api, CHAT, 4))[3].startswith("I only read new messages")
@@ -99,23 +99,24 @@ async def test_stickers_photos_voice_and_documents_get_a_polite_answer(telegram:
     assert await hub.app.ctx.services.conversations.find("telegram", str(CHAT)) is None
 
 
-async def test_during_a_handoff_a_photo_reaches_the_agent_as_a_message(telegram: tuple[RunningHub, FakeBotApi]) -> None:
+async def test_during_a_handoff_a_voice_message_reaches_the_agent_as_a_message(telegram: tuple[RunningHub,
+                                                                                                      FakeBotApi]) -> None:
     hub, api = telegram
     ada = TelegramShopper(api, CHAT)
     ada.says("/human")
     await texts_to(api, CHAT, 2)
-    photo = [{"file_id": "p1", "file_unique_id": "u4", "width": 90, "height": 90}]
-    ada.sends(photo=photo, caption="the box was crushed")
+    ada.sends(voice={"file_id": "v1", "file_unique_id": "u4", "duration": 3}, caption="the box was crushed")
     ada.edits("corrected: the lid was crushed")
     texts = await texts_to(api, CHAT, 3)
-    assert texts[2] == "I've told our team you sent a photo, but they can only read text here. Please describe it in a message."
+    assert texts[2] == ("I've told our team you sent a voice message, but they can only see text and photos here. "
+                        "Please describe it in a message.")
     agent = await Agent.sign_up(hub, "Anna")
     try:
         ticket = (await agent.ticket_of(await conversation_of(hub, CHAT)))["id"]
         texts = await eventually(lambda: _contains(transcript(agent, ticket), "(edited) corrected: the lid was crushed"))
     finally:
         await agent.close()
-    assert '[The shopper sent a photo with the text "the box was crushed"; the desk shows text only.]' in texts
+    assert '[The shopper sent a voice message with the text "the box was crushed"; the desk shows text only.]' in texts
 
 
 async def test_group_chats_get_pointed_to_a_private_chat_only_when_addressing_the_bot(telegram: tuple[RunningHub,

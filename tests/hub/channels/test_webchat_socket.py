@@ -134,6 +134,8 @@ async def test_a_token_of_another_channels_conversation_does_not_resume_it(hub: 
         (json.dumps({"type": "message", "text": "x" * 5000, "client_message_id": "l"}), "text_too_long"),
         (json.dumps({"type": "message", "text": 42}), "invalid_field"),
         (json.dumps({"type": "message", "text": "hi", "client_message_id": "x" * 500}), "bad_request"),
+        (json.dumps({"type": "message", "text": "hi", "client_message_id": "p", "attachment_ids": "f" * 32}), "invalid_field"),
+        (json.dumps({"type": "message", "client_message_id": "q", "attachment_ids": ["f" * 32]}), "invalid_field"),
     ],
 )
 async def test_bad_frames_get_an_error_and_the_socket_stays_usable(hub: RunningHub, frame: str, code: str) -> None:

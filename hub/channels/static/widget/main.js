@@ -4,7 +4,8 @@
  * data-title, data-open ("true" opens the chat at once), data-customer-email and data-signature
  * (a signed-in customer: hex HMAC-SHA256 of the email with SHOPDESK_IDENTITY_SECRET).
  * Plain JavaScript, no dependencies; the hub serves it together with markdown.js (the bot's
- * Markdown as DOM nodes). Every text is put in the page as text nodes, never as HTML.
+ * Markdown as DOM nodes) and photos.js (uploads, and showing photos). Every text is put in the
+ * page as text nodes, never as HTML.
  */
 (function () {
   "use strict";
@@ -129,6 +130,17 @@
   input.setAttribute("autocomplete", "off");
   var send = el("button", "sd-send", "Send");
   send.type = "submit";
+  var attach = el("button", "sd-attach", "\ud83d\udcf7");
+  attach.type = "button";
+  attach.setAttribute("aria-label", "Add a photo");
+  attach.title = "Add a photo (what you typed goes with it)";
+  var picker = el("input", "sd-sr");
+  picker.type = "file";
+  picker.accept = photos.accept;
+  picker.tabIndex = -1;
+  picker.setAttribute("aria-hidden", "true");
+  form.appendChild(attach);
+  form.appendChild(picker);
   form.appendChild(label);
   form.appendChild(input);
   form.appendChild(send);
@@ -173,6 +185,12 @@
       submit();
     }
   });
+  attach.addEventListener("click", function () { picker.click(); });
+  picker.addEventListener("change", function () {
+    var file = picker.files && picker.files[0];
+    picker.value = "";
+    if (file) sendPhoto(file);
+  });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     submit();
@@ -201,6 +219,7 @@
   function bubble(kind, who, text) {
     var item = el("div", "sd-msg sd-msg--" + kind);
     if (who) item.appendChild(el("span", "sd-author", who));
+    if (!text) return item;
     if (kind === "shopper") {
       item.appendChild(el("p", "sd-text", text));
     } else {
@@ -228,8 +247,12 @@
     if (state.shown[message.seq]) return;
     (message.buttons || []).forEach(function (b) { state.titles[b.payload] = b.title; });
     if (message.author_kind === "shopper" && adoptPending(message)) return;
-    if (!message.text && !(message.buttons || []).length) { markShown(message.seq); return; }
+    var attached = message.attachments || [];
+    if (!message.text && !(message.buttons || []).length && !attached.length) { markShown(message.seq); return; }
     var item = bubble(message.author_kind, authorLabel(message), displayText(message));
+    attached.forEach(function (photo) {
+      photos.show(item, hub, state.conversationId, state.token, photo, message.author_kind === "shopper" ? "Your photo" : "Photo");
+    });
     if (message.created_at) item.title = new Date(message.created_at).toLocaleString();
     insertBySeq(item, message.seq);
     markShown(message.seq);
@@ -272,13 +295,21 @@
     markShown(seq);
   }
 
-  function showPending(entry) {
+  function showPending(entry, file) {
     var item = bubble("shopper", "You", state.titles[entry.text] || entry.text);
+    if (file) photos.preview(item, file);
     item.classList.add("sd-msg--pending");
     item.setAttribute("data-pending", entry.id);
     item.setAttribute("data-text", entry.text);
     log.appendChild(item);
     scrollDown();
+    return item;
+  }
+
+  function markFailed(pending, why) {
+    pending.classList.add("sd-msg--failed");
+    pending.appendChild(el("span", "sd-error", "Not sent: " + why));
+    pending.removeAttribute("data-pending");
   }
 
   function showChoices(buttons) {
@@ -354,9 +385,29 @@
     if (state.ready) transmit(entry);
   }
 
+  /* The photo goes up first; the message that carries it (with what was typed as its caption)
+     then goes like any other, through the outbox, so a dropped connection loses neither. */
+  function sendPhoto(file) {
+    var why = photos.problem(file);
+    if (!why && !(state.ready && state.token)) why = "the chat is not connected yet; please try again in a moment.";
+    var entry = { id: newId(), text: input.value.trim(), attachment_ids: [] };
+    var pending = showPending(entry, file);
+    if (why) { markFailed(pending, why); return; }
+    input.value = "";
+    showChoices([]);
+    photos.upload(hub, state.conversationId, state.token, file).then(function (photo) {
+      entry.attachment_ids = [photo.id];
+      state.outbox.push(entry);
+      save();
+      if (state.ready) transmit(entry);
+    }, function (error) { markFailed(pending, error.message); });
+  }
+
   function transmit(entry) {
     state.inFlight.push(entry.id);
-    state.socket.send(JSON.stringify({ type: "message", text: entry.text, client_message_id: entry.id }));
+    var frame = { type: "message", text: entry.text, client_message_id: entry.id };
+    if (entry.attachment_ids && entry.attachment_ids.length) frame.attachment_ids = entry.attachment_ids;
+    state.socket.send(JSON.stringify(frame));
   }
 
   /* ---------- the socket ---------- */
@@ -443,11 +494,7 @@
       }
       if (data.client_message_id) {
         var pending = pendingBubble(data.client_message_id);
-        if (pending) {
-          pending.classList.add("sd-msg--failed");
-          pending.appendChild(el("span", "sd-error", "Not sent: " + data.message));
-          pending.removeAttribute("data-pending");
-        }
+        if (pending) markFailed(pending, data.message);
         state.inFlight = state.inFlight.filter(function (x) { return x !== data.client_message_id; });
         state.outbox = state.outbox.filter(function (m) { return m.id !== data.client_message_id; });
         save();
