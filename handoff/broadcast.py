@@ -10,7 +10,7 @@ from handoff.clock import utcnow
 from handoff.delivery import CONVERSATION_NOTICE
 from handoff.events import Event, EventBus
 from handoff.models import Conversation
-from handoff.queue import queue_infos, queued_tickets
+from handoff.queue import queue_snapshot
 from handoff.settings import HubSettings
 from handoff.tickets import tickets_view
 from handoff.uow import UnitOfWorkFactory
@@ -31,8 +31,7 @@ class QueueBroadcaster:
     async def broadcast(self) -> None:
         async with self._uows() as uow:
             now = utcnow()
-            infos = await queue_infos(uow.session, self._settings, now)
-            queue = await queued_tickets(uow.session, now)
+            queue, infos = await queue_snapshot(uow.session, self._settings, now)
             snapshot = await tickets_view(uow.session, queue, infos)
             conversations = await _conversations(uow.session, [t.conversation_id for t in queue])
         await self._bus.publish(Event(QUEUE_CHANGED, {"queue": snapshot}))

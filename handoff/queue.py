@@ -62,7 +62,20 @@ async def average_handle_seconds(session: AsyncSession, default: int) -> int:
 
 async def queue_infos(session: AsyncSession, settings: HubSettings, now: datetime) -> dict[int, QueueInfo]:
     """Place and expected wait of every waiting ticket, by ticket id."""
-    queue = await queued_tickets(session, now, include_snoozed=True)
+    return await _infos(session, settings, now, await queued_tickets(session, now, include_snoozed=True))
+
+
+async def queue_snapshot(
+    session: AsyncSession, settings: HubSettings, now: datetime
+) -> tuple[list[Ticket], dict[int, QueueInfo]]:
+    """The visible queue and every waiting ticket's place, from one read: on PostgreSQL each
+    statement sees what other transactions committed meanwhile, so two reads can disagree."""
+    everyone = await queued_tickets(session, now, include_snoozed=True)
+    visible = [t for t in everyone if t.snoozed_until is None or aware(t.snoozed_until) <= now]
+    return visible, await _infos(session, settings, now, everyone)
+
+
+async def _infos(session: AsyncSession, settings: HubSettings, now: datetime, queue: list[Ticket]) -> dict[int, QueueInfo]:
     if not queue:
         return {}
     online = len(await online_agents(session, now, settings.presence_timeout))
