@@ -130,6 +130,7 @@ class Launcher:
             "ACTION_ENDPOINT_URL": f"{action_server.url}/webhook",
             "SHOPDESK_ACTION_TOKEN": self.action_token,
             "SHOPDESK_RASA_TOKEN": self.rasa_token,
+            "SHOPDESK_TRACKER_URL": f"sqlite:///{self.logs / 'tracker.db'}",
             "RASA_TELEMETRY_ENABLED": "false",
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "MPLCONFIGDIR": str(self.logs / "matplotlib"),
