@@ -8,6 +8,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -113,8 +114,13 @@ async def append_message(
     internal: bool = False,
     external_id: str | None = None,
     attachments: list[dict[str, Any]] | None = None,
+    reply_to: int | None = None,
+    handled_at: datetime | None = None,
+    bot_claimed_until: datetime | None = None,
 ) -> Message:
-    """Stores the message under the conversation's next sequence number; delivery follows the commit."""
+    """Stores the message under the conversation's next sequence number; delivery follows the commit.
+
+    A shopper message without `handled_at` waits for the bot (handoff/turns.py)."""
     seq = await _next_seq(uow.session, conversation)
     message = Message(
         conversation_id=conversation.id,
@@ -129,6 +135,9 @@ async def append_message(
         internal=internal,
         external_id=external_id,
         attachments=attachments or None,
+        reply_to=reply_to,
+        handled_at=handled_at,
+        bot_claimed_until=bot_claimed_until,
     )
     uow.session.add(message)
     await uow.session.flush()

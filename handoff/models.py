@@ -16,6 +16,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -88,11 +90,15 @@ class Conversation(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+_WAITING = text("handled_at IS NULL AND author_kind = 'shopper'")
+
+
 class Message(Base):
     __tablename__ = "messages"
     __table_args__ = (
         UniqueConstraint("conversation_id", "seq"),
         UniqueConstraint("conversation_id", "external_id"),
+        Index("ix_messages_waiting", "conversation_id", "seq", sqlite_where=_WAITING, postgresql_where=_WAITING),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -110,6 +116,13 @@ class Message(Base):
     # What the shopper attached (handoff/attachments.py summaries); the files are in `attachments`.
     attachments: Mapped[list[Any] | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A shopper message is handled once its bot turn is stored, or once people have it; until
+    # then it waits for the bot (handoff/turns.py), across crashes of any process.
+    handled_at: Mapped[datetime | None]
+    # A hub asking the bot about this message holds it until then; a crashed hub's hold lapses.
+    bot_claimed_until: Mapped[datetime | None]
+    # The seq of the shopper message a bot or hub message answers.
+    reply_to: Mapped[int | None] = mapped_column(Integer)
 
 
 class Attachment(Base):
@@ -180,6 +193,9 @@ class Ticket(Base):
     csat_rating: Mapped[int | None] = mapped_column(Integer)
     csat_comment: Mapped[str | None] = mapped_column(Text)
     csat_at: Mapped[datetime | None]
+    # Opened because Rasa could not be reached: it goes back to the bot when Rasa is back, unless
+    # an agent took it meanwhile.
+    bot_outage: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Note(Base):

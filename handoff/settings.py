@@ -80,6 +80,8 @@ class HubSettings:
     link_secret: str | None = None
     max_text: int = 4000
     rasa_timeout_seconds: float = 30.0
+    # How often the hub looks for messages no hub is answering and probes Rasa after an outage.
+    recovery_seconds: float = 5.0
     shop_database_url: str | None = None
     rate_limits: Mapping[str, Limit] = field(default_factory=lambda: dict(DEFAULT_LIMITS))
     # Failed logins per account (and per address) within the window before logins are refused.
@@ -111,6 +113,8 @@ class HubSettings:
             identity_secret=env.get("SHOPDESK_IDENTITY_SECRET") or None,
             link_secret=env.get("SHOPDESK_LINK_SECRET") or None,
             max_text=_int(env, "SHOPDESK_MAX_TEXT", 4000),
+            rasa_timeout_seconds=float(_int(env, "SHOPDESK_RASA_TIMEOUT_SECONDS", 30)),
+            recovery_seconds=float(_int(env, "SHOPDESK_RECOVERY_SECONDS", 5)),
             shop_database_url=env.get("SHOP_DATABASE_URL") or f"sqlite:///{var_dir}/shop.db",
             rate_limits=_limits(env.get("SHOPDESK_RATE_LIMITS")),
             login_failures=_int(env, "SHOPDESK_LOGIN_FAILURES", 5),

@@ -23,6 +23,7 @@ ALLOWED: frozenset[tuple[State, State]] = frozenset(
     {
         (State.BOT, State.QUEUED),  # the bot handed off
         (State.QUEUED, State.ASSIGNED),  # claimed or auto-assigned
+        (State.QUEUED, State.BOT),  # the bot is back after an outage, and no agent had taken it
         (State.ASSIGNED, State.ASSIGNED),  # transferred to another agent
         (State.ASSIGNED, State.QUEUED),  # transferred to a team, or released
         (State.ASSIGNED, State.RESOLVED),  # the agent is done; the bot asks for a rating

@@ -13,12 +13,20 @@ NO_COMMENT_PAYLOAD = "/csat_no_comment"
 COMMENT_QUESTION = "Thank you! Is there anything you'd like to tell us about it? Type it here, or tap No thanks."
 COMMENT_BUTTONS = [{"title": "No thanks", "payload": NO_COMMENT_PAYLOAD}]
 THANKS_FOR_FEEDBACK = "Thanks for your feedback, it goes straight to our team. I'm here if you need anything else."
-BOT_UNAVAILABLE = "Sorry, our assistant isn't available right now."
 PHOTO_SAVED = (
     "Thanks, I've saved your photo with this conversation, so our team can see it. "
     "Tell me what it's about (for example your order number and what happened), or talk to a person."
 )
 PHOTO_BUTTONS = [{"title": "Talk to a person", "payload": "/request_human"}]
+BOT_UNAVAILABLE = (
+    "Sorry, our assistant isn't available right now, so I'm passing your conversation to our team. "
+    "If the assistant is back before someone from the team is free, it will answer you here."
+)
+BOT_PROBLEM = (
+    "Sorry, something went wrong on my side and I couldn't finish that. "
+    "I'm passing your conversation to a person from our team."
+)
+BOT_IS_BACK = "Our assistant is back and will answer your messages now."
 
 
 def wait_phrase(seconds: int) -> str:

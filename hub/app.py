@@ -41,6 +41,7 @@ from handoff.uow import UnitOfWorkFactory
 from hub import channels
 from hub.attachments_api import photos
 from hub.rasa_client import RasaClient
+from hub.recovery import Recovery
 from hub.router import Router
 from hub.shop.pages import install_shop_pages
 
@@ -56,6 +57,7 @@ class _Resources:
     engine: AsyncEngine
     rasa: RasaClient
     assigner: Assigner
+    recovery: Recovery
     migrated: bool = False
 
 
@@ -70,7 +72,8 @@ def create_app(
     connects until the server starts (migrations run then).
 
     `shop` defaults to the demo shop at SHOP_DATABASE_URL. `sweep=False` leaves the periodic
-    assignment sweep off (event-driven assignment still runs), for tests that want no timers.
+    assignment sweep and recovery off (event-driven assignment still runs), for tests that want
+    no timers.
     """
     app = Sanic(name or f"shopdesk_{next(_app_numbers)}")
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
@@ -107,7 +110,7 @@ def _wire(settings: HubSettings, shop: ShopReader | None) -> tuple[Services, _Re
     bus.subscribe(assigner.on_event)
     bus.subscribe(router.on_event)
     services = Services(settings, uows, bus, desk, assigner, router, delivery, Conversations(uows, settings), limiter)
-    return services, _Resources(engine, rasa, assigner)
+    return services, _Resources(engine, rasa, assigner, Recovery(uows, router, rasa, settings))
 
 
 def _demo_shop(settings: HubSettings) -> ShopReader | None:
@@ -128,15 +131,15 @@ def _install_lifecycle(app: Sanic[Any, Any], resources: _Resources, sweep: bool)
             resources.migrated = True
         resources.rasa.open()
         if sweep:
-            app.ctx.sweeper = asyncio.create_task(resources.assigner.run_forever())
+            app.ctx.timers = [asyncio.create_task(resources.assigner.run_forever()),
+                              asyncio.create_task(resources.recovery.run_forever())]
 
     @app.after_server_stop
     async def close_resources(app: Sanic[Any, Any]) -> None:
-        sweeper = getattr(app.ctx, "sweeper", None)
-        if sweeper is not None:
-            sweeper.cancel()
+        for timer in getattr(app.ctx, "timers", []):
+            timer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+                await timer
         await resources.rasa.close()
         await resources.engine.dispose()
 

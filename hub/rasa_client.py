@@ -14,6 +14,9 @@ import jwt
 
 CSAT_INTENT = "EXTERNAL_csat_request"
 WEBHOOK_PATH = "/webhooks/hub/webhook"
+# How many errors Rasa logged while answering (bot/hub_channel.py sets it; absent when none).
+TURN_ERRORS_HEADER = "X-ShopDesk-Turn-Errors"
+_DOWN_STATUSES = {502, 503, 504}
 # Rasa checks the hub's calls with the secret it was started with (bot/serve.py); the
 # hub signs a short-lived token with it rather than sending the secret itself.
 TOKEN_LIFETIME_SECONDS = 600
@@ -21,7 +24,12 @@ TOKEN_RENEW_SECONDS = 60
 
 
 class RasaUnavailable(Exception):
-    """Rasa could not be reached, timed out, or answered something that is not a reply list."""
+    """Rasa gave no usable answer: it timed out, refused us, or answered something that is not a reply list."""
+
+
+class RasaUnreachable(RasaUnavailable):
+    """Nothing answers at Rasa's address, or the connection broke mid-call: Rasa is down or restarting,
+    and will answer again once it is back (a slow or confused Rasa is RasaUnavailable)."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,20 @@ class BotReply:
     text: str | None = None
     buttons: list[dict[str, str]] = field(default_factory=list)
     custom: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class BotTurn:
+    """What the bot said to one shopper message, and whether it got through the turn."""
+
+    replies: list[BotReply]
+    errors: int = 0
+
+    @property
+    def complete(self) -> bool:
+        """Silence is a failure too: when an action fails, Rasa's channel answers with what was said
+        before it, often nothing at all."""
+        return self.errors == 0 and bool(self.replies)
 
 
 class RasaClient:
@@ -49,29 +71,52 @@ class RasaClient:
             await self._client.aclose()
             self._client = None
 
-    async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> list[BotReply]:
+    async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> BotTurn:
         body = {"sender": sender, "message": message, "metadata": metadata}
-        answer = await self._post(f"{self._base}{WEBHOOK_PATH}", body)
+        response = await self._post(f"{self._base}{WEBHOOK_PATH}", body)
+        answer = _json(response)
         if not isinstance(answer, list):
             raise RasaUnavailable("Rasa's REST channel answered something other than a list")
-        return parse_replies(answer)
+        errors = response.headers.get(TURN_ERRORS_HEADER, "0")
+        return BotTurn(parse_replies(answer), int(errors) if errors.isdigit() else 1)
 
     async def trigger_intent(self, sender: str, intent: str) -> list[BotReply]:
         url = f"{self._base}/conversations/{quote(sender, safe='')}/trigger_intent?output_channel=latest"
-        answer = await self._post(url, {"name": intent, "entities": {}})
+        answer = _json(await self._post(url, {"name": intent, "entities": {}}))
         if not isinstance(answer, dict):
             raise RasaUnavailable("Rasa's trigger_intent answered something other than an object")
         return parse_replies(answer.get("messages") or [])
 
-    async def _post(self, url: str, body: dict[str, Any]) -> Any:
+    async def ready(self) -> bool:
+        """Whether Rasa is up with a model loaded (its status answers only a signed caller)."""
+        if self._client is None:
+            return False
+        try:
+            response = await self._client.get(f"{self._base}/status", headers=self._headers(), timeout=5)
+            status = response.json() if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError):
+            return False
+        return isinstance(status, dict) and bool(status.get("fingerprint") or status.get("model_file"))
+
+    async def _post(self, url: str, body: dict[str, Any]) -> httpx.Response:
         if self._client is None:
             raise RasaUnavailable("the Rasa client is not open (the hub is not serving)")
         try:
-            response = await self._client.post(url, json=body, headers={"Authorization": f"Bearer {self._signer.token()}"})
-            response.raise_for_status()
-            return response.json()
-        except (httpx.HTTPError, ValueError) as error:
-            raise RasaUnavailable(f"{url}: {error}") from error
+            response = await self._client.post(url, json=body, headers=self._headers())
+        except httpx.TransportError as error:
+            if isinstance(error, httpx.TimeoutException) and not isinstance(error, httpx.ConnectTimeout):
+                raise RasaUnavailable(f"{url}: no answer within {self._timeout:.0f} s") from error
+            raise RasaUnreachable(f"{url}: {type(error).__name__}: {error}") from error
+        except httpx.HTTPError as error:
+            raise RasaUnavailable(f"{url}: {type(error).__name__}: {error}") from error
+        if response.status_code in _DOWN_STATUSES:
+            raise RasaUnreachable(f"{url}: {response.status_code}")
+        if response.status_code != 200:
+            raise RasaUnavailable(f"{url}: {response.status_code}")
+        return response
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._signer.token()}"}
 
 
 class TokenSigner:
@@ -90,6 +135,13 @@ class TokenSigner:
             claims = {"user": {"username": "shopdesk-hub", "role": "admin"}, "exp": int(self._expires)}
             self._token = jwt.encode(claims, self._secret, algorithm="HS256")
         return self._token
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError as error:
+        raise RasaUnavailable(f"{response.url}: not JSON") from error
 
 
 @functools.cache

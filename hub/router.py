@@ -1,16 +1,25 @@
 """The one place that decides where a shopper's message goes: to the bot, to the agent who
 holds the conversation, or (while a rating is pending) to the ticket. Every message is stored
-before anything is sent anywhere."""
+before anything is sent anywhere.
+
+A message for the bot is stored waiting (handoff/turns.py) and answered in order with any that
+waited before it in its conversation; it stays waiting until its turn is stored, so a message
+stored just before a crash is answered after it: on a retry, on the next message, or by the
+recovery sweep (hub/recovery.py)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import weakref
+from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
-from handoff import attachments, csat, wording
+from handoff import attachments, csat, turns, wording
+from handoff.clock import utcnow
 from handoff.conversations import (
     append_message,
     find_by_channel_user,
@@ -23,19 +32,22 @@ from handoff.conversations import (
 from handoff.events import Event
 from handoff.inbound import HandleResult, Inbound
 from handoff.limits import RateLimiter
-from handoff.models import Conversation, Ticket
+from handoff.models import Conversation, Message, Ticket
+from handoff.outage import waits_for_bot
 from handoff.serialize import shopper_message_json
-from handoff.signals import BOT_CANNOT_COMPLETE, HandoffSignal, is_handoff, parse_signal
 from handoff.states import State, TicketStatus
 from handoff.status import SHOPPER, transition
 from handoff.text import clean_text
-from handoff.tickets import TICKET_RESOLVED, TICKET_UPDATED, Desk, open_ticket, ticket_view
+from handoff.tickets import TICKET_RESOLVED, TICKET_UPDATED, Desk, ticket_view
 from handoff.uow import UnitOfWork, UnitOfWorkFactory
-from hub.rasa_client import CSAT_INTENT, BotReply, RasaClient, RasaUnavailable
+from hub.bot_turns import store_failure, store_outage, store_turn
+from hub.rasa_client import CSAT_INTENT, BotTurn, RasaClient, RasaUnavailable, RasaUnreachable
 
 log = logging.getLogger(__name__)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _REPLAY_LIMIT = 100
+# A hub holds a message it asks the bot about this much longer than it waits for the bot.
+_CLAIM_MARGIN = timedelta(seconds=5)
 
 
 class Router:
@@ -45,6 +57,7 @@ class Router:
         self._rasa = rasa
         self._limiter = limiter or RateLimiter({})
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._claim = timedelta(seconds=desk.settings.rasa_timeout_seconds) + _CLAIM_MARGIN
 
     async def handle(self, inbound: Inbound) -> HandleResult:
         limit = self._desk.settings.max_text
@@ -53,21 +66,29 @@ class Router:
         # Every channel's messages count against their conversation (the widget and the API
         # also limit per address at their door).
         self._limiter.check("messages", conversation_id)
-        async with self._lock(conversation_id):
+        async with self.locked(conversation_id):
             return await self._handle(conversation_id, inbound, text)
 
     async def on_event(self, event: Event) -> None:
         """After an agent resolved: the bot takes the conversation back and asks for the rating."""
         if event.type == TICKET_RESOLVED:
             conversation_id = event.data["conversation_id"]
-            async with self._lock(conversation_id):
+            async with self.locked(conversation_id):
                 await self._ask_rating(conversation_id)
 
-    def _lock(self, conversation_id: str) -> asyncio.Lock:
+    @contextlib.asynccontextmanager
+    async def locked(self, conversation_id: str) -> AsyncIterator[None]:
+        """One conversation's messages take turns in this hub (across hubs, claims keep them apart)."""
         lock = self._locks.get(conversation_id)
         if lock is None:
             lock = self._locks[conversation_id] = asyncio.Lock()
-        return lock
+        async with lock:
+            yield
+
+    async def answer_waiting(self, conversation_id: str) -> None:
+        """Answers what waits for the bot in the conversation, if the bot holds it."""
+        async with self.locked(conversation_id):
+            await self._answer_waiting(conversation_id, None)
 
     async def _conversation_for(self, inbound: Inbound) -> str:
         if inbound.conversation_id:
@@ -87,10 +108,11 @@ class Router:
     async def _handle(self, conversation_id: str, inbound: Inbound, text: str) -> HandleResult:
         async with self._uows() as uow:
             conversation = await get_conversation(uow.session, conversation_id)
-            if inbound.external_id:
-                repeat = await find_external(uow.session, conversation_id, inbound.external_id)
-                if repeat is not None:
-                    return HandleResult(conversation_id, conversation.state, True, [shopper_message_json(repeat)])
+            repeat = await find_external(uow.session, conversation_id, inbound.external_id) if inbound.external_id else None
+        if repeat is not None:
+            return await self._repeated(conversation_id, repeat)
+        async with self._uows() as uow:
+            conversation = await get_conversation(uow.session, conversation_id)
             _remember_identity(conversation, inbound)
             photos = await attachments.claim(uow, conversation_id, inbound.attachment_ids)
             message = await append_message(
@@ -99,31 +121,47 @@ class Router:
                 attachments=[attachments.summary(photo) for photo in photos],
             )
             attachments.attach(photos, message)
-            to_bot = await self._route(uow, conversation, text)
+            to_bot, waits = await self._route(uow, conversation, text)
             if to_bot and not text:
                 # A photo without words: kept for the team, and no bot turn spent guessing at pixels.
                 await append_message(uow, conversation, direction="out", author_kind="bot",
-                                     text=wording.PHOTO_SAVED, buttons=wording.PHOTO_BUTTONS)
+                                     text=wording.PHOTO_SAVED, buttons=wording.PHOTO_BUTTONS, reply_to=message.seq)
                 to_bot = False
+            now = utcnow()
+            if to_bot:
+                message.bot_claimed_until = now + self._claim
+            elif not waits or not text:
+                message.handled_at = now
             await uow.commit()
         if to_bot:
-            await self._ask_bot(conversation_id, text)
+            await self._answer_waiting(conversation_id, message.id)
         return await self._result(conversation_id, message.seq)
 
-    async def _route(self, uow: UnitOfWork, conversation: Conversation, text: str) -> bool:
-        """Applies what the message means for the conversation; True when the bot should answer it."""
+    async def _repeated(self, conversation_id: str, repeat: Message) -> HandleResult:
+        """A message stored before (a retry): answered now if its answer never came, never twice."""
+        if repeat.handled_at is None:
+            await self._answer_waiting(conversation_id, None)
+        async with self._uows() as uow:
+            conversation = await get_conversation(uow.session, conversation_id)
+            answers = await turns.answers_to(uow.session, repeat)
+            messages = [shopper_message_json(m) for m in [repeat, *answers]]
+            return HandleResult(conversation_id, conversation.state, True, messages)
+
+    async def _route(self, uow: UnitOfWork, conversation: Conversation, text: str) -> tuple[bool, bool]:
+        """Applies what the message means for the conversation: (the bot answers it now, it waits for
+        the bot, which is down)."""
         state = State(conversation.state)
         if state is State.BOT:
-            return True
+            return True, False
         ticket = await latest_ticket(uow.session, conversation.id)
         if state in (State.QUEUED, State.ASSIGNED):
             await _for_agent(uow, conversation, ticket, text)
-            return False
+            return False, waits_for_bot(ticket)
         pending = csat.awaiting(ticket) if state is State.RESOLVED else None
         if pending is not None and ticket is not None:
-            return await self._rating_answer(uow, conversation, ticket, pending, text)
+            return await self._rating_answer(uow, conversation, ticket, pending, text), False
         await transition(uow, conversation, State.BOT, SHOPPER, "shopper wrote again", ticket.id if ticket else None)
-        return True
+        return True, False
 
     async def _rating_answer(self, uow: UnitOfWork, conversation: Conversation, ticket: Ticket, pending: str,
                              text: str) -> bool:
@@ -138,41 +176,54 @@ class Router:
         await csat.record_comment(uow, conversation, ticket, text)
         return False
 
-    async def _ask_bot(self, conversation_id: str, text: str) -> None:
-        async with self._uows() as uow:
-            conversation = await get_conversation(uow.session, conversation_id)
-            metadata = _metadata(conversation)
-        try:
-            replies: list[BotReply] | None = await self._rasa.send(conversation_id, text, metadata)
-        except RasaUnavailable as error:
-            log.warning("bot unavailable, handing off: %s", error)
-            replies = None
-        async with self._uows() as uow:
-            conversation = await get_conversation(uow.session, conversation_id)
-            signal = await self._store_replies(uow, conversation, replies, text)
-            if signal is not None and conversation.state == State.BOT:
-                await open_ticket(uow, self._desk, conversation, signal)
-            await uow.commit()
+    async def _answer_waiting(self, conversation_id: str, held: int | None) -> None:
+        """Asks the bot about each waiting message in order until none waits, people have the
+        conversation, or the bot cannot be reached. `held` is a message this call already claimed."""
+        while True:
+            async with self._uows() as uow:
+                conversation = await get_conversation(uow.session, conversation_id)
+                message = await turns.oldest_waiting(uow.session, conversation_id)
+                if message is None or not await self._may_ask(uow, conversation, message, held):
+                    await uow.commit()
+                    return
+                metadata = _metadata(conversation)
+                await uow.commit()
+            if not await self._ask_bot(conversation_id, message, metadata):
+                return
 
-    async def _store_replies(
-        self, uow: UnitOfWork, conversation: Conversation, replies: list[BotReply] | None, text: str
-    ) -> HandoffSignal | None:
-        if replies is None:
-            await append_message(uow, conversation, direction="out", author_kind="system", text=wording.BOT_UNAVAILABLE)
-            return HandoffSignal(reasons=(BOT_CANNOT_COMPLETE,), message=text)
-        signal = None
-        for reply in replies:
-            handoff = reply.custom if is_handoff(reply.custom) else None
-            visible_custom = None if handoff else reply.custom
-            if reply.text or reply.buttons or visible_custom:
-                await append_message(
-                    uow, conversation, direction="out", author_kind="bot",
-                    text=reply.text, buttons=reply.buttons, custom=visible_custom,
-                )
-            if handoff is not None:
-                signal = parse_signal(handoff)
-                await append_message(uow, conversation, direction="out", author_kind="bot", custom=handoff, internal=True)
-        return signal
+    async def _may_ask(self, uow: UnitOfWork, conversation: Conversation, message: Message, held: int | None) -> bool:
+        now = utcnow()
+        if conversation.state != State.BOT:
+            if not waits_for_bot(await latest_ticket(uow.session, conversation.id)):
+                await turns.mark_all_handled(uow.session, conversation.id, now)
+            return False
+        return message.id == held or await turns.claim(uow.session, message, now, now + self._claim)
+
+    async def _ask_bot(self, conversation_id: str, message: Message, metadata: dict[str, Any]) -> bool:
+        """One turn; False when Rasa is down (the message waits on for it)."""
+        outcome: BotTurn | RasaUnavailable
+        try:
+            outcome = await self._rasa.send(conversation_id, message.text or "", metadata)
+        except RasaUnavailable as error:
+            log.warning("the bot could not answer (%s): %s", type(error).__name__, error)
+            outcome = error
+        async with self._uows() as uow:
+            conversation = await get_conversation(uow.session, conversation_id)
+            if isinstance(outcome, RasaUnreachable):
+                await turns.release(uow.session, message)
+                if conversation.state == State.BOT:
+                    await store_outage(uow, self._desk, conversation, message)
+                await uow.commit()
+                return False
+            if not await turns.mark_handled(uow.session, message, utcnow()):
+                log.info("message %s of %s was answered by another hub meanwhile", message.seq, conversation_id)
+                return True
+            if isinstance(outcome, BotTurn):
+                await store_turn(uow, self._desk, conversation, message, outcome)
+            else:
+                await store_failure(uow, self._desk, conversation, message)
+            await uow.commit()
+        return True
 
     async def _ask_rating(self, conversation_id: str) -> None:
         try:

@@ -14,11 +14,13 @@ class JsonHandler(BaseHTTPRequestHandler):
     def read_body(self) -> bytes:
         return self.rfile.read(int(self.headers.get("content-length") or 0))
 
-    def send_json(self, status: int, payload: object) -> None:
+    def send_json(self, status: int, payload: object, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         # The client may have given up (a long poll cut short by shutdown).
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):

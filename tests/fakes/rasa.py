@@ -1,6 +1,8 @@
 """A small fake Rasa server: a real local HTTP server speaking the two endpoints the hub uses
-(the hub channel's webhook and trigger_intent), with the bot's handoff signal, and a switch to
-fail. Like the real one it refuses calls without a token signed with its secret.
+(the hub channel's webhook and trigger_intent, and its status), with the bot's handoff signal,
+and switches to fail the ways Rasa fails: an error answer, a turn whose action failed (the hub
+channel's error count, or silence), and being down (the connection drops). Like the real one it
+refuses calls without a token signed with its secret.
 
 Suites that need other answers subclass it and override `reply` (and `rating_text`)."""
 
@@ -40,6 +42,11 @@ class FakeRasa(LocalServer):
         self.refused = 0
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.failing = False
+        # Rasa killed or restarting: every connection drops without an answer.
+        self.down = False
+        # An action failed in the turn: bot/hub_channel.py's count of logged errors, or Rasa's silence.
+        self.turn_errors = 0
+        self.silent = False
         self.csat_trigger_works = True
         # Called in the server thread with each webhook body before answering (tests look around).
         self.on_message: Callable[[dict[str, Any]], None] | None = None
@@ -76,8 +83,21 @@ class FakeRasa(LocalServer):
         fake = self
 
         class Handler(JsonHandler):
+            def do_GET(self) -> None:
+                if fake.down:
+                    self.close_connection = True
+                    return None
+                if not fake.signed(self.headers.get("authorization", "")):
+                    return self.send_json(401, {"error": "NotAuthenticated"})
+                if self.path == "/status":
+                    return self.send_json(200, {"model_file": "fake.tar.gz", "fingerprint": {"fake": True}})
+                return self.send_json(404, {"error": "not found"})
+
             def do_POST(self) -> None:
                 body = json.loads(self.read_body() or b"{}")
+                if fake.down:
+                    self.close_connection = True
+                    return None
                 if not fake.signed(self.headers.get("authorization", "")):
                     fake.refused += 1
                     return self.send_json(401, {"error": "NotAuthenticated"})
@@ -87,7 +107,9 @@ class FakeRasa(LocalServer):
                 if self.path.startswith("/webhooks/hub/webhook"):
                     if fake.on_message is not None:
                         fake.on_message(body)
-                    return self.send_json(200, fake.reply(body["sender"], body["message"]))
+                    replies = [] if fake.silent else fake.reply(body["sender"], body["message"])
+                    errors = {"X-ShopDesk-Turn-Errors": str(fake.turn_errors)} if fake.turn_errors else None
+                    return self.send_json(200, replies, errors)
                 if "/trigger_intent" in self.path and fake.csat_trigger_works:
                     sender = self.path.split("/")[2]
                     return self.send_json(200, {"tracker": {}, "messages": [

@@ -21,6 +21,7 @@ def test_the_table_is_the_documented_lifecycle() -> None:
     assert {
         (State.BOT, State.QUEUED),
         (State.QUEUED, State.ASSIGNED),
+        (State.QUEUED, State.BOT),
         (State.ASSIGNED, State.ASSIGNED),
         (State.ASSIGNED, State.QUEUED),
         (State.ASSIGNED, State.RESOLVED),
