@@ -27,7 +27,8 @@ def rasa_arguments(argv: list[str], env: dict[str, str]) -> list[str]:
             "rasa: SHOPDESK_RASA_TOKEN must be set to a secret of at least 32 characters "
             "(the hub signs its calls with it; `make run` creates one in var/secrets.env)."
         )
-    arguments = ["run", "--enable-api", *argv, "--jwt-secret", secret, "--jwt-method", "HS256"]
+    # One argument with "=": a random secret may start with "-", which argparse takes for an option.
+    arguments = ["run", "--enable-api", *argv, f"--jwt-secret={secret}", "--jwt-method", "HS256"]
     if "--interface" not in argv and "-i" not in argv:
         arguments += ["--interface", env.get("SHOPDESK_RASA_HOST") or "127.0.0.1"]
     return arguments
