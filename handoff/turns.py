@@ -51,8 +51,12 @@ async def claim(session: AsyncSession, message: Message, now: datetime, until: d
 
 async def release(session: AsyncSession, message: Message) -> None:
     """The bot could not be asked; the message waits on, free for the next try."""
+    await release_held(session, message.id)
+
+
+async def release_held(session: AsyncSession, message_id: int) -> None:
     await session.execute(
-        update(Message).where(Message.id == message.id).values(bot_claimed_until=None)
+        update(Message).where(Message.id == message_id, Message.handled_at.is_(None)).values(bot_claimed_until=None)
         .execution_options(synchronize_session=False)
     )
 

@@ -13,6 +13,8 @@ import httpx
 import jwt
 
 CSAT_INTENT = "EXTERNAL_csat_request"
+# The hub's id of the shopper message, in the metadata Rasa keeps with the user's event.
+MESSAGE_ID_KEY = "shopdesk_message_id"
 WEBHOOK_PATH = "/webhooks/hub/webhook"
 # How many errors Rasa logged while answering (bot/hub_channel.py sets it; absent when none).
 TURN_ERRORS_HEADER = "X-ShopDesk-Turn-Errors"
@@ -87,6 +89,24 @@ class RasaClient:
             raise RasaUnavailable("Rasa's trigger_intent answered something other than an object")
         return parse_replies(answer.get("messages") or [])
 
+    async def turn_of(self, sender: str, message_id: int) -> BotTurn | None:
+        """What the bot said to the message the hub marked with `message_id` (MESSAGE_ID_KEY in its
+        metadata), read from the conversation's tracker; None when the message never reached Rasa.
+        A hub that died mid-turn leaves the next one to find out before asking again: a second
+        asking would be a second message to the bot (a repeated question, a second return)."""
+        if self._client is None:
+            raise RasaUnavailable("the Rasa client is not open (the hub is not serving)")
+        url = f"{self._base}/conversations/{quote(sender, safe='')}/tracker"
+        try:
+            response = await self._client.get(url, headers=self._headers())
+        except httpx.TransportError as error:
+            raise RasaUnreachable(f"{url}: {type(error).__name__}: {error}") from error
+        if response.status_code != 200:
+            raise RasaUnavailable(f"{url}: {response.status_code}")
+        tracker = _json(response)
+        events = tracker.get("events") if isinstance(tracker, dict) else None
+        return _turn_in(events if isinstance(events, list) else [], message_id)
+
     async def ready(self) -> bool:
         """Whether Rasa is up with a model loaded (its status answers only a signed caller)."""
         if self._client is None:
@@ -135,6 +155,22 @@ class TokenSigner:
             claims = {"user": {"username": "shopdesk-hub", "role": "admin"}, "exp": int(self._expires)}
             self._token = jwt.encode(claims, self._secret, algorithm="HS256")
         return self._token
+
+
+def _turn_in(events: list[Any], message_id: int) -> BotTurn | None:
+    """The bot's utterances after the (last) user event carrying `message_id`, up to the next user event."""
+    starts = [n for n, event in enumerate(events) if isinstance(event, dict) and event.get("event") == "user"
+              and isinstance(event.get("metadata"), dict) and event["metadata"].get(MESSAGE_ID_KEY) == message_id]
+    if not starts:
+        return None
+    said: list[Any] = []
+    for event in events[starts[-1] + 1:]:
+        if not isinstance(event, dict) or event.get("event") == "user":
+            break
+        if event.get("event") == "bot":
+            data = event.get("data")
+            said.append({**(data if isinstance(data, dict) else {}), "text": event.get("text")})
+    return BotTurn(parse_replies(said))
 
 
 def _json(response: httpx.Response) -> Any:

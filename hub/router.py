@@ -41,7 +41,7 @@ from handoff.text import clean_text
 from handoff.tickets import TICKET_RESOLVED, TICKET_UPDATED, Desk, ticket_view
 from handoff.uow import UnitOfWork, UnitOfWorkFactory
 from hub.bot_turns import store_failure, store_outage, store_turn
-from hub.rasa_client import CSAT_INTENT, BotTurn, RasaClient, RasaUnavailable, RasaUnreachable
+from hub.rasa_client import CSAT_INTENT, MESSAGE_ID_KEY, BotTurn, RasaClient, RasaUnavailable, RasaUnreachable
 
 log = logging.getLogger(__name__)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -183,12 +183,14 @@ class Router:
             async with self._uows() as uow:
                 conversation = await get_conversation(uow.session, conversation_id)
                 message = await turns.oldest_waiting(uow.session, conversation_id)
+                # A hold that lapsed: a hub may have died after Rasa got the message.
+                maybe_asked = message is not None and message.id != held and message.bot_claimed_until is not None
                 if message is None or not await self._may_ask(uow, conversation, message, held):
                     await uow.commit()
                     return
-                metadata = _metadata(conversation)
+                metadata = {**_metadata(conversation), MESSAGE_ID_KEY: message.id}
                 await uow.commit()
-            if not await self._ask_bot(conversation_id, message, metadata):
+            if not await self._ask_bot(conversation_id, message, metadata, maybe_asked):
                 return
 
     async def _may_ask(self, uow: UnitOfWork, conversation: Conversation, message: Message, held: int | None) -> bool:
@@ -197,13 +199,22 @@ class Router:
             if not waits_for_bot(await latest_ticket(uow.session, conversation.id)):
                 await turns.mark_all_handled(uow.session, conversation.id, now)
             return False
-        return message.id == held or await turns.claim(uow.session, message, now, now + self._claim)
+        if message.id == held or await turns.claim(uow.session, message, now, now + self._claim):
+            return True
+        if held is not None:
+            # An earlier message is another hub's (maybe a dead one's): whoever answers it answers
+            # ours after it, without waiting for our hold to lapse.
+            await turns.release_held(uow.session, held)
+        return False
 
-    async def _ask_bot(self, conversation_id: str, message: Message, metadata: dict[str, Any]) -> bool:
+    async def _ask_bot(self, conversation_id: str, message: Message, metadata: dict[str, Any], maybe_asked: bool) -> bool:
         """One turn; False when Rasa is down (the message waits on for it)."""
-        outcome: BotTurn | RasaUnavailable
+        outcome: BotTurn | RasaUnavailable | None = None
         try:
-            outcome = await self._rasa.send(conversation_id, message.text or "", metadata)
+            if maybe_asked:
+                outcome = await self._rasa.turn_of(conversation_id, message.id)
+            if outcome is None:
+                outcome = await self._rasa.send(conversation_id, message.text or "", metadata)
         except RasaUnavailable as error:
             log.warning("the bot could not answer (%s): %s", type(error).__name__, error)
             outcome = error

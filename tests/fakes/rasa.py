@@ -41,6 +41,8 @@ class FakeRasa(LocalServer):
         self.secret = secrets.token_urlsafe(32)
         self.refused = 0
         self.requests: list[tuple[str, dict[str, Any]]] = []
+        # The events each conversation's tracker would hold (user messages and the bot's replies).
+        self.trackers: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.failing = False
         # Rasa killed or restarting: every connection drops without an answer.
         self.down = False
@@ -71,6 +73,13 @@ class FakeRasa(LocalServer):
         return [{"recipient_id": sender, "text": f"bot heard: {text}", "buttons": [{"title": "Track",
                                                                                     "payload": "/track_shipment"}]}]
 
+    def remember(self, body: dict[str, Any], replies: list[dict[str, Any]]) -> None:
+        events = self.trackers[body["sender"]]
+        events.append({"event": "user", "text": body["message"], "metadata": body.get("metadata") or {}})
+        for reply in replies:
+            data = {key: value for key, value in reply.items() if key in ("buttons", "custom", "image")}
+            events.append({"event": "bot", "text": reply.get("text"), "data": data})
+
     def signed(self, authorization: str) -> bool:
         scheme, _, token = authorization.partition(" ")
         try:
@@ -91,6 +100,8 @@ class FakeRasa(LocalServer):
                     return self.send_json(401, {"error": "NotAuthenticated"})
                 if self.path == "/status":
                     return self.send_json(200, {"model_file": "fake.tar.gz", "fingerprint": {"fake": True}})
+                if self.path.startswith("/conversations/") and self.path.endswith("/tracker"):
+                    return self.send_json(200, {"events": fake.trackers.get(self.path.split("/")[2], [])})
                 return self.send_json(404, {"error": "not found"})
 
             def do_POST(self) -> None:
@@ -108,6 +119,7 @@ class FakeRasa(LocalServer):
                     if fake.on_message is not None:
                         fake.on_message(body)
                     replies = [] if fake.silent else fake.reply(body["sender"], body["message"])
+                    fake.remember(body, replies)
                     errors = {"X-ShopDesk-Turn-Errors": str(fake.turn_errors)} if fake.turn_errors else None
                     return self.send_json(200, replies, errors)
                 if "/trigger_intent" in self.path and fake.csat_trigger_works:

@@ -8,13 +8,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 
 from handoff.clock import utcnow
 from handoff.inbound import Inbound
 from handoff.models import Message
-from hub.rasa_client import RasaClient
+from hub.rasa_client import BotTurn, RasaClient
 from hub.recovery import Recovery
 from hub.router import Router
 from tests.fakes.rasa import FakeRasa
@@ -23,15 +24,24 @@ from tests.hub.support import telegram
 
 
 class CrashingRasa(RasaClient):
-    """The hub's process dies while Rasa is answering: nothing after the call happens."""
+    """The hub's process dies while Rasa is answering (before Rasa got the message, or after it
+    answered): nothing after the call happens."""
 
-    async def send(self, *args: object, **kwargs: object) -> object:  # type: ignore[override]
+    def __init__(self, fake: FakeRasa, after_rasa_answered: bool) -> None:
+        super().__init__(fake.url, fake.secret, timeout=5)
+        self.after_rasa_answered = after_rasa_answered
+
+    async def send(self, *args: Any, **kwargs: Any) -> BotTurn:
+        if self.after_rasa_answered:
+            self.open()
+            await super().send(*args, **kwargs)
+            await self.close()
         raise SystemExit("kill -9")
 
 
-async def crash_after_storing(db: HubDb, fake_rasa: FakeRasa, inbound: Inbound) -> str:
+async def crash_after_storing(db: HubDb, fake_rasa: FakeRasa, inbound: Inbound, after_rasa_answered: bool = False) -> str:
     """What a hub killed mid-turn leaves behind: the message, stored and held by the dead hub."""
-    dying = CrashingRasa(fake_rasa.url, fake_rasa.secret, timeout=5)
+    dying = CrashingRasa(fake_rasa, after_rasa_answered)
     with contextlib.suppress(SystemExit):
         await Router(db.uows, db.desk, dying).handle(inbound)
     async with db.uows() as uow:
@@ -40,9 +50,13 @@ async def crash_after_storing(db: HubDb, fake_rasa: FakeRasa, inbound: Inbound) 
         return message.conversation_id
 
 
-async def lapse_claims(db: HubDb) -> None:
+async def lapse_claims(db: HubDb, external_id: str | None = None) -> None:
+    """The dead hub's hold runs out (every hold, or the one on that message)."""
+    query = update(Message).where(Message.bot_claimed_until.is_not(None))
+    if external_id is not None:
+        query = query.where(Message.external_id == external_id)
     async with db.uows() as uow:
-        await uow.session.execute(update(Message).values(bot_claimed_until=utcnow() - timedelta(seconds=1)))
+        await uow.session.execute(query.values(bot_claimed_until=utcnow() - timedelta(seconds=1)))
         await uow.commit()
 
 
@@ -66,6 +80,19 @@ async def test_the_retry_of_a_message_stored_before_a_crash_gets_its_answer_once
     assert await transcript(db, conversation_id) == [("shopper", "where is my parcel"), ("bot", "bot heard: where is my parcel")]
 
 
+async def test_a_message_rasa_answered_before_the_hub_died_is_not_asked_again(
+    router: Router, db: HubDb, fake_rasa: FakeRasa
+) -> None:
+    """Asking again would be a second message to the bot (a repeated question to it, a second return)."""
+    conversation_id = await crash_after_storing(db, fake_rasa, telegram("hello", external_id="u-1"), after_rasa_answered=True)
+    await lapse_claims(db)
+    retry = await router.handle(telegram("hello", external_id="u-1"))
+    assert [m["text"] for m in retry.messages] == ["hello", "bot heard: hello"]
+    assert retry.messages[1]["buttons"] == [{"title": "Track", "payload": "/track_shipment"}]
+    assert fake_rasa.messages_from(conversation_id) == ["hello"], "taken from the tracker, not asked twice"
+    assert await transcript(db, conversation_id) == [("shopper", "hello"), ("bot", "bot heard: hello")]
+
+
 async def test_a_live_hub_s_hold_is_respected_and_a_dead_one_s_lapses(
     router: Router, db: HubDb, fake_rasa: FakeRasa, rasa: RasaClient
 ) -> None:
@@ -80,12 +107,16 @@ async def test_a_live_hub_s_hold_is_respected_and_a_dead_one_s_lapses(
     assert await transcript(db, conversation_id) == [("shopper", "hello"), ("bot", "bot heard: hello")]
 
 
-async def test_the_next_message_waits_for_the_one_before_it(router: Router, db: HubDb, fake_rasa: FakeRasa) -> None:
+async def test_the_next_message_waits_for_the_one_before_it(
+    router: Router, db: HubDb, fake_rasa: FakeRasa, rasa: RasaClient
+) -> None:
     conversation_id = await crash_after_storing(db, fake_rasa, telegram("my order is 10002", external_id="u-1"))
     later = await router.handle(telegram("and my email is ada@example.com", external_id="u-2"))
     assert [m["text"] for m in later.messages] == ["and my email is ada@example.com"], "not before the first is answered"
     assert fake_rasa.messages_from(conversation_id) == []
-    await lapse_claims(db)
+    await lapse_claims(db, "u-1")
+    await Recovery(db.uows, router, rasa, db.settings).once()
+    assert fake_rasa.messages_from(conversation_id) == ["my order is 10002", "and my email is ada@example.com"]
     retry = await router.handle(telegram("and my email is ada@example.com", external_id="u-2"))
     assert retry.duplicate and retry.messages[-1]["text"] == "bot heard: and my email is ada@example.com"
     assert fake_rasa.messages_from(conversation_id) == ["my order is 10002", "and my email is ada@example.com"]
