@@ -1,8 +1,10 @@
-"""`shopdesk` command line: create the first admin, apply migrations.
+"""`shopdesk` command line: create the first admin, apply migrations, back up and restore.
 
     shopdesk create-admin --email boss@shop.example --name "Sam Boss"   (asks for the password,
     or reads SHOPDESK_ADMIN_PASSWORD when there is no terminal)
     shopdesk migrate
+    shopdesk backup [--dir DIR] [--keep N]     (SHOPDESK_BACKUP_DIR, SHOPDESK_BACKUP_KEEP)
+    shopdesk restore FILE                      (stop the hub and Rasa first)
 """
 
 from __future__ import annotations
@@ -12,8 +14,11 @@ import asyncio
 import getpass
 import os
 import sys
+from pathlib import Path
 
+from handoff import backup
 from handoff.auth import create_agent
+from handoff.clock import utcnow
 from handoff.db import create_engine, migrate, session_factory
 from handoff.errors import HubError
 from handoff.settings import HubSettings
@@ -26,6 +31,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "migrate":
             asyncio.run(_migrate(settings))
             print("database is at the newest schema")
+        elif args.command == "backup":
+            _print(backup.backup(settings, args.dir or settings.backup_dir, args.keep or settings.backup_keep, utcnow()),
+                   "written and verified")
+        elif args.command == "restore":
+            _print(backup.restore(settings, args.file), "restored and verified")
         else:
             password = _password()
             asyncio.run(_create_admin(settings, args.email, args.name, password))
@@ -43,7 +53,23 @@ def _parser() -> argparse.ArgumentParser:
     admin.add_argument("--email", required=True)
     admin.add_argument("--name", required=True, help="display name agents and shoppers see")
     commands.add_parser("migrate", help="apply database migrations")
+    save = commands.add_parser("backup", help="back up the hub's database and Rasa's tracker store, verified")
+    save.add_argument("--dir", type=Path, help="where backups go (default SHOPDESK_BACKUP_DIR, var/backups)")
+    save.add_argument("--keep", type=int, help="how many backups to keep (default SHOPDESK_BACKUP_KEEP, 7)")
+    load = commands.add_parser("restore", help="restore a backup after checking it whole (stop the hub and Rasa first)")
+    load.add_argument("file", type=Path)
     return parser
+
+
+def _print(report: backup.Report, done: str) -> None:
+    print(f"{report.archive}: {done}")
+    for name, part in report.parts.items():
+        print(f"  {name}: {part['kind']}, {sum(part['rows'].values())} rows in {len(part['rows'])} tables, "
+              f"{part['bytes']} bytes, sha256 {part['sha256'][:16]}")
+    for note in report.notes:
+        print(f"  {note}")
+    for old in report.removed:
+        print(f"  removed the older {old.name}")
 
 
 def _password() -> str:

@@ -93,6 +93,11 @@ class HubSettings:
     telegram: TelegramSettings | None = None
     # The Rasa domain whose utter_greet the widget opens with (hub/channels/welcome.py).
     domain_file: Path = REPO_ROOT / "domain.yml"
+    # Where Rasa keeps conversations (bot/serve.py derives the same default), for backups.
+    tracker_url: str | None = None
+    backup_dir: Path = REPO_ROOT / "var" / "backups"
+    # How many verified backups `shopdesk backup` keeps (the oldest beyond are deleted).
+    backup_keep: int = 7
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> HubSettings:
@@ -123,7 +128,22 @@ class HubSettings:
             proxies_count=_int(env, "SHOPDESK_PROXIES_COUNT", 0, minimum=0),
             telegram=TelegramSettings.from_env(env),
             domain_file=Path(env.get("SHOPDESK_DOMAIN_FILE") or REPO_ROOT / "domain.yml"),
+            tracker_url=tracker_url(env, var_dir),
+            backup_dir=Path(env.get("SHOPDESK_BACKUP_DIR") or var_dir / "backups"),
+            backup_keep=_int(env, "SHOPDESK_BACKUP_KEEP", 7),
         )
+
+
+def tracker_url(env: Mapping[str, str], var_dir: Path) -> str:
+    """Rasa's tracker store, as bot/serve.py chooses it (it runs in Rasa's environment, so the rule
+    is written there too; tests/handoff/test_backup.py holds the two to the same answers)."""
+    explicit = env.get("SHOPDESK_TRACKER_URL", "").strip()
+    if explicit:
+        return explicit
+    scheme, separator, rest = env.get("DATABASE_URL", "").strip().partition("://")
+    if separator and scheme.split("+")[0] in ("postgresql", "postgres"):
+        return f"postgresql://{rest}"
+    return f"sqlite:///{var_dir.resolve() / 'tracker.db'}"
 
 
 def require_secret(name: str, value: str) -> None:
