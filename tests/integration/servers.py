@@ -8,7 +8,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -52,19 +52,28 @@ class Server:
     url: str
     process: subprocess.Popen[bytes]
     log: Path
+    # How it was started, so a test can kill it and start it again at the same address.
+    command: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    ready_path: str = "/"
+    ready_timeout: float = 60
 
-    def wait_until_ready(self, path: str, timeout: float, headers: Mapping[str, str] | None = None) -> None:
-        deadline = time.monotonic() + timeout
+    def wait_until_ready(self, path: str | None = None, timeout: float | None = None) -> None:
+        path = path or self.ready_path
+        deadline = time.monotonic() + (timeout or self.ready_timeout)
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.tail()}")
             try:
-                if httpx.get(self.url + path, headers=headers, timeout=2).status_code == 200:
+                if httpx.get(self.url + path, headers=self.ready_headers(), timeout=2).status_code == 200:
                     return
             except httpx.TransportError:
                 pass
             time.sleep(0.5)
-        raise RuntimeError(f"{self.name} not ready after {timeout:.0f} s:\n{self.tail()}")
+        raise RuntimeError(f"{self.name} not ready after {timeout or self.ready_timeout:.0f} s:\n{self.tail()}")
+
+    def ready_headers(self) -> dict[str, str]:
+        return {}
 
     def tail(self, lines: int = 40) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
@@ -76,6 +85,17 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
 
+    def kill(self) -> None:
+        """kill -9: no cleanup, no goodbye, as when the machine or the OOM killer ends it."""
+        self.process.kill()
+        self.process.wait(timeout=15)
+
+    def restart(self) -> None:
+        """Starts it again with the same command, environment and port, and waits until it answers."""
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.wait_until_ready()
+
 
 @dataclass
 class RasaServer(Server):
@@ -85,6 +105,9 @@ class RasaServer(Server):
 
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {TokenSigner(self.secret).token()}"}
+
+    def ready_headers(self) -> dict[str, str]:
+        return self.headers()
 
     def get(self, path: str) -> Any:
         response = httpx.get(self.url + path, headers=self.headers(), timeout=30)
@@ -109,18 +132,20 @@ class Launcher:
     rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     link_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
-    def start(self, name: str, command: list[str], port: int, extra_env: Mapping[str, str] | None = None) -> Server:
+    def start(self, name: str, command: list[str], port: int, extra_env: Mapping[str, str] | None = None,
+              ready_path: str = "/", ready_timeout: float = 60) -> Server:
         log = self.logs / f"{name}.log"
         env = {**os.environ, **self.env, **(extra_env or {})}
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-        return Server(name, f"http://127.0.0.1:{port}", process, log)
+        with log.open("wb") as output:
+            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+        return Server(name, f"http://127.0.0.1:{port}", process, log, command, env, ready_path, ready_timeout)
 
     def action_server(self) -> Server:
         port = free_port()
         server = self.start("actions", [str(ROOT / ".venv/bin/python"), "-m", "actions.server"], port,
                             {"SHOPDESK_ACTIONS_PORT": str(port), "SHOPDESK_ACTION_TOKEN": self.action_token,
-                             "SHOPDESK_LINK_SECRET": self.link_secret})
-        server.wait_until_ready("/health", timeout=60)
+                             "SHOPDESK_LINK_SECRET": self.link_secret}, "/health")
+        server.wait_until_ready()
         return server
 
     def rasa_server(self, action_server: Server) -> RasaServer:
@@ -138,18 +163,18 @@ class Launcher:
         command = [str(ROOT / ".venv-engine/bin/python"), "-m", "bot.serve", "--port", str(port),
                    "--model", str(MODEL), "--endpoints", str(ROOT / "endpoints.yml"),
                    "--credentials", str(ROOT / "credentials.yml")]
-        started = self.start("rasa", command, port, rasa_env)
-        server = RasaServer(started.name, started.url, started.process, started.log, secret=self.rasa_token)
-        server.wait_until_ready("/status", timeout=240, headers=server.headers())
+        started = self.start("rasa", command, port, rasa_env, "/status", 240)
+        server = RasaServer(**{f.name: getattr(started, f.name) for f in fields(Server)}, secret=self.rasa_token)
+        server.wait_until_ready()
         return server
 
-    def hub(self, rasa: Server, database_url: str) -> Server:
+    def hub(self, rasa: Server, database_url: str, extra_env: Mapping[str, str] | None = None) -> Server:
         port = free_port()
         hub_env = {"RASA_URL": rasa.url, "DATABASE_URL": database_url, "SHOPDESK_PORT": str(port),
                    "SHOPDESK_SWEEP_SECONDS": "1", "SHOPDESK_RASA_TOKEN": self.rasa_token,
-                   "SHOPDESK_LINK_SECRET": self.link_secret}
-        server = self.start("hub", [str(ROOT / ".venv/bin/python"), "-m", "hub"], port, hub_env)
-        server.wait_until_ready("/openapi.json", timeout=60)
+                   "SHOPDESK_LINK_SECRET": self.link_secret, **(extra_env or {})}
+        server = self.start("hub", [str(ROOT / ".venv/bin/python"), "-m", "hub"], port, hub_env, "/openapi.json")
+        server.wait_until_ready()
         return server
 
     def create_admin(self, database_url: str, email: str, name: str, password: str) -> None:

@@ -1,0 +1,58 @@
+"""Real processes for the fault tests, of their own (they are killed): the action server, Rasa
+with its SQL tracker store, and the hub on a SQLite file the tests read beside it."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from knowledge_base.shop.seed import reset_database
+from knowledge_base.shop.sql_source import create_shop_engine
+from tests.integration.servers import MODEL, ROOT, Launcher, RasaServer, Server
+
+# Fast recovery for the tests: a crashed hub's hold lapses after the Rasa timeout plus 5 s.
+HUB_ENV = {"SHOPDESK_RECOVERY_SECONDS": "1", "SHOPDESK_RASA_TIMEOUT_SECONDS": "5",
+           # Every shopper here comes from 127.0.0.1; the limits are not what is tested.
+           "SHOPDESK_RATE_LIMITS": "off"}
+
+
+@pytest.fixture(scope="package")
+def fault_launcher(tmp_path_factory: pytest.TempPathFactory) -> Launcher:
+    work = tmp_path_factory.mktemp("faults")
+    shop = f"sqlite:///{work / 'shop.db'}"
+    engine = create_shop_engine(shop)
+    reset_database(engine, datetime.now(UTC))
+    engine.dispose()
+    return Launcher(logs=work, env={"SHOP_DATABASE_URL": shop})
+
+
+@pytest.fixture(scope="package")
+def actions(fault_launcher: Launcher) -> Iterator[Server]:
+    server = fault_launcher.action_server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="package")
+def rasa(fault_launcher: Launcher, actions: Server) -> Iterator[RasaServer]:
+    if not MODEL.exists():
+        subprocess.run(["make", "--no-print-directory", "model"], cwd=ROOT, check=True)
+    server = fault_launcher.rasa_server(actions)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="package")
+def hub_db_path(fault_launcher: Launcher) -> Path:
+    return fault_launcher.logs / "hub.db"
+
+
+@pytest.fixture(scope="package")
+def hub(fault_launcher: Launcher, rasa: RasaServer, hub_db_path: Path) -> Iterator[Server]:
+    server = fault_launcher.hub(rasa, f"sqlite+aiosqlite:///{hub_db_path}", HUB_ENV)
+    yield server
+    server.stop()
