@@ -1,5 +1,6 @@
 """The audit log: who looked at which customer's data, who changed what (accounts, roles, teams,
-canned replies, settings), and who exported what, with when."""
+canned replies, settings), who exported, revealed or erased what, and every login, with when.
+Every row is chained to the one before it (handoff/audit_chain.py), whoever records it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from handoff import audit_chain
 from handoff.clock import iso, utcnow
 from handoff.models import Agent, AuditEntry
 
@@ -27,20 +29,28 @@ CANNED_DELETED = "canned_deleted"
 SETTINGS_CHANGED = "settings_changed"
 EXPORT = "export"
 REVIEW_SCORED = "review_scored"
+LOGIN = "login"
+LOGIN_FAILED = "login_failed"
 ACTIONS = (VIEW_TRANSCRIPT, VIEW_CUSTOMER, AGENT_CREATED, AGENT_CHANGED, TEAM_CREATED, TEAM_CHANGED, TEAM_DELETED,
-           CANNED_CREATED, CANNED_CHANGED, CANNED_DELETED, SETTINGS_CHANGED, EXPORT, REVIEW_SCORED)
+           CANNED_CREATED, CANNED_CHANGED, CANNED_DELETED, SETTINGS_CHANGED, EXPORT, REVIEW_SCORED, LOGIN, LOGIN_FAILED)
 
 
 def record(
     session: AsyncSession,
-    agent: Agent,
+    agent: Agent | None,
     action: str,
     subject: str | None,
     ticket_id: int | None = None,
     details: dict[str, Any] | None = None,
+    address: str | None = None,
 ) -> None:
-    session.add(AuditEntry(agent_id=agent.id, action=action, subject=(subject or "")[:320] or None, ticket_id=ticket_id,
-                           details=details, created_at=utcnow()))
+    """Adds the row; it joins the chain when the session flushes. `agent` is None only for a login
+    with an email no account has."""
+    entry = AuditEntry(agent_id=agent.id if agent else None, action=action, subject=(subject or "")[:320] or None,
+                       ticket_id=ticket_id, details=details, address=address[:64] if address else None,
+                       created_at=utcnow())
+    session.add(entry)
+    audit_chain.enqueue(session, entry)
 
 
 @dataclass(frozen=True)
@@ -76,7 +86,7 @@ async def entries(session: AsyncSession, limit: int = 100, found: AuditFilter | 
     found = found or AuditFilter(limit=limit)
     query = (
         select(AuditEntry, Agent.display_name)
-        .join(Agent, Agent.id == AuditEntry.agent_id)
+        .outerjoin(Agent, Agent.id == AuditEntry.agent_id)
         .where(*_conditions(found))
         .order_by(AuditEntry.id.desc())
         .limit(found.limit)
@@ -84,11 +94,12 @@ async def entries(session: AsyncSession, limit: int = 100, found: AuditFilter | 
     return [
         {
             "id": entry.id,
-            "agent": {"id": entry.agent_id, "display_name": name},
+            "agent": {"id": entry.agent_id, "display_name": name} if entry.agent_id else None,
             "action": entry.action,
             "subject": entry.subject,
             "ticket_id": entry.ticket_id,
             "details": entry.details,
+            "address": entry.address,
             "at": iso(entry.created_at),
         }
         for entry, name in (await session.execute(query)).all()

@@ -13,10 +13,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handoff import login_throttle
+from handoff import audit, login_throttle
 from handoff.agents import ROLES
 from handoff.clock import aware, utcnow
-from handoff.errors import BadInput, Conflict, Unauthorized
+from handoff.errors import BadInput, Conflict, TooManyRequests, Unauthorized
 from handoff.models import Agent, AgentSession
 from handoff.settings import HubSettings
 from handoff.teams import check_teams
@@ -106,19 +106,28 @@ async def log_in(
     session: AsyncSession, settings: HubSettings, email: object, password: object, address: str
 ) -> IssuedSession | None:
     """A new session, or None for a wrong email or password (the failure is recorded, so commit).
-    Refused with TooManyRequests, whatever the password, while the account or address is throttled."""
+    Refused with TooManyRequests, whatever the password, while the account or address is throttled
+    (recorded too: commit then as well). Every attempt leaves an audit row with the address."""
     if not isinstance(email, str) or not isinstance(password, str) or len(password) > MAX_PASSWORD:
         raise BadInput("'email' and 'password' are required.", "invalid_field")
     email = email.strip().lower()[:320]
     now = utcnow()
-    await login_throttle.check(session, settings, email, address, now)
     agent = await find_by_email(session, email)
+    try:
+        await login_throttle.check(session, settings, email, address, now)
+    except TooManyRequests:
+        audit.record(session, agent, audit.LOGIN_FAILED, email, details={"reason": "throttled"}, address=address)
+        await session.flush()
+        raise
     # argon2 takes tens of milliseconds on purpose: off the event loop, so logins never stall chats.
     verified = await asyncio.to_thread(_verify, agent.password_hash if agent else _DUMMY_HASH, password)
     login_throttle.record(session, email, address, verified and agent is not None and agent.active, now)
     if not verified or agent is None or not agent.active:
+        reason = "unknown_account" if agent is None else "wrong_password" if not verified else "disabled"
+        audit.record(session, agent, audit.LOGIN_FAILED, email, details={"reason": reason}, address=address)
         await session.flush()
         return None
+    audit.record(session, agent, audit.LOGIN, email, address=address)
     if _hasher.check_needs_rehash(agent.password_hash):
         agent.password_hash = _hasher.hash(password)
     token = secrets.token_urlsafe(32)

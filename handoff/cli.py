@@ -5,6 +5,7 @@
     shopdesk migrate
     shopdesk backup [--dir DIR] [--keep N]     (SHOPDESK_BACKUP_DIR, SHOPDESK_BACKUP_KEEP)
     shopdesk restore FILE                      (stop the hub and Rasa first)
+    shopdesk audit verify                      (checks the audit log's hash chain; names the first row that breaks it)
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import os
 import sys
 from pathlib import Path
 
-from handoff import backup
+from handoff import audit_chain, backup
 from handoff.auth import create_agent
 from handoff.clock import utcnow
 from handoff.db import create_engine, migrate, session_factory
@@ -36,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
                    "written and verified")
         elif args.command == "restore":
             _print(backup.restore(settings, args.file), "restored and verified")
+        elif args.command == "audit":
+            return asyncio.run(_verify_audit(settings))
         else:
             password = _password()
             asyncio.run(_create_admin(settings, args.email, args.name, password))
@@ -58,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     save.add_argument("--keep", type=int, help="how many backups to keep (default SHOPDESK_BACKUP_KEEP, 7)")
     load = commands.add_parser("restore", help="restore a backup after checking it whole (stop the hub and Rasa first)")
     load.add_argument("file", type=Path)
+    audit = commands.add_parser("audit", help="the audit log")
+    audit.add_subparsers(dest="audit_command", required=True).add_parser(
+        "verify", help="check the hash chain; exit 1 and name the first broken row if it is broken")
     return parser
 
 
@@ -90,6 +96,21 @@ async def _migrate(settings: HubSettings) -> None:
         await migrate(engine)
     finally:
         await engine.dispose()
+
+
+async def _verify_audit(settings: HubSettings) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate(engine)
+        async with session_factory(engine)() as session:
+            verdict = await audit_chain.verify(session)
+    finally:
+        await engine.dispose()
+    if verdict.intact:
+        print(f"audit log intact: {verdict.rows} rows, head {verdict.head}")
+        return 0
+    print(f"audit log BROKEN after {verdict.rows} good rows: {verdict.problem}", file=sys.stderr)
+    return 1
 
 
 async def _create_admin(settings: HubSettings, email: str, name: str, password: str) -> None:

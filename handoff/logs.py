@@ -1,10 +1,13 @@
-"""Secrets never reach a log: every handler of the process gets a filter that blanks session
-tokens, bearer credentials, JWTs and Telegram bot tokens in messages and tracebacks."""
+"""Secrets and personal numbers never reach a log: every handler of the process gets a filter that
+blanks session tokens, bearer credentials, JWTs and Telegram bot tokens, and replaces card, bank
+and ID numbers (handoff/redaction.py), in messages and tracebacks."""
 
 from __future__ import annotations
 
 import logging
 import re
+
+from handoff.redaction import redact as personal_numbers
 
 _PATTERNS = [
     (re.compile(r"(?i)(token=)[^&\s'\"]+"), r"\1[redacted]"),
@@ -18,7 +21,7 @@ _PATTERNS = [
 def redact(text: str) -> str:
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
-    return text
+    return personal_numbers(text).text
 
 
 class RedactSecrets(logging.Filter):

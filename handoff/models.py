@@ -86,6 +86,8 @@ class Conversation(Base):
     customer_email: Mapped[str | None] = mapped_column(String(320))
     state: Mapped[str] = mapped_column(String(20), default=State.BOT)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # When the shopper was told that card, bank and ID numbers are removed (once per conversation).
+    redaction_notice_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -220,17 +222,35 @@ class CannedReply(Base):
 
 
 class AuditEntry(Base):
+    """One audited act, chained to the one before it (handoff/audit_chain.py)."""
+
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_created", "created_at"),)
+    __table_args__ = (Index("ix_audit_log_created", "created_at"), UniqueConstraint("chain_seq", name="uq_audit_log_chain_seq"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
+    # None for a login attempt with an email no account has.
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), index=True)
     action: Mapped[str] = mapped_column(String(40))
+    # Customers appear as "contact:<id>", never by email or name: an erased contact leaves no trace here.
     subject: Mapped[str | None] = mapped_column(String(320))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     # What changed, for admin changes and exports (field names and new values; never a password).
     details: Mapped[dict[str, Any] | None]
+    address: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    chain_seq: Mapped[int | None] = mapped_column(Integer)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    row_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditChain(Base):
+    """The chain's head: how many rows it holds and the last row's hash (one row, id 1)."""
+
+    __tablename__ = "audit_chain"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
 
 
 class Team(Base):

@@ -13,6 +13,7 @@ from handoff.conversations import append_message, get_conversation
 from handoff.db import rows_changed
 from handoff.errors import AgentUnavailable, AtCapacity, BadInput, Forbidden, WrongTicketState
 from handoff.models import Agent, Message, Note, Ticket
+from handoff.redaction import redact
 from handoff.roles import at_least
 from handoff.serialize import note_json
 from handoff.states import CsatState, State, TicketStatus
@@ -50,9 +51,8 @@ async def reply(uow: UnitOfWork, ticket_id: int, agent: Agent, text: str) -> Mes
     ticket = await get_ticket(uow.session, ticket_id)
     require_holder(ticket, agent, supervisors_too=False)
     conversation = await get_conversation(uow.session, ticket.conversation_id)
-    message = await append_message(
-        uow, conversation, direction="out", author_kind="agent", author_name=agent.display_name, agent_id=agent.id, text=text
-    )
+    message = await append_message(uow, conversation, direction="out", author_kind="agent", author_name=agent.display_name,
+                                   agent_id=agent.id, text=redact(text).text)
     if ticket.first_response_at is None:
         ticket.first_response_at = message.created_at
         await uow.session.flush()
@@ -62,7 +62,7 @@ async def reply(uow: UnitOfWork, ticket_id: int, agent: Agent, text: str) -> Mes
 
 async def add_note(uow: UnitOfWork, ticket_id: int, agent: Agent, text: str) -> Note:
     ticket = await get_ticket(uow.session, ticket_id)
-    note = Note(ticket_id=ticket.id, agent_id=agent.id, text=text, created_at=utcnow())
+    note = Note(ticket_id=ticket.id, agent_id=agent.id, text=redact(text).text, created_at=utcnow())
     uow.session.add(note)
     await uow.session.flush()
     uow.emit(NOTE_CREATED, ticket_id=ticket.id, note=note_json(note, agent.display_name))

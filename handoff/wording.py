@@ -27,6 +27,10 @@ BOT_PROBLEM = (
     "I'm passing your conversation to a person from our team."
 )
 BOT_IS_BACK = "Our assistant is back and will answer your messages now."
+NUMBERS_REMOVED = (
+    "For your safety I removed a card, bank account or ID number from your message. We never need those "
+    "in chat, and nobody from our team will ask you for them here."
+)
 
 
 def wait_phrase(seconds: int) -> str:

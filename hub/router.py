@@ -31,6 +31,7 @@ from handoff.conversations import (
 )
 from handoff.events import Event
 from handoff.inbound import HandleResult, Inbound
+from handoff.intake import store_shopper_message
 from handoff.limits import RateLimiter
 from handoff.models import Conversation, Message, Ticket
 from handoff.outage import waits_for_bot
@@ -115,12 +116,10 @@ class Router:
             conversation = await get_conversation(uow.session, conversation_id)
             _remember_identity(conversation, inbound)
             photos = await attachments.claim(uow, conversation_id, inbound.attachment_ids)
-            message = await append_message(
-                uow, conversation, direction="in", author_kind="shopper", text=text or None,
-                author_name=conversation.display_name, external_id=inbound.external_id,
-                attachments=[attachments.summary(photo) for photo in photos],
-            )
+            message = await store_shopper_message(uow, conversation, text, inbound.external_id,
+                                                  [attachments.summary(photo) for photo in photos])
             attachments.attach(photos, message)
+            text = message.text or ""
             to_bot, waits = await self._route(uow, conversation, text)
             if to_bot and not text:
                 # A photo without words: kept for the team, and no bot turn spent guessing at pixels.

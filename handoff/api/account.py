@@ -15,7 +15,7 @@ from handoff.api.requests import bearer, client_address, json_body
 from handoff.assignment import AGENT_PRESENCE
 from handoff.auth import SESSIONS_REVOKED, change_password, log_in, log_out, session_key
 from handoff.clock import iso, utcnow
-from handoff.errors import BadInput, Unauthorized
+from handoff.errors import BadInput, TooManyRequests, Unauthorized
 from handoff.models import Agent
 from handoff.teams import team_names
 from handoff.uow import UnitOfWork
@@ -29,7 +29,11 @@ async def login(request: Request) -> HTTPResponse:
     settings, address = services(request).settings, client_address(request)
     services(request).limiter.check("logins", address)
     async with services(request).uows() as uow:
-        issued = await log_in(uow.session, settings, body.get("email"), body.get("password"), address)
+        try:
+            issued = await log_in(uow.session, settings, body.get("email"), body.get("password"), address)
+        except TooManyRequests:
+            await uow.commit()  # the refusal is in the audit log
+            raise
         if issued is None:
             await uow.commit()  # the failure counts towards the throttle
             raise Unauthorized("Wrong email or password.")

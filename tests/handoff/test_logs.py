@@ -34,3 +34,16 @@ def test_the_filter_cleans_messages_arguments_and_tracebacks() -> None:
     RedactSecrets().filter(record)
     formatted = logging.Formatter().format(record)
     assert SESSION not in formatted and "[redacted]" in formatted
+
+
+def test_card_bank_and_id_numbers_are_replaced_in_log_lines_and_tracebacks() -> None:
+    try:
+        raise ValueError("could not store 'my card 4111 1111 1111 1111, IBAN DE89370400440532013000'")
+    except ValueError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "message %s failed", ("SSN 123-45-6789",), None)
+        record.exc_info = sys.exc_info()
+    RedactSecrets().filter(record)
+    formatted = logging.Formatter().format(record)
+    for number in ("4111 1111 1111 1111", "DE89370400440532013000", "123-45-6789"):
+        assert number not in formatted
+    assert "[card ending 1111]" in formatted and "[IBAN DE…3000]" in formatted and "order 10002" in redact("order 10002")
