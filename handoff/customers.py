@@ -13,7 +13,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from knowledge_base.shop.rules import contact_matches, parse_order_number
+
 log = logging.getLogger(__name__)
+_MAX_ORDERS_TRIED = 3
 
 
 class ShopReader(Protocol):
@@ -52,6 +55,21 @@ class CustomerDirectory:
         except Exception:
             log.exception("could not read the customer from the shop")
             return None
+
+    async def proven_owner(self, texts: list[str]) -> tuple[Customer, str] | None:
+        """The customer whose order is named in `texts` and whose email or phone on that order is
+        there too: the bot's order form's proof (knowledge_base.shop.rules). With the order number."""
+        if self._shop is None:
+            return None
+        numbers = list(dict.fromkeys(n for n in map(parse_order_number, texts) if n))[:_MAX_ORDERS_TRIED]
+        try:
+            for number in numbers:
+                order = await asyncio.to_thread(self._shop.get_order, number)
+                if order is not None and any(contact_matches(order.customer, text) for text in texts):
+                    return _customer(order.customer, verified=True), number
+        except Exception:
+            log.exception("could not read an order from the shop")
+        return None
 
     async def orders(self, customer_id: int) -> list[dict[str, Any]]:
         if self._shop is None:

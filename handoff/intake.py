@@ -8,6 +8,7 @@ from typing import Any
 
 from handoff import wording
 from handoff.clock import utcnow
+from handoff.contacts import contact_of
 from handoff.conversations import append_message
 from handoff.models import Conversation, Message
 from handoff.redaction import redact
@@ -18,6 +19,7 @@ async def store_shopper_message(uow: UnitOfWork, conversation: Conversation, tex
                                 attachments: list[dict[str, Any]] | None = None) -> Message:
     """`text` may be empty when photos carry the message (a caption is its text)."""
     redacted = redact(text)
+    await contact_of(uow.session, conversation)
     message = await append_message(
         uow, conversation, direction="in", author_kind="shopper", text=redacted.text or None,
         author_name=conversation.display_name, external_id=external_id, attachments=attachments,

@@ -88,6 +88,8 @@ class Conversation(Base):
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     # When the shopper was told that card, bank and ID numbers are removed (once per conversation).
     redaction_notice_at: Mapped[datetime | None]
+    # Who the shopper is across channels (handoff/contacts.py); set when they first write.
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -283,3 +285,86 @@ class PresencePeriod(Base):
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+
+
+class Contact(Base):
+    """One shopper across channels and conversations: a guest until they prove who they are, then
+    the shop's customer. A contact merged into another keeps its row, pointing at the survivor."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (Index("ix_contacts_email", "email"), Index("ix_contacts_tier", "tier"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(String(400))  # the latest order's delivery address
+    shop_customer_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    shop_tier: Mapped[str | None] = mapped_column(String(20))  # the shop's own classification
+    tier: Mapped[str | None] = mapped_column(String(20))  # ours, from the tier rules
+    order_count: Mapped[int] = mapped_column(Integer, default=0)
+    lifetime_value_cents: Mapped[int] = mapped_column(Integer, default=0)
+    last_order_at: Mapped[datetime | None]
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    erased_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ContactIdentity(Base):
+    """A way a shopper is recognised again: a proven email, the shop's customer id, a Telegram chat."""
+
+    __tablename__ = "contact_identities"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)  # email | shop_customer | telegram
+    value: Mapped[str] = mapped_column(String(320), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ContactMerge(Base):
+    """A contact learnt who it is (`identified`) or absorbed another (`merged`), and the proof."""
+
+    __tablename__ = "contact_merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    merged_contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    # signed_identity | bot_verified_order | order_and_contact
+    proof: Mapped[str] = mapped_column(String(40))
+    order_number: Mapped[str | None] = mapped_column(String(40))
+    conversation_id: Mapped[str | None] = mapped_column(ForeignKey("conversations.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ContactTag(Base):
+    __tablename__ = "contact_tags"
+    __table_args__ = (Index("ix_contact_tags_tag", "tag"),)
+
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(40), primary_key=True)
+    source: Mapped[str] = mapped_column(String(10))  # manual | rule
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ContactNote(Base):
+    __tablename__ = "contact_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PrivacySetting(Base):
+    """Settings admins change in the console for customer records and personal data (tier and tag
+    rules, who sees personal data, who needs a second factor, how long transcripts are kept)."""
+
+    __tablename__ = "privacy_settings"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

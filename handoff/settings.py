@@ -17,6 +17,8 @@ DEFAULT_RESOLUTION = {"urgent": 240, "serious": 480, "normal": 1440}
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TELEGRAM_API = "https://api.telegram.org"
 MIN_SECRET_LENGTH = 32
+# What the privacy help article promises (knowledge_base/articles/privacy-data.md; a test holds them together).
+RETENTION_MONTHS = 12
 
 
 class SettingsError(ValueError):
@@ -98,6 +100,8 @@ class HubSettings:
     backup_dir: Path = REPO_ROOT / "var" / "backups"
     # How many verified backups `shopdesk backup` keeps (the oldest beyond are deleted).
     backup_keep: int = 7
+    # Conversations older than this are erased by the retention job (handoff/retention.py).
+    retention_months: int = RETENTION_MONTHS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> HubSettings:
@@ -131,6 +135,7 @@ class HubSettings:
             tracker_url=tracker_url(env, var_dir),
             backup_dir=Path(env.get("SHOPDESK_BACKUP_DIR") or var_dir / "backups"),
             backup_keep=_int(env, "SHOPDESK_BACKUP_KEEP", 7),
+            retention_months=_int(env, "SHOPDESK_RETENTION_MONTHS", RETENTION_MONTHS),
         )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff import audit
 from handoff.clock import iso, utcnow
+from handoff.contacts import audit_subject
 from handoff.conversations import messages_after
 from handoff.models import Agent, Conversation, Message, Note, Ticket, Transition
 from handoff.queue import queue_infos
@@ -31,7 +32,7 @@ async def ticket_detail(uow: UnitOfWork, settings: HubSettings, ticket_id: int, 
     transitions_query = select(Transition).where(Transition.conversation_id == ticket.conversation_id).order_by(Transition.id)
     transitions = (await session.execute(transitions_query)).scalars()
     messages = await messages_after(session, ticket.conversation_id, 0, _TRANSCRIPT_LIMIT, include_internal=True)
-    audit.record(session, agent, audit.VIEW_TRANSCRIPT, ticket.customer_email or ticket.conversation_id, ticket.id)
+    audit.record(session, agent, audit.VIEW_TRANSCRIPT, await audit_subject(session, ticket.conversation_id), ticket.id)
     return view | {
         "summary": ticket.summary,
         "anger": ticket.anger,
@@ -48,7 +49,7 @@ async def customer_panel(uow: UnitOfWork, desk: Desk, ticket_id: int, agent: Age
     orders = await desk.directory.orders(customer.id) if customer else []
     email = customer.email if customer and customer.verified else ticket.customer_email
     past = await _past_tickets(uow, ticket, email)
-    audit.record(session, agent, audit.VIEW_CUSTOMER, customer.email if customer else ticket.customer_email, ticket.id)
+    audit.record(session, agent, audit.VIEW_CUSTOMER, await audit_subject(session, ticket.conversation_id), ticket.id)
     return {
         "customer": customer.as_json() if customer else None,
         "verified": bool(customer and customer.verified),
@@ -88,7 +89,11 @@ async def earlier_conversations(session: AsyncSession, conversation_id: str, ema
         .order_by(Conversation.created_at.desc())
         .limit(_PAST_TICKETS)
     )
-    found = list((await session.execute(query)).scalars())
+    return await conversation_briefs(session, list((await session.execute(query)).scalars()))
+
+
+async def conversation_briefs(session: AsyncSession, found: list[Conversation]) -> list[dict[str, Any]]:
+    """Each conversation with its channel, state, opening words and latest ticket (with its rating)."""
     tickets = await _latest_tickets(session, [c.id for c in found])
     openers = await _first_shopper_texts(session, [c.id for c in found])
     return [

@@ -14,19 +14,22 @@ from sanic import Request, Sanic
 from sanic.response import HTTPResponse, json
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from handoff import console
+from handoff import console, privacy_settings
 from handoff.api.account import account
 from handoff.api.admin import admin
 from handoff.api.canned import canned_replies
+from handoff.api.contacts import contacts
 from handoff.api.errors import install_error_handlers
 from handoff.api.headers import install_security_headers
 from handoff.api.management import management
 from handoff.api.openapi import openapi
+from handoff.api.privacy import privacy
 from handoff.api.shopper import shopper
 from handoff.api.tickets import tickets
 from handoff.api.ws import console_feed
 from handoff.assignment import Assigner
 from handoff.broadcast import QueueBroadcaster
+from handoff.contact_linker import ContactLinker
 from handoff.context import Services
 from handoff.customers import CustomerDirectory, ShopReader
 from handoff.db import create_engine, migrate, session_factory
@@ -35,9 +38,10 @@ from handoff.events import EventBus
 from handoff.gateway import Conversations
 from handoff.limits import RateLimiter
 from handoff.logs import install_redaction
+from handoff.maintenance import Maintenance
 from handoff.settings import HubSettings, SettingsError, require_secret
 from handoff.tickets import Desk
-from handoff.uow import UnitOfWorkFactory
+from handoff.uow import UnitOfWork, UnitOfWorkFactory
 from hub import channels
 from hub.attachments_api import photos
 from hub.rasa_client import RasaClient
@@ -58,6 +62,7 @@ class _Resources:
     rasa: RasaClient
     assigner: Assigner
     recovery: Recovery
+    maintenance: Maintenance
     migrated: bool = False
 
 
@@ -82,9 +87,11 @@ def create_app(
     shop = shop if shop is not None else _demo_shop(settings)
     services, resources = _wire(settings, shop)
     app.ctx.services = services
+    app.ctx.maintenance = resources.maintenance
     install_error_handlers(app)
     install_security_headers(app)
-    for blueprint in (shopper, photos, account, tickets, canned_replies, admin, management, console_feed, openapi):
+    for blueprint in (shopper, photos, account, tickets, canned_replies, admin, management, contacts, privacy,
+                      console_feed, openapi):
         app.blueprint(blueprint)
     app.add_route(_health, "/health", name="health")
     console.install(app)
@@ -109,8 +116,15 @@ def _wire(settings: HubSettings, shop: ShopReader | None) -> tuple[Services, _Re
     bus.subscribe(QueueBroadcaster(uows, settings, bus).on_event)
     bus.subscribe(assigner.on_event)
     bus.subscribe(router.on_event)
+    bus.subscribe(ContactLinker(uows, desk.directory, _contact_rules).on_event)
+    maintenance = Maintenance(uows, _contact_rules)
+    bus.subscribe(maintenance.on_event)
     services = Services(settings, uows, bus, desk, assigner, router, delivery, Conversations(uows, settings), limiter)
-    return services, _Resources(engine, rasa, assigner, Recovery(uows, router, rasa, settings))
+    return services, _Resources(engine, rasa, assigner, Recovery(uows, router, rasa, settings), maintenance)
+
+
+async def _contact_rules(uow: UnitOfWork) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    return await privacy_settings.contact_rules(uow.session)
 
 
 def _demo_shop(settings: HubSettings) -> ShopReader | None:
@@ -132,7 +146,8 @@ def _install_lifecycle(app: Sanic[Any, Any], resources: _Resources, sweep: bool)
         resources.rasa.open()
         if sweep:
             app.ctx.timers = [asyncio.create_task(resources.assigner.run_forever()),
-                              asyncio.create_task(resources.recovery.run_forever())]
+                              asyncio.create_task(resources.recovery.run_forever()),
+                              asyncio.create_task(resources.maintenance.run_forever())]
 
     @app.after_server_stop
     async def close_resources(app: Sanic[Any, Any]) -> None:
@@ -140,6 +155,7 @@ def _install_lifecycle(app: Sanic[Any, Any], resources: _Resources, sweep: bool)
             timer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await timer
+        await resources.maintenance.close()
         await resources.rasa.close()
         await resources.engine.dispose()
 

@@ -87,6 +87,20 @@ ROUTES: list[tuple[str, str, str, str, dict[str, Any] | None]] = [
     ("patch", "/api/admin/teams/{team_id}", "Change a team's title or intents", "admin", _OBJ),
     ("delete", "/api/admin/teams/{team_id}", "Delete a team (its tickets go to the general queue)", "admin", None),
     ("patch", "/api/admin/canned/{reply_id}", "Change a canned reply", "supervisor", _OBJ),
+    ("get", "/api/contacts", "Contacts: ?q (name, email, phone, customer number), tier, tag, channel, identified, "
+     "before_id, limit (masked without the personal data permission)", "supervisor", None),
+    ("get", "/api/contacts/{contact_id}", "A contact: conversations and tickets on every channel, tags, notes, history "
+     "(audited; agents: contacts with a ticket)", "agent", None),
+    ("put", "/api/contacts/{contact_id}/tags", "Set a contact's own tags (rule tags stay)", "agent",
+     {"type": "object", "required": ["tags"], "properties": {"tags": {"type": "array", "items": {"type": "string"}}}}),
+    ("post", "/api/contacts/{contact_id}/notes", "Note about a contact", "agent", _TEXT),
+    ("post", "/api/contacts/{contact_id}/reveal", "Reveal masked email, phone or address with a reason (audited)", "agent",
+     {"type": "object", "required": ["reason"], "properties": {
+         "fields": {"type": "array", "items": {"enum": ["email", "phone", "address"]}},
+         "reason": {"type": "string", "minLength": 5, "maxLength": 500}}}),
+    ("get", "/api/admin/privacy", "Tier and tag rules, personal data roles, second factor roles, retention", "supervisor",
+     None),
+    ("put", "/api/admin/privacy", "Change them (audited)", "admin", _OBJ),
     ("get", "/api/agent/ws", "Websocket: queue and conversation events (first frame {type: auth, token})", "agent", None),
     ("get", "/health", "Liveness", "none", None),
     ("get", "/openapi.json", "This description", "none", None),

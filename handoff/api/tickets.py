@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
-from handoff import audit, labels, ticket_actions
+from handoff import audit, labels, masked_views, ticket_actions
 from handoff.api.context import services
 from handoff.api.guard import requires
 from handoff.api.requests import MAX_ID, db_id, int_arg, json_body
 from handoff.claim import claim
 from handoff.clock import utcnow
+from handoff.contact_views import with_contact
+from handoff.contacts import audit_subject
 from handoff.conversations import messages_after
 from handoff.errors import BadInput, NotFound
 from handoff.models import Agent
@@ -38,7 +41,7 @@ async def queue(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse
     now = utcnow()
     waiting = await queued_tickets(uow.session, now)
     infos = await queue_infos(uow.session, services(request).settings, now)
-    return json({"tickets": await tickets_view(uow.session, waiting, infos)})
+    return json({"tickets": await _shown_all(uow, agent, await tickets_view(uow.session, waiting, infos))})
 
 
 @tickets.get("/tickets")
@@ -50,7 +53,7 @@ async def list_tickets(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPR
         raise BadInput(f"'status' must be one of {', '.join(STATUSES)}.", "invalid_field")
     found = await find_tickets(uow.session, agent, ticket_filter(request, status))
     infos = await queue_infos(uow.session, services(request).settings, utcnow())
-    return json({"tickets": await tickets_view(uow.session, found, infos)})
+    return json({"tickets": await _shown_all(uow, agent, await tickets_view(uow.session, found, infos))})
 
 
 def ticket_filter(request: Request, status: str | None) -> TicketFilter:
@@ -82,13 +85,13 @@ async def set_labels(request: Request, uow: UnitOfWork, agent: Agent, ticket_id:
     await labels.set_labels(uow.session, ticket.id, labels.clean_labels(json_body(request).get("labels")))
     view = await ticket_view(uow.session, ticket)
     uow.emit(TICKET_UPDATED, ticket=view)
-    return json(view)
+    return json(await _shown(uow, agent, view))
 
 
 @tickets.get("/tickets/<ticket_id:int>")
 @requires("agent")
 async def detail(request: Request, uow: UnitOfWork, agent: Agent, ticket_id: int) -> HTTPResponse:
-    return json(await ticket_detail(uow, services(request).settings, ticket_id, agent))
+    return json(await _shown(uow, agent, await ticket_detail(uow, services(request).settings, ticket_id, agent)))
 
 
 @tickets.get("/tickets/<ticket_id:int>/messages")
@@ -97,22 +100,25 @@ async def transcript(request: Request, uow: UnitOfWork, agent: Agent, ticket_id:
     ticket = await get_ticket(uow.session, ticket_id)
     after = int_arg(request, "after", 0, 0, MAX_ID)
     messages = await messages_after(uow.session, ticket.conversation_id, after, 500, include_internal=True)
-    audit.record(uow.session, agent, audit.VIEW_TRANSCRIPT, ticket.customer_email or ticket.conversation_id, ticket.id)
+    audit.record(uow.session, agent, audit.VIEW_TRANSCRIPT, await audit_subject(uow.session, ticket.conversation_id),
+                 ticket.id)
     last_seq = messages[-1].seq if messages else after
-    return json({"messages": [message_json(m) for m in messages], "last_seq": last_seq})
+    masker = await masked_views.masker_for(uow.session, agent)
+    return json({"messages": [masked_views.message(message_json(m), masker) for m in messages], "last_seq": last_seq})
 
 
 @tickets.get("/tickets/<ticket_id:int>/customer")
 @requires("agent")
 async def customer(request: Request, uow: UnitOfWork, agent: Agent, ticket_id: int) -> HTTPResponse:
-    return json(await customer_panel(uow, services(request).desk, ticket_id, agent))
+    panel = await with_contact(uow.session, await customer_panel(uow, services(request).desk, ticket_id, agent), ticket_id)
+    return json(masked_views.customer_panel(panel, await masked_views.masker_for(uow.session, agent)))
 
 
 @tickets.post("/tickets/<ticket_id:int>/claim")
 @requires("agent")
 async def claim_(request: Request, uow: UnitOfWork, agent: Agent, ticket_id: int) -> HTTPResponse:
     ticket = await claim(uow, ticket_id, agent)
-    return json(await ticket_view(uow.session, ticket))
+    return json(await _shown(uow, agent, await ticket_view(uow.session, ticket)))
 
 
 @tickets.post("/tickets/<ticket_id:int>/messages")
@@ -120,7 +126,8 @@ async def claim_(request: Request, uow: UnitOfWork, agent: Agent, ticket_id: int
 async def reply(request: Request, uow: UnitOfWork, agent: Agent, ticket_id: int) -> HTTPResponse:
     text = clean_text(json_body(request).get("text"), services(request).settings.max_text)
     message = await ticket_actions.reply(uow, ticket_id, agent, text)
-    return json(message_json(message), status=201)
+    masker = await masked_views.masker_for(uow.session, agent)
+    return json(masked_views.message(message_json(message), masker), status=201)
 
 
 @tickets.post("/tickets/<ticket_id:int>/notes")
@@ -128,7 +135,8 @@ async def reply(request: Request, uow: UnitOfWork, agent: Agent, ticket_id: int)
 async def note(request: Request, uow: UnitOfWork, agent: Agent, ticket_id: int) -> HTTPResponse:
     text = clean_text(json_body(request).get("text"), services(request).settings.max_text)
     created = await ticket_actions.add_note(uow, ticket_id, agent, text)
-    return json(note_json(created, agent.display_name), status=201)
+    masker = await masked_views.masker_for(uow.session, agent)
+    return json(masked_views.note(note_json(created, agent.display_name), masker), status=201)
 
 
 @tickets.post("/tickets/<ticket_id:int>/transfer")
@@ -143,7 +151,7 @@ async def transfer(request: Request, uow: UnitOfWork, agent: Agent, ticket_id: i
                                                         services(request).settings.presence_timeout)
     else:
         raise BadInput("Give either 'agent_id' or 'team'.", "invalid_field")
-    return json(await ticket_view(uow.session, ticket))
+    return json(await _shown(uow, agent, await ticket_view(uow.session, ticket)))
 
 
 @tickets.post("/tickets/<ticket_id:int>/snooze")
@@ -153,14 +161,23 @@ async def snooze(request: Request, uow: UnitOfWork, agent: Agent, ticket_id: int
     if not isinstance(minutes, int) or isinstance(minutes, bool):
         raise BadInput("'minutes' must be a whole number.", "invalid_field")
     ticket = await ticket_actions.snooze(uow, ticket_id, agent, minutes)
-    return json(await ticket_view(uow.session, ticket))
+    return json(await _shown(uow, agent, await ticket_view(uow.session, ticket)))
 
 
 @tickets.post("/tickets/<ticket_id:int>/resolve")
 @requires("agent")
 async def resolve(request: Request, uow: UnitOfWork, agent: Agent, ticket_id: int) -> HTTPResponse:
     ticket = await ticket_actions.resolve(uow, ticket_id, agent)
-    return json(await ticket_view(uow.session, ticket))
+    return json(await _shown(uow, agent, await ticket_view(uow.session, ticket)))
+
+
+async def _shown(uow: UnitOfWork, agent: Agent, view: dict[str, Any]) -> dict[str, Any]:
+    return masked_views.ticket(view, await masked_views.masker_for(uow.session, agent))
+
+
+async def _shown_all(uow: UnitOfWork, agent: Agent, views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    masker = await masked_views.masker_for(uow.session, agent)
+    return [masked_views.ticket(view, masker) for view in views]
 
 
 async def _agent(uow: UnitOfWork, agent_id: object) -> Agent:

@@ -16,6 +16,7 @@ from typing import Any
 from sanic import Blueprint, Request
 from sanic.server.websockets.impl import WebsocketImplProtocol
 
+from handoff import masked_views
 from handoff.agents import agent_view
 from handoff.api.context import services
 from handoff.api.guard import mark_seen
@@ -24,6 +25,7 @@ from handoff.clock import iso, utcnow
 from handoff.context import Services
 from handoff.errors import Unauthorized
 from handoff.events import Event
+from handoff.masking import Masker
 from handoff.queue import queue_infos, queued_tickets
 from handoff.tickets import tickets_view
 
@@ -49,18 +51,20 @@ async def feed(request: Request, ws: WebsocketImplProtocol) -> None:
     svc = services(request)
     try:
         token = await _auth_frame(ws)
-        agent_id, hello = await _hello(svc, token)
+        agent_id, hello, masker = await _hello(svc, token)
     except Unauthorized as error:
         await ws.close(code=UNAUTHORIZED_CLOSE, reason=error.message[:100])
         return
     key = session_key(token or "")
     outbox: asyncio.Queue[str | object | None] = asyncio.Queue(maxsize=_BACKLOG)
+    # What this agent may see unmasked; looked at again with every ping (roles and settings change).
+    viewer = [masker]
 
     async def forward(event: Event) -> None:
         if event.type == SESSIONS_REVOKED and event.data["agent_id"] == agent_id and event.data["kept"] != key:
             _put(outbox, _REVOKED)
         elif for_console(event):
-            _put(outbox, frame(event.type, _console_data(event), iso(event.at)))
+            _put(outbox, frame(event.type, masked_views.frame(_console_data(event), viewer[0]), iso(event.at)))
 
     unsubscribe = svc.bus.subscribe(forward)
     sender = asyncio.create_task(_send_all(ws, outbox))
@@ -69,7 +73,10 @@ async def feed(request: Request, ws: WebsocketImplProtocol) -> None:
         async for raw in ws:
             if _is_ping(raw):
                 # The sender closes the socket on _REVOKED, which ends this loop.
-                _put(outbox, frame("pong", {}) if await _seen(svc, token) else _REVOKED)
+                seen = await _seen(svc, token)
+                if seen is not None:
+                    viewer[0] = seen
+                _put(outbox, frame("pong", {}) if seen is not None else _REVOKED)
     finally:
         unsubscribe()
         sender.cancel()
@@ -79,17 +86,19 @@ async def feed(request: Request, ws: WebsocketImplProtocol) -> None:
 # Registered by call, not decorator: Sanic's decorators are untyped.
 console_feed.add_websocket_route(feed, "/ws")
 
-async def _hello(svc: Services, token: str | None) -> tuple[int, dict[str, Any]]:
+async def _hello(svc: Services, token: str | None) -> tuple[int, dict[str, Any], Masker]:
     async with svc.uows() as uow:
         agent = await authenticate(uow.session, token)
         mark_seen(agent)
         now = utcnow()
+        masker = await masked_views.masker_for(uow.session, agent)
         queue = await tickets_view(
             uow.session, await queued_tickets(uow.session, now), await queue_infos(uow.session, svc.settings, now)
         )
-        hello = {"agent": await agent_view(uow.session, agent, now, svc.settings.presence_timeout), "queue": queue}
+        hello = {"agent": await agent_view(uow.session, agent, now, svc.settings.presence_timeout),
+                 "queue": [masked_views.ticket(view, masker) for view in queue]}
         await uow.commit()
-        return agent.id, hello
+        return agent.id, hello, masker
 
 
 async def _auth_frame(ws: WebsocketImplProtocol) -> str | None:
@@ -104,16 +113,17 @@ async def _auth_frame(ws: WebsocketImplProtocol) -> str | None:
     return token
 
 
-async def _seen(svc: Services, token: str | None) -> bool:
-    """Marks the agent seen; False when the session has ended meanwhile."""
+async def _seen(svc: Services, token: str | None) -> Masker | None:
+    """Marks the agent seen and says what they may see; None when the session has ended meanwhile."""
     async with svc.uows() as uow:
         try:
             agent = await authenticate(uow.session, token)
         except Unauthorized:
-            return False
+            return None
         mark_seen(agent)
+        masker = await masked_views.masker_for(uow.session, agent)
         await uow.commit()
-        return True
+        return masker
 
 
 def _console_data(event: Event) -> dict[str, Any]:

@@ -1,0 +1,86 @@
+"""Recognises shoppers after the fact, from events: when a message or a handoff shows who the
+shopper is, their conversation's contact becomes the shop customer's (handoff/contacts.py).
+
+Proofs, strongest first: an email the channel proved (the shop's signed identity) or the bot's
+order form verified (the handoff's verified order); an order number together with the email or
+phone on that order in the shopper's recent messages (the same proof the order form asks for).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from sqlalchemy import select
+
+from handoff import contact_facts as facts
+from handoff import contacts
+from handoff.contact_facts import Rules, refresh
+from handoff.conversations import get_conversation, latest_ticket
+from handoff.customers import CustomerDirectory
+from handoff.delivery import MESSAGE_CREATED
+from handoff.events import Event
+from handoff.models import Contact, Conversation, Message
+from handoff.tickets import TICKET_QUEUED, TICKET_RESOLVED, TICKET_UPDATED
+from handoff.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+# Worth a look at the shop: a 5-digit order number, an email, or a run of 6 or more digits (a phone).
+_MATERIAL = re.compile(r"(?<!\d)\d{5}(?!\d)|@|\d(?:[\s\-./()]*\d){5,}")
+_RECENT = 10
+_TICKET_EVENTS = (TICKET_QUEUED, TICKET_RESOLVED, TICKET_UPDATED)
+
+
+class ContactLinker:
+    def __init__(self, uows: UnitOfWorkFactory, directory: CustomerDirectory, rules: Rules) -> None:
+        self._uows = uows
+        self._directory = directory
+        self._rules = rules
+
+    async def on_event(self, event: Event) -> None:
+        if event.type == MESSAGE_CREATED and event.data["message"]["author_kind"] == "shopper":
+            message = event.data["message"]
+            await self.recognise(message["conversation_id"], message["text"] or "")
+        elif event.type in _TICKET_EVENTS:
+            # A new ticket or rating changes the facts that tags come from.
+            await self.recognise(event.data["ticket"]["conversation_id"], "", rederive=True)
+
+    async def recognise(self, conversation_id: str, text: str, rederive: bool = False) -> None:
+        async with self._uows() as uow:
+            conversation = await get_conversation(uow.session, conversation_id)
+            contact = await contacts.contact_of(uow.session, conversation)
+            before = (contact.id, contact.shop_customer_id)
+            contact = await self._by_proven_email(uow, conversation, contact) or contact
+            if contact.shop_customer_id is None and _MATERIAL.search(text):
+                contact = await self._by_order_and_contact(uow, conversation) or contact
+            if (contact.id, contact.shop_customer_id) != before:
+                await refresh(uow.session, self._directory, contact, await self._rules(uow))
+            elif rederive:
+                await facts.rederive(uow.session, contact, await self._rules(uow))
+            await uow.commit()
+
+    async def _by_proven_email(self, uow: UnitOfWork, conversation: Conversation, contact: Contact) -> Contact | None:
+        email = (conversation.customer_email or "").lower()
+        holder = await contacts.by_identity(uow.session, contacts.EMAIL, email) if email else None
+        if not email or (holder is not None and holder.id == contact.id):
+            return None
+        customer = await self._directory.identify(email, None)
+        if customer is None:
+            return None
+        ticket = await latest_ticket(uow.session, conversation.id)
+        verified_order = (ticket.summary or {}).get("verified_order_id") if ticket else None
+        proof = contacts.Proof(contacts.BOT_VERIFIED_ORDER, verified_order) if verified_order \
+            else contacts.Proof(contacts.SIGNED_IDENTITY)
+        return await contacts.identify(uow.session, conversation, customer, proof)
+
+    async def _by_order_and_contact(self, uow: UnitOfWork, conversation: Conversation) -> Contact | None:
+        query = (select(Message.text).where(Message.conversation_id == conversation.id, Message.author_kind == "shopper")
+                 .order_by(Message.seq.desc()).limit(_RECENT))
+        texts = [text for text in (await uow.session.execute(query)).scalars() if text]
+        found = await self._directory.proven_owner(texts)
+        if found is None:
+            return None
+        customer, order_number = found
+        log.info("conversation %s: the shopper proved an order of theirs; contact linked", conversation.id)
+        return await contacts.identify(uow.session, conversation, customer, contacts.Proof(contacts.ORDER_AND_CONTACT,
+                                                                                            order_number))

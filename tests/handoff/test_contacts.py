@@ -1,0 +1,124 @@
+"""One contact per shopper across channels: guests become the shop's customer when they prove it
+(order number + the email or phone on it, the shop's signed identity, the bot's verified order),
+merging with the contact that customer already had, each step recorded with its proof."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sanic import Sanic
+from sqlalchemy import func, select
+
+from handoff.identity import sign
+from handoff.inbound import Inbound
+from handoff.models import Contact, ContactIdentity, ContactMerge, Conversation
+from handoff.signals import HandoffSignal
+from handoff.tickets import open_ticket
+from hub.router import Router
+from tests.handoff.api_client import HubApi, Shopper
+from tests.handoff.databases import HubDb
+from tests.handoff.shop_fixtures import SECRET, demo_shop, router, shop_api, shop_app
+
+ANNA = "anna.schmidt@example.com"
+__all__ = ["demo_shop", "router", "shop_api", "shop_app"]  # fixtures
+
+
+async def contact_of(db: HubDb, conversation_id: str) -> Contact:
+    async with db.uows() as uow:
+        conversation = await uow.session.get(Conversation, conversation_id)
+        assert conversation is not None and conversation.contact_id is not None
+        contact = await uow.session.get(Contact, conversation.contact_id)
+        assert contact is not None
+        if contact.merged_into_id:
+            contact = await uow.session.get(Contact, contact.merged_into_id)
+        assert contact is not None
+        return contact
+
+
+async def merges(db: HubDb) -> list[tuple[str, str, str | None]]:
+    async with db.uows() as uow:
+        rows = (await uow.session.execute(select(ContactMerge).order_by(ContactMerge.id))).scalars()
+        return [(row.kind, row.proof, row.order_number) for row in rows]
+
+
+async def test_a_guest_who_names_an_order_and_its_email_becomes_the_customer(shop_api: HubApi, db: HubDb) -> None:
+    shopper = await shop_api.shopper()
+    await shopper.says("hi there")
+    guest = await contact_of(db, shopper.id)
+    assert (guest.name, guest.email, guest.shop_customer_id) == ("Ada", None, None)
+    await shopper.says("where is order 10002?")
+    assert (await contact_of(db, shopper.id)).shop_customer_id is None
+    await shopper.says(ANNA)
+    anna = await contact_of(db, shopper.id)
+    assert anna.id == guest.id and (anna.name, anna.email, anna.phone) == ("Anna Schmidt", ANNA, "+49 151 23456789")
+    assert (anna.order_count, anna.tier, anna.address) == (3, "regular", "Hauptstr. 5, 10115 Berlin, Germany")
+    assert await merges(db) == [("identified", "order_and_contact", "10002")]
+
+
+async def test_a_wrong_email_or_an_order_alone_proves_nothing(shop_api: HubApi, db: HubDb) -> None:
+    shopper = await shop_api.shopper()
+    await shopper.says("order 10002 please")
+    await shopper.says("ben.carter@example.com")  # someone's email, not this order's
+    await shopper.says("my number is +44 7700 900123")
+    assert (await contact_of(db, shopper.id)).shop_customer_id is None
+    assert await merges(db) == []
+
+
+async def test_the_same_customer_on_telegram_and_the_web_is_one_contact(router: Router, shop_api: HubApi, db: HubDb) -> None:
+    web = await shop_api.shopper()
+    await web.says("order 10001, email anna.schmidt@example.com")
+    first = await router.handle(Inbound(channel="telegram", text="hello", channel_user_id="9001", display_name="Anna S"))
+    telegram_guest = await contact_of(db, first.conversation_id)
+    assert telegram_guest.shop_customer_id is None and telegram_guest.name == "Anna S"
+    await router.handle(Inbound(channel="telegram", text="10012 and my phone is 0151 23456789", channel_user_id="9001"))
+    anna = await contact_of(db, first.conversation_id)
+    assert anna.id == (await contact_of(db, web.id)).id and anna.id != telegram_guest.id
+    assert await merges(db) == [("identified", "order_and_contact", "10001"), ("merged", "order_and_contact", "10012")]
+    async with db.uows() as uow:
+        identities = set((await uow.session.execute(
+            select(ContactIdentity.kind, ContactIdentity.value).where(ContactIdentity.contact_id == anna.id))).tuples())
+        tombstone = await uow.session.get(Contact, telegram_guest.id)
+    assert identities == {("email", ANNA), ("shop_customer", "1"), ("telegram", "9001")}
+    assert tombstone is not None and tombstone.merged_into_id == anna.id and tombstone.name is None
+    later = await router.handle(Inbound(channel="telegram", text="me again", channel_user_id="9001"))
+    assert (await contact_of(db, later.conversation_id)).id == anna.id
+
+
+async def test_a_signed_identity_links_the_contact_at_once(shop_api: HubApi, db: HubDb) -> None:
+    expires = int(datetime.now(UTC).timestamp()) + 3600
+    identity = {"customer_email": ANNA, "expires": expires, "signature": sign(SECRET, ANNA, expires)}
+    opened = await shop_api.call("post", "/api/conversations", json={"identity": identity})
+    shopper = Shopper(shop_api, opened.body["conversation_id"], opened.body["token"])
+    await shopper.says("hello")
+    contact = await contact_of(db, shopper.id)
+    assert (contact.shop_customer_id, contact.email) == (1, ANNA)
+    assert await merges(db) == [("identified", "signed_identity", None)]
+    again = await shop_api.shopper()
+    await again.says("10002 anna.schmidt@example.com")
+    assert (await contact_of(db, again.id)).id == contact.id
+    assert (await merges(db))[-1] == ("merged", "order_and_contact", "10002")
+
+
+async def test_a_customer_is_never_merged_into_another(shop_api: HubApi, db: HubDb) -> None:
+    shopper = await shop_api.shopper()
+    await shopper.says("10002 anna.schmidt@example.com")
+    await shopper.says("and my husband's order 10003 ben.carter@example.com")
+    assert (await contact_of(db, shopper.id)).shop_customer_id == 1
+    async with db.uows() as uow:
+        assert (await uow.session.execute(select(func.count()).select_from(Contact))).scalar_one() == 1
+
+
+async def test_the_bots_verified_order_links_the_contact_when_it_hands_off(shop_app: Sanic, shop_api: HubApi,
+                                                                           db: HubDb) -> None:
+    shopper = await shop_api.shopper()
+    await shopper.says("hello")
+    services = shop_app.ctx.services
+    async with services.uows() as uow:
+        conversation = await uow.session.get(Conversation, shopper.id)
+        assert conversation is not None
+        signal = HandoffSignal(("explicit_request",), message="a person", summary={"verified_order_id": "10003"})
+        await open_ticket(uow, services.desk, conversation, signal)
+        await uow.commit()
+    contact = await contact_of(db, shopper.id)
+    assert (contact.name, contact.tier, contact.shop_tier) == ("Ben Carter", "vip", "vip")
+    assert await merges(db) == [("identified", "bot_verified_order", "10003")]
