@@ -2,7 +2,8 @@
 
 Trains each candidate pipeline with Rasa's own API on a stratified 80% of data/nlu, then parses,
 one message at a time through Rasa's processor, the held-out 20% and the out-of-scope probe
-(CLINC150 dev: `oos` rows plus the intents ecommerce_mapping.csv marks oos_pool). Prints intent
+(CLINC150 dev: `oos` rows plus the intents ecommerce_mapping.csv marks oos_pool) and CLINC150's
+out-of-scope test queries (bench/data/clinc150_oos_test.txt, never trained or tuned on). Prints intent
 accuracy, macro-F1, in-scope false-fallback rate, out-of-scope recall, training and load time,
 parse latency, each against Rasa's DIET default, and a fallback-threshold sweep.
 
@@ -31,6 +32,7 @@ from bench.nlu_eval import (
     Fallback,
     Result,
     load_probe,
+    load_test_probe,
     print_sweep,
     print_table,
     run_pipeline,
@@ -39,6 +41,7 @@ from bench.nlu_eval import (
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CLINC = REPO.parent / "shared" / "datasets" / "clinc150_oos"
+CLINC_TEST = REPO / "bench" / "data" / "clinc150_oos_test.txt"
 
 
 def parse_args() -> argparse.Namespace:
@@ -67,7 +70,9 @@ def main() -> None:
     configure_logging_and_warnings(logging.WARNING)
     configure_structlog(logging.WARNING)
     train_data, held_out = split_data(args.data, 1 - args.test_fraction, args.seed)
-    probe = load_probe(args.clinc, exclude={m.get("text").lower() for m in train_data.intent_examples})
+    trained = {m.get("text").lower() for m in train_data.intent_examples}
+    probe = load_probe(args.clinc, exclude=trained)
+    test_probe = load_test_probe(CLINC_TEST, exclude=trained)
     fallback = Fallback.from_config(args.config)
     print(
         f"data: {len(train_data.intent_examples)} train / {len(held_out)} held-out examples, "
@@ -77,12 +82,14 @@ def main() -> None:
         print(f"note: no CLINC150 at {args.clinc}; out-of-scope recall skipped (--clinc to set)")
     else:
         print(f"out-of-scope probe: {len(probe)} CLINC150 dev queries")
+    if test_probe is not None:
+        print(f"out-of-scope test (oosTest): {len(test_probe)} CLINC150 oos_test queries, never trained or tuned on")
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="shopdesk-bench-") as work:
         os.environ["RASA_CACHE_DIRECTORY"] = str(Path(work) / "cache")
         for name in args.pipelines:
             print(f"training {name} ...", flush=True)
-            results.append(run_pipeline(name, args.config, train_data, held_out, probe, Path(work)))
+            results.append(run_pipeline(name, args.config, train_data, held_out, probe, Path(work), test_probe))
     print()
     print_table(results, fallback)
     for result in results:

@@ -84,6 +84,8 @@ class Result:
     held_out: list[Prediction]
     probe: list[Prediction] | None
     latencies_ms: list[float]
+    # CLINC150's out-of-scope *test* queries: never trained or tuned on (bench/data/).
+    test_probe: list[Prediction] | None = None
 
 
 def split_data(data_dir: Path, train_fraction: float, seed: int) -> tuple[TrainingData, list]:
@@ -111,6 +113,14 @@ def load_probe(clinc_dir: Path, exclude: set[str]) -> list[str] | None:
     ]
 
 
+def load_test_probe(path: Path, exclude: set[str]) -> list[str] | None:
+    """CLINC150's 1,000 out-of-scope test queries (bench/data/clinc150_oos_test.README.md)."""
+    if not path.is_file():
+        return None
+    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    return [line for line in lines if line and line.lower() not in exclude]
+
+
 def _config_for(name: str, shipped: Path, fallback: Fallback, work: Path) -> Path:
     config = yaml.safe_load(shipped.read_text())
     pipeline = PIPELINES[name]
@@ -122,7 +132,8 @@ def _config_for(name: str, shipped: Path, fallback: Fallback, work: Path) -> Pat
 
 
 def run_pipeline(
-    name: str, shipped: Path, train: TrainingData, held_out: list, probe: list[str] | None, work: Path
+    name: str, shipped: Path, train: TrainingData, held_out: list, probe: list[str] | None, work: Path,
+    test_probe: list[str] | None = None,
 ) -> Result:
     fallback = Fallback.from_config(shipped)
     data_file = work / "train.yml"
@@ -137,8 +148,10 @@ def run_pipeline(
     latencies: list[float] = []
     held_predictions = _parse_all(agent, [m.get("text") for m in held_out], latencies)
     probe_predictions = _parse_all(agent, probe, latencies) if probe is not None else None
+    test_predictions = _parse_all(agent, test_probe, []) if test_probe is not None else None
     gold = [m.get("intent") for m in held_out]
-    return Result(name, train_seconds, load_seconds, gold, held_predictions, probe_predictions, latencies)
+    return Result(name, train_seconds, load_seconds, gold, held_predictions, probe_predictions, latencies,
+                  test_predictions)
 
 
 def _parse_all(agent: Agent, texts: list[str], latencies: list[float]) -> list[Prediction]:
@@ -169,6 +182,7 @@ class Scores:
     accuracy_after_fallback: float
     false_fallback: float
     oos_recall: float | None
+    oos_test_recall: float | None = None
 
 
 def score(result: Result, fallback: Fallback) -> Scores:
@@ -186,6 +200,7 @@ def score(result: Result, fallback: Fallback) -> Scores:
         accuracy_after_fallback=sum(kept_correct) / len(kept_correct),
         false_fallback=sum(fell_back[i] for i in in_scope) / max(len(in_scope), 1),
         oos_recall=_oos_recall(result.probe, fallback),
+        oos_test_recall=_oos_recall(result.test_probe, fallback),
     )
 
 
@@ -204,12 +219,13 @@ def _percentile(values: list[float], fraction: float) -> float:
 def print_table(results: list[Result], fallback: Fallback) -> None:
     baseline = next((r for r in results if r.name == "diet"), None)
     base = score(baseline, fallback) if baseline else None
-    print(f"{'pipeline':9} {'acc':>6} {'mF1':>6} {'acc+fb':>6} {'falseFB':>7} {'oosRec':>6} "
+    print(f"{'pipeline':9} {'acc':>6} {'mF1':>6} {'acc+fb':>6} {'falseFB':>7} {'oosRec':>6} {'oosTest':>7} "
           f"{'train s':>8} {'load s':>6} {'p50 ms':>6} {'p95 ms':>6}")
     rows = []
     for result in results:
         s = score(result, fallback)
         oos = f"{s.oos_recall:6.3f}" if s.oos_recall is not None else "   n/a"
+        oos += f" {s.oos_test_recall:7.3f}" if s.oos_test_recall is not None else "     n/a"
         p50, p95 = statistics.median(result.latencies_ms), _percentile(result.latencies_ms, 0.95)
         print(f"{result.name:9} {s.accuracy:6.3f} {s.macro_f1:6.3f} {s.accuracy_after_fallback:6.3f} "
               f"{s.false_fallback:7.3f} {oos} {result.train_seconds:8.1f} {result.load_seconds:6.1f} "
