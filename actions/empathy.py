@@ -40,6 +40,24 @@ def anger_score(parse_data: Mapping[str, Any] | None) -> float:
         return 0.0
 
 
+def is_annoyed(parse: Mapping[str, Any] | None, threshold: float) -> bool:
+    """Annoyed: the anger score reaches the threshold, or the words say so ("ugh", "fed up")."""
+    anger = (parse or {}).get("anger") or {}
+    cues = anger.get("cues") if isinstance(anger, Mapping) else None
+    annoyance = any(str(cue).startswith("annoyance:") for cue in cues or ())
+    return anger_score(parse) >= threshold or annoyance
+
+
+def apologised_since(tracker: Tracker, form: str = "order_form") -> bool:
+    """Whether the bot already said sorry for this task (while it asked for the order details)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and event.get("name") == form:
+            return False
+        if event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") == "utter_empathy":
+            return True
+    return False
+
+
 def task_messages(tracker: Tracker, form: str = "order_form") -> list[Mapping[str, Any]]:
     """The parses of the shopper messages behind the task answered now: the one that started
     `form` and the answers given to it (an order task is answered after the order form)."""
@@ -56,15 +74,17 @@ def task_messages(tracker: Tracker, form: str = "order_form") -> list[Mapping[st
 
 
 class Empathy:
-    """Wraps an answer: an apology before it and the offer of a person after it, when annoyed."""
+    """Wraps an answer: an apology before it and the offer of a person after it, when annoyed.
+    The apology is said once: not again when it came already while the bot asked for details."""
 
     def __init__(self, dispatcher: CollectingDispatcher, messages: Iterable[Mapping[str, Any]],
-                 threshold: float) -> None:
+                 threshold: float, apologised: bool = False) -> None:
         self.dispatcher = dispatcher
-        self.annoyed = max((anger_score(parse) for parse in messages), default=0.0) >= threshold
+        self.annoyed = any(is_annoyed(parse, threshold) for parse in messages)
+        self.apologised = apologised
 
     def __enter__(self) -> Empathy:
-        if self.annoyed:
+        if self.annoyed and not self.apologised:
             self.dispatcher.utter_message(response="utter_empathy")
         return self
 

@@ -1,59 +1,116 @@
-"""Answers from the help articles: quoted with title and reference when retrieval is confident,
-suggestions or an offer of a person when it is not. It never guesses."""
+"""Answers from the help articles: quoted with title and reference when retrieval is confident;
+when it is not, the likely articles as options (buttons and numbers), or a plain question when
+there is one. It never guesses, never offers the same options twice, and after "none of these"
+and one more miss it brings in a person."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
+from actions.articles import FAQ_ACTION, best_answer, offer_articles, utter_article
+from actions.clarify import Choice, done
 from actions.empathy import Empathy
-from knowledge_base.faq import Article, FaqAnswer, FaqIndex
-from knowledge_base.faq.chat_text import to_chat_text
+from actions.handoff import hand_off
+from actions.parts import answer_other_parts
+from actions.products import answer_promo_question, find_promo, shopper_tier
+from knowledge_base.faq import Article, FaqIndex
+from knowledge_base.shop.destinations import unserved_destination
 
 # Questions about a problem get the article and, with it, the offer of a person.
 _PROBLEM_INTENTS = frozenset({"payment_issue", "delivery_problem", "warranty"})
+# A message NLU could not place gets options only when they match it this well (gibberish and
+# chit-chat rarely do); set with the conversation benchmark.
+FALLBACK_SUGGEST = 0.22
 
 
-def utter_article(dispatcher: CollectingDispatcher, article: Article) -> None:
-    dispatcher.utter_message(response="utter_faq_answer", answer=to_chat_text(article.body),
-                             title=article.title, article_id=article.id)
-
-
-def utter_confident_article(faq: FaqIndex, dispatcher: CollectingDispatcher, text: str,
-                            intent: str | None) -> FaqAnswer:
-    """Quotes the article retrieval is confident about, if any; says nothing otherwise."""
-    found = faq.answer(text, intent=intent)
-    if found.confident and found.article is not None:
-        utter_article(dispatcher, found.article)
-    return found
-
-
-def answer_from_articles(faq: FaqIndex, dispatcher: CollectingDispatcher, text: str, intent: str | None) -> bool:
-    """Utters the best article, or suggestions, or says it doesn't know. True when it answered."""
-    found = utter_confident_article(faq, dispatcher, text, intent)
-    if found.confident:
-        return True
-    if found.suggestions:
-        titles = "\n".join(f"- {article.title}" for article in found.suggestions)
-        dispatcher.utter_message(response="utter_faq_suggestions", titles=titles)
-        return False
-    dispatcher.utter_message(response="utter_faq_unknown")
-    return False
+def _dispute(article: Article, intent: str | None) -> bool:
+    return bool(article.hand_off) and intent in article.intents
 
 
 class ActionAnswerFaq(Action):
     def name(self) -> str:
-        return "action_answer_faq"
+        return FAQ_ACTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
         shop = services.current()
-        intent = tracker.get_intent_of_latest_message()
-        with Empathy(dispatcher, [tracker.latest_message], shop.annoyed_threshold):
-            answered = answer_from_articles(shop.faq, dispatcher, tracker.latest_message.get("text") or "", intent)
-            if answered and intent in _PROBLEM_INTENTS:
-                dispatcher.utter_message(response="utter_offer_human")
+        choice = Choice.of(tracker)
+        if choice is not None:
+            return self._answer_choice(shop.faq, dispatcher, tracker, choice) + done()
+        text = tracker.latest_message.get("text") or ""
+        earlier = tracker.get_slot("follow_up")
+        query = f"{earlier} {text}" if earlier else text
+        intent = None if earlier else tracker.get_intent_of_latest_message()
+        events: list[EventType] = [SlotSet("follow_up", None)]
+        country = unserved_destination(query)
+        if country is not None:
+            dispatcher.utter_message(response="utter_no_shipping_to", country=country)
+            return events
+        if find_promo(shop, text)[1] is not None:
+            # A code the shop knows, asked about in other words ("does FREESHIP work over 50?").
+            return events + answer_promo_question(shop, dispatcher, text, shopper_tier(shop, tracker))
+        found = best_answer(shop.faq, query, intent)
+        if not found.confident and found.suggestions and _dispute(found.suggestions[0], intent):
+            # A payment dispute is for a person anyway: explain and hand over, no menu first.
+            return events + self._quote(dispatcher, tracker, [found.suggestions[0]], intent)
+        if found.confident and found.article is not None:
+            if found.article.hand_off:
+                return events + self._quote(dispatcher, tracker, [found.article], intent)
+            with Empathy(dispatcher, [tracker.latest_message], shop.annoyed_threshold):
+                return events + self._quote(dispatcher, tracker, [found.article], intent)
+        if tracker.get_slot("clarify_declined"):
+            return events + hand_off(dispatcher, tracker, ["repeated_fallback"])
+        offered = [a.id for a in found.suggestions]
+        if found.suggestions and offered != (tracker.get_slot("last_options") or []):
+            return events + offer_articles(dispatcher, found.suggestions) + [SlotSet("last_options", offered)]
+        dispatcher.utter_message(response="utter_faq_unknown")
+        return events
+
+    def _answer_choice(self, faq: FaqIndex, dispatcher: CollectingDispatcher, tracker: Tracker,
+                       choice: Choice) -> list[EventType]:
+        articles = [a for a in faq.articles if a.id in choice.chosen]
+        if articles:
+            # Picked instead of giving an order number: the order form that asked for one ends.
+            ended = [ActiveLoop(None), SlotSet("requested_slot", None)] if tracker.active_loop.get("name") else []
+            return ended + self._quote(dispatcher, tracker, articles, None)
+        if choice.yes:
+            dispatcher.utter_message(response="utter_clarify_which")
+            return []
+        dispatcher.utter_message(response="utter_clarify_rephrase")
+        return [SlotSet("clarify_declined", True)]
+
+    def _quote(self, dispatcher: CollectingDispatcher, tracker: Tracker, articles: Sequence[Article],
+               intent: str | None) -> list[EventType]:
+        for article in articles:
+            utter_article(dispatcher, article)
+        events: list[EventType] = [SlotSet("clarify_declined", None), SlotSet("last_options", None)]
+        reason = next((article.hand_off for article in articles if article.hand_off), None)
+        if reason:
+            return events + hand_off(dispatcher, tracker, [reason])
+        answer_other_parts(services.current(), dispatcher, tracker, quoted={a.id for a in articles})
+        if intent in _PROBLEM_INTENTS:
+            dispatcher.utter_message(response="utter_offer_human")
+        return events
+
+
+class ActionClarifyFallback(Action):
+    """A message NLU is unsure about: the help articles it may be about, as options, when they
+    match it well enough; otherwise a request to say it another way."""
+
+    def name(self) -> str:
+        return "action_clarify_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        faq = services.current().faq
+        found = best_answer(faq, tracker.latest_message.get("text") or "", None)
+        if found.suggestions and found.score >= FALLBACK_SUGGEST and not tracker.get_slot("last_options"):
+            return [*offer_articles(dispatcher, found.suggestions), SlotSet("last_options", [a.id for a in found.suggestions])]
+        dispatcher.utter_message(response="utter_please_rephrase")
         return []

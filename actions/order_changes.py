@@ -98,7 +98,7 @@ class ValidateAddressForm(FormValidationAction):
 
     def validate_new_address(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> dict[str, Any]:
-        if tracker.get_intent_of_latest_message() == "deny":
+        if tracker.get_intent_of_latest_message() == "deny" or not value:
             return {"new_address": None}
         order = verified_order(tracker, services.current())
         country = order.shipping_address.country if order else None

@@ -16,9 +16,14 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions import services
-from actions.faq import utter_confident_article
+from actions.articles import FAQ_ACTION, VAGUE_WORDS, best_answer, quoted_this_turn, utter_article
+from actions.clarify import offer_options
+from actions.empathy import apologised_since, is_annoyed
 from actions.order_access import MAX_CONTACT_ATTEMPTS, ChannelIdentity, is_verified
+from actions.parts import answer_other_parts
+from actions.services import Services
 from knowledge_base.shop.rules import looks_like_order_number_attempt, parse_order_number
+from knowledge_base.shop.views import OrderView
 
 Slots = dict[str, Any]
 
@@ -26,29 +31,91 @@ Slots = dict[str, Any]
 _GENERAL_QUESTION = re.compile(
     r"^\s*(how (do|can|does|long|much|to)|can (i|you|we)|could (i|you)|is it possible|do (you|i)|"
     r"what('s| is| are)? (the|your)|are (returns|refunds)|when (do|does) (a|the|refunds?|returns?))\b"
-    r"|\bpolicy\b|\bhow long\b", re.IGNORECASE)
+    r"|\bpolicy\b|\bhow long\b|\bhow many days\b", re.IGNORECASE)
+
+
+_TOPIC_WORD = re.compile(r"[a-z]{3,}")
+# Words of a request about an order ("where is my order", "cancel it please"): no mere topic.
+_REQUEST_WORDS = frozenset("""
+where when what how why who which can could would cancel track change status please want need order orders
+send check get find give help tell
+""".split())
+
+
+def is_topic_only(text: str) -> bool:
+    """A word or two naming a topic ("returns info", "invoice address"), no request, no order number."""
+    words = _TOPIC_WORD.findall((text or "").lower())
+    return (len(words) <= VAGUE_WORDS and not set(words) & _REQUEST_WORDS
+            and parse_order_number(text or "") is None)
 
 
 def is_general_question(text: str) -> bool:
     return bool(_GENERAL_QUESTION.search(text or "")) and parse_order_number(text or "") is None
 
 
+def before_asking(dispatcher: CollectingDispatcher, tracker: Tracker, quoted: set[str] | None = None) -> None:
+    """What comes before the form's question: sorry to an annoyed shopper (once per task), and
+    the answers to other questions in the same message."""
+    shop = services.current()
+    if is_annoyed(tracker.latest_message, shop.annoyed_threshold) and not apologised_since(tracker):
+        dispatcher.utter_message(response="utter_empathy")
+    answer_other_parts(shop, dispatcher, tracker, quoted=(quoted or set()) | quoted_this_turn(tracker.events))
+
+
 class ActionAskOrderId(Action):
-    """Asks for the order number; answers a general question from the help articles first."""
+    """Asks for the order number: the shopper's own orders as buttons once one order proved who
+    they are; a general question gets the help article's answer first."""
 
     def name(self) -> str:
         return "action_ask_order_id"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
+        shop = services.current()
         text = tracker.latest_message.get("text") or ""
-        if is_general_question(text):
-            faq = services.current().faq
-            if utter_confident_article(faq, dispatcher, text, tracker.get_intent_of_latest_message()).confident:
-                dispatcher.utter_message(response="utter_ask_order_id_after_answer")
-                return []
+        orders = known_orders(shop, tracker)
+        if orders:
+            before_asking(dispatcher, tracker)
+            buttons = [{"title": f"#{o.number} ({o.status})", "payload": o.number} for o in orders]
+            dispatcher.utter_message(response="utter_which_order", buttons=buttons)
+            return []
+        vague = is_topic_only(text)
+        asks = is_general_question(text) or vague
+        general = best_answer(shop.faq, text, tracker.get_intent_of_latest_message()) if asks else None
+        if general is not None and general.article is not None and general.article.id in quoted_this_turn(tracker.events):
+            # The question was answered a moment ago, in the middle of the form: just ask again.
+            general = None
+        if general is not None and general.confident and general.article is not None:
+            before_asking(dispatcher, tracker, quoted={general.article.id})
+            utter_article(dispatcher, general.article)
+            dispatcher.utter_message(response="utter_ask_order_id_after_answer")
+            return []
+        before_asking(dispatcher, tracker)
+        if vague and general is not None and len(general.suggestions) > 1:
+            options = [(a.id, a.title) for a in general.suggestions]
+            return offer_options(dispatcher, FAQ_ACTION, "articles", options, "utter_topic_or_order")
         dispatcher.utter_message(response="utter_ask_order_id")
         return []
+
+
+class ActionAskOrderContact(Action):
+    def name(self) -> str:
+        return "action_ask_order_contact"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        before_asking(dispatcher, tracker)
+        dispatcher.utter_message(response="utter_ask_order_contact", order_id=tracker.get_slot("order_id"))
+        return []
+
+
+def known_orders(shop: Services, tracker: Tracker) -> list[OrderView]:
+    """The shopper's other orders, once an order in this conversation proved who they are."""
+    verified = tracker.get_slot("verified_order_id")
+    order = shop.orders.get_order(verified) if verified else None
+    if order is None:
+        return []
+    return [o for o in shop.orders.customer_orders(order.customer.id) if o.number != verified]
 
 
 class ValidateOrderForm(FormValidationAction):
@@ -89,6 +156,8 @@ class ValidateOrderForm(FormValidationAction):
     def validate_order_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Slots:
         order_id = tracker.get_slot("order_id")
+        if not value:
+            return {"order_contact": None}
         if not order_id:
             return {"order_contact": value}
         order = services.current().orders.get_order(order_id)

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
-from actions.empathy import Empathy, task_messages
+from actions.empathy import Empathy, apologised_since, task_messages
 from actions.services import Services
 from knowledge_base.shop.views import OrderView
 
@@ -37,7 +37,7 @@ class OrderTaskAction(Action, ABC):
             return [SlotSet("contact_attempts", 0), SlotSet("order_id", None)]
         if not self.empathetic:
             return self.answer(order, shop, dispatcher, tracker)
-        with Empathy(dispatcher, task_messages(tracker), shop.annoyed_threshold):
+        with Empathy(dispatcher, task_messages(tracker), shop.annoyed_threshold, apologised_since(tracker)):
             return self.answer(order, shop, dispatcher, tracker)
 
     @abstractmethod

@@ -6,7 +6,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.faq import utter_confident_article
+from actions.articles import utter_confident_article
 from actions.formatting import day, eta_text, events_text, items_summary, status_text
 from actions.order_task import OrderTaskAction, text_of_latest, utter
 from actions.services import Services
@@ -33,9 +33,13 @@ class ActionTrackShipment(OrderTaskAction):
         shipment = order.shipment
         if shipment is None:
             return utter(dispatcher, "utter_no_shipment_yet", order, status_text=status_text(order))
-        return utter(dispatcher, "utter_shipment_tracking", order, carrier=shipment.carrier,
-                     tracking_number=shipment.tracking_number, eta_text=eta_text(shipment),
-                     events=events_text(shipment), tracking_url=shipment.tracking_url)
+        utter(dispatcher, "utter_shipment_tracking", order, carrier=shipment.carrier,
+              tracking_number=shipment.tracking_number, eta_text=eta_text(shipment),
+              events=events_text(shipment), tracking_url=shipment.tracking_url)
+        if address_not_found(order):
+            utter(dispatcher, "utter_address_not_found", order, carrier=shipment.carrier,
+                  address=order.shipping_address.one_line())
+        return []
 
 
 class ActionReportDeliveryProblem(OrderTaskAction):
@@ -47,11 +51,22 @@ class ActionReportDeliveryProblem(OrderTaskAction):
 
     def answer(self, order: OrderView, shop: Services, dispatcher: CollectingDispatcher,
                tracker: Tracker) -> list[EventType]:
+        if address_not_found(order):
+            assert order.shipment is not None
+            return utter(dispatcher, "utter_address_not_found", order, carrier=order.shipment.carrier,
+                         address=order.shipping_address.one_line())
         utter(dispatcher, "utter_delivery_problem", order, shipment_text=_shipment_text(order, shop))
         text = text_of_latest(tracker, "delivery_problem")
         utter_confident_article(shop.faq, dispatcher, text, "delivery_problem")
         dispatcher.utter_message(response="utter_offer_human")
         return []
+
+
+def address_not_found(order: OrderView) -> bool:
+    """The carrier could not find the address: the shopper can correct it while it holds the parcel."""
+    shipment = order.shipment
+    latest = shipment.latest_event if shipment else None
+    return bool(shipment and shipment.status == "exception" and latest and "address" in latest.description.lower())
 
 
 def _shipment_text(order: OrderView, shop: Services) -> str:

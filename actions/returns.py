@@ -2,32 +2,68 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.clarify import Choice, done, offer_options, pending
 from actions.formatting import day, money, refund_text
 from actions.order_task import OrderTaskAction, text_of_latest, utter
 from actions.refusals import order_refusal
+from actions.return_items import ALL_ITEMS, OFFER, asks_if_returnable, chosen_items, returnable_items
 from actions.services import Services
-from knowledge_base.shop.rules import RequestRefused
+from knowledge_base.shop.rules import RequestRefused, return_decision
 from knowledge_base.shop.views import OrderView
+
+RETURN_ACTION = "action_start_return"
 
 
 class ActionStartReturn(OrderTaskAction):
+    """Starts the return, or first: says how many days are left when the shopper only asked
+    whether it is still possible, and asks which items when the order has several and the
+    shopper did not say ("both", "the whole order", "just the scarf")."""
+
     def name(self) -> str:
-        return "action_start_return"
+        return RETURN_ACTION
 
     def answer(self, order: OrderView, shop: Services, dispatcher: CollectingDispatcher,
                tracker: Tracker) -> list[EventType]:
-        reason = text_of_latest(tracker, "return_item")
+        now = shop.clock()
+        window = shop.shop.return_window_days
+        decision = return_decision(order, now, window)
+        if not decision.allowed:
+            why = order_refusal("return", decision, order, window)
+            return utter(dispatcher, "utter_return_refused", order, why=why) + done()
+        request = text_of_latest(tracker, "return_item")
+        choice = Choice.of(tracker)
+        last_day = day((order.delivered_at or now) + timedelta(days=window))
+        if choice is None and asks_if_returnable(request):
+            left = int(decision.details.get("days_left", 0))  # type: ignore[call-overload]
+            utter(dispatcher, "utter_return_window_open", order, delivered_on=day(order.delivered_at),
+                  days_left=f"{left} day" + ("s" if left != 1 else ""), last_day=last_day)
+            return [pending(RETURN_ACTION, "offer", [(OFFER, "Start the return")])]
+        if choice is not None and (choice.no or choice.none):
+            return utter(dispatcher, "utter_return_not_started", order, last_day=last_day) + done()
+        items = returnable_items(order, decision)
+        skus = chosen_items(choice, request, items)
+        if skus is None:
+            return offer_options(dispatcher, RETURN_ACTION, "items", [*items, (ALL_ITEMS, "All items")],
+                                 "utter_return_which_items", with_none=False, order_id=order.number)
+        return self._start(order, shop, dispatcher, request, skus) + done()
+
+    def _start(self, order: OrderView, shop: Services, dispatcher: CollectingDispatcher, reason: str,
+               skus: list[str]) -> list[EventType]:
         try:
-            created = shop.orders.start_return(order.number, shop.clock(), reason=reason)
+            created = shop.orders.start_return(order.number, shop.clock(), reason=reason, skus=skus)
         except RequestRefused as refused:
             why = order_refusal("return", refused.decision, order, shop.shop.return_window_days)
             return utter(dispatcher, "utter_return_refused", order, why=why)
         carrier = order.shipment.carrier if order.shipment else "DHL"
-        return utter(dispatcher, "utter_return_started", order, return_number=created.number, carrier=carrier)
+        names = ", ".join(item.name for item in created.items) if created.items else "all items"
+        return utter(dispatcher, "utter_return_started", order, return_number=created.number, carrier=carrier,
+                     items=names)
 
 
 class ActionCheckRefundStatus(OrderTaskAction):

@@ -25,6 +25,7 @@ from rasa.shared.core.events import ActionExecuted, Restarted, SessionStarted, S
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.dialogue_policy import answers_pending_question
 from bot.escalation_rules import Decision, EscalationSettings, Turn, decide
 
 HANDOFF_ACTION = "action_handoff"
@@ -40,8 +41,8 @@ TIER_METADATA_KEY = "customer_tier"
 class EscalationPolicy(Policy):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        # RulePolicy has priority 4: ties at confidence 1.0 go to the handoff.
-        return {"priority": 5, "acknowledge": {"complaint": "utter_complaint_ack"}}
+        # Above RulePolicy (4) and the dialogue policy (5): a handoff wins every tie.
+        return {"priority": 6, "acknowledge": {"complaint": "utter_complaint_ack"}}
 
     def __init__(
         self,
@@ -124,6 +125,7 @@ def shopper_turns(tracker: DialogueStateTracker) -> list[Turn]:
             actions.append(event.action_name)
     if turns:
         turns[-1] = _with_actions(turns[-1], actions)
+        turns[-1] = replace(turns[-1], answers_question=answers_pending_question(tracker))
     return turns
 
 
@@ -151,6 +153,8 @@ def _turn(event: UserUttered) -> Turn:
         anger=float(anger.get("score") or 0.0),
         cues=tuple(str(cue) for cue in anger.get("cues") or ()),
         entities=tuple(str(entity.get("entity")) for entity in event.entities or ()),
+        segments=tuple((str(part.get("name")), float(part.get("confidence") or 0.0))
+                       for part in event.parse_data.get("segments") or ()),
     )
 
 

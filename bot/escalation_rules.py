@@ -8,6 +8,7 @@ alone escalates from `anger_threshold`; between `annoyed_threshold` and that, on
 with something the bot cannot answer, a threat, or a conversation going round in circles.
 """
 
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,22 @@ VIP = "vip"
 
 FALLBACK_INTENT = "nlu_fallback"
 _HOSTILE_CUES = frozenset({"threat", "profanity", "insult"})
+# Cues that only stress a message ("??", a word in capitals): with nothing else, a high score is
+# a bad mood, not anger to hand off ("this is so annoying, where is my order??").
+_WEAK_CUES = frozenset({"punctuation", "emphasis", "annoyance"})
+# A request for a person said in so many words, also inside a longer message ("my parcel never
+# came and I want to speak to a human now"); not when the shopper says they don't want one.
+_ASKS_FOR_PERSON = re.compile(
+    r"\b(?:speak|talk|chat|get through)\s+(?:to|with)\s+(?:a |an |some |your )?(?:real |actual |live )?"
+    r"(?:human|person|people|someone|somebody|agent|representative|rep|operator|advisor|colleague|manager|staff)\b"
+    r"|\b(?:connect|put|transfer|pass)\s+me\s+(?:through\s+)?(?:to|with)\s+(?:a |an |some |your )?(?:real |actual |live )?"
+    r"(?:human|person|someone|somebody|agent|representative|operator|colleague|support|team)\b"
+    r"|\b(?:real|actual|live)\s+(?:human|person)\b|\b(?:human|agent|person|representative) please\b"
+    r"|\bcustomer service (?:agent|rep|representative|person)\b|\bcall me back\b",
+    re.IGNORECASE,
+)
+_NO_PERSON = re.compile(r"\b(?:don'?t|do not|doesn'?t|no need to|never|not)\s+(?:want|need|wish|have)\s+to\s*$"
+                        r"|\bwithout (?:a |any )?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -40,6 +57,11 @@ class Turn:
     bot_actions: tuple[str, ...] = ()
     # Entities found in it (order_id, email, phone): such a message answers a question.
     entities: tuple[str, ...] = ()
+    # Its parts when it holds several requests, each classified on its own: (intent, confidence).
+    segments: tuple[tuple[str, float], ...] = ()
+    # It answers a question with options the bot just asked ("all of it"): understood, whatever
+    # NLU made of it on its own.
+    answers_question: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,7 +88,7 @@ class EscalationSettings:
         "greet", "goodbye", "thank_you", "affirm", "deny", "bot_challenge",
     )
     # Bot actions that ask a shopper it did not understand to say it another way.
-    rephrase_actions: tuple[str, ...] = ("utter_please_rephrase",)
+    rephrase_actions: tuple[str, ...] = ("utter_please_rephrase", "utter_clarify_rephrase", "action_clarify_fallback")
     # Bot actions that say it cannot do what was asked.
     cannot_complete_actions: tuple[str, ...] = ("utter_change_order_cannot",)
     vip_tiers: tuple[str, ...] = ("vip",)
@@ -130,19 +152,30 @@ def _explicit_request(turns: Sequence[Turn], settings: EscalationSettings, is_vi
     latest = turns[-1]
     if latest.intent in settings.human_intents and latest.confidence >= settings.min_confidence:
         return "asked for a person"
+    if any(intent in settings.human_intents and confidence >= settings.min_confidence
+           for intent, confidence in latest.segments):
+        return "asked for a person in a longer message"
+    if asks_for_person(latest.text):
+        return "asked for a person in so many words"
     return ""
 
 
+def asks_for_person(text: str) -> bool:
+    """Whether the message asks for a person in so many words (and not to be spared one)."""
+    return any(not _NO_PERSON.search(text[:match.start()]) for match in _ASKS_FOR_PERSON.finditer(text or ""))
+
+
 def _anger(turns: Sequence[Turn], settings: EscalationSettings, is_vip: bool) -> str:
-    """Clearly angry; or annoyed and hostile, unanswerable, or going round in circles."""
+    """Clearly angry; or annoyed and hostile, unanswerable, or going round in circles. A high
+    score with nothing but stress marks behind it counts as annoyed."""
     latest = turns[-1]
     shown = f"anger {latest.anger:.2f}" + (f": {', '.join(latest.cues[:4])}" if latest.cues else "")
     threshold = settings.vip_anger_threshold if is_vip else settings.anger_threshold
-    if latest.anger >= threshold:
+    if latest.anger >= threshold and not _only_stressed(latest):
         return shown
     if latest.anger < settings.annoyed_threshold:
         return ""
-    if _hostile(latest) or not _answerable(latest, settings):
+    if _hostile(latest) or not (_answerable(latest, settings) or _only_stressed(latest)):
         return shown
     view = assess_conversation([ShopperTurn(turn.text, turn.anger) for turn in turns])
     circling = view.rising or view.repeated_messages > 0
@@ -152,13 +185,16 @@ def _anger(turns: Sequence[Turn], settings: EscalationSettings, is_vip: bool) ->
 
 
 def _repeated_fallback(turns: Sequence[Turn], settings: EscalationSettings, is_vip: bool) -> str:
-    """Messages in a row the bot asked to rephrase. A low-confidence message that a form still
-    understood (a bare email or order number) was not asked to rephrase, and breaks the run."""
+    """Messages in a row the bot asked to rephrase: the latest not understood, the ones before it
+    answered with a request to say it another way (after a fallback, or after "none of these" to
+    the bot's suggestions). A low-confidence message that a form still understood (a bare email or
+    order number) was not asked to rephrase, and breaks the run."""
     limit = settings.vip_fallback_limit if is_vip else settings.fallback_limit
-    count = 0
-    for turn in reversed(turns):
-        answered_with_rephrase = turn is turns[-1] or set(turn.bot_actions) & set(settings.rephrase_actions)
-        if turn.intent != FALLBACK_INTENT or not answered_with_rephrase:
+    if turns[-1].intent != FALLBACK_INTENT or turns[-1].answers_question:
+        return ""
+    count = 1
+    for turn in reversed(turns[:-1]):
+        if not set(turn.bot_actions) & set(settings.rephrase_actions):
             break
         count += 1
     return f"{count} messages in a row not understood" if count >= limit else ""
@@ -214,6 +250,12 @@ _CHECKS = (
     (NEGATIVE_FEEDBACK, _negative_feedback),
     (BOT_CANNOT_COMPLETE, _bot_cannot_complete),
 )
+
+
+def _only_stressed(turn: Turn) -> bool:
+    """Cues, but none beyond stress marks and words of a bad mood: the score says angry, the
+    message says annoyed."""
+    return bool(turn.cues) and all(cue.split(":")[0] in _WEAK_CUES for cue in turn.cues)
 
 
 def _hostile(turn: Turn) -> bool:

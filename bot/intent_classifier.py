@@ -17,21 +17,30 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.intent_model import DEFAULT_C, DEFAULT_EMBEDDING_WEIGHT, IntentModel
+from bot.intent_model import DEFAULT_C, DEFAULT_EMBEDDING_WEIGHT, IntentModel, IntentScore
+from bot.segments import primary_intent, split_requests
 from bot.sentence_encoder import shared_encoder
 
 logger = logging.getLogger(__name__)
+SEGMENTS_KEY = "segments"
+# Intents that start an order task: asked in one part of a message, they come first.
+TASK_INTENTS = ("order_status", "track_shipment", "cancel_order", "change_address", "return_item",
+                "refund_status", "invoice_request", "delivery_problem")
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class ShopIntentClassifier(IntentClassifier, GraphComponent):
     """TF-IDF word (1-2) + char_wb (2-5) n-grams on normalised text, with sentence embeddings
-    beside them (`embeddings: false` turns them off), in a calibrated linear SVM."""
+    beside them (`embeddings: false` turns them off), in a calibrated linear SVM.
+
+    A message holding several requests ("where is 10002? also, do you take Klarna?") is also
+    classified part by part: the parse gets `segments` ([{text, intent, confidence}]), and an
+    order task asked in one part becomes the message's intent (bot/segments.py)."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"C": DEFAULT_C, "ranking_length": LABEL_RANKING_LENGTH, "embeddings": True,
-                "embedding_weight": DEFAULT_EMBEDDING_WEIGHT}
+                "embedding_weight": DEFAULT_EMBEDDING_WEIGHT, "task_intents": list(TASK_INTENTS)}
 
     @staticmethod
     def required_packages() -> list[str]:
@@ -104,4 +113,19 @@ class ShopIntentClassifier(IntentClassifier, GraphComponent):
             ]
             message.set(INTENT, intent_ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, intent_ranking, add_to_output=True)
+            self._classify_parts(message, ranking)
         return messages
+
+    def _classify_parts(self, message: Message, ranking: list[IntentScore]) -> None:
+        parts = split_requests(message.get(TEXT) or "")
+        if len(parts) < 2 or self._model is None:
+            return
+        tops = [scores[0] for scores in self._model.rank(parts, top_k=1)]
+        segments = [{"text": part, INTENT_NAME_KEY: top.name, "confidence": top.confidence}
+                    for part, top in zip(parts, tops)]
+        message.set(SEGMENTS_KEY, segments, add_to_output=True)
+        whole = (ranking[0].name, ranking[0].confidence)
+        name, confidence = primary_intent(whole, [(top.name, top.confidence) for top in tops],
+                                          frozenset(self._config["task_intents"]))
+        if name != whole[0]:
+            message.set(INTENT, {INTENT_NAME_KEY: name, "confidence": confidence}, add_to_output=True)

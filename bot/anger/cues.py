@@ -57,9 +57,22 @@ _KINDS: tuple[tuple[str, str], ...] = (
     ),
 )
 _PATTERNS = tuple((kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in _KINDS)
+# Words of a bad mood rather than anger ("ugh, so annoying"): shown as a cue so the bot can be
+# kind about it, but no model feature (the model learnt anger without them).
+ANNOYANCE = "annoyance"
+_ANNOYANCE = re.compile(
+    r"\bugh+\b|\bannoy\w*|\bfrustrat\w*|\bfed[- ]up\b|\bsick (?:and tired )?of\b|\btired of\b"
+    r"|\birritat\w*|\bseriously\b|\bwaiting (?:forever|ages)\b|\btaking (?:forever|ages)\b|\bcome on\b"
+    r"|\bnot happy\b|\bunhappy\b|\bupset\b|\bdisappoint\w*|\bhonestly\b|\bfinally\b|\bstill hasn'?t\b",
+    re.IGNORECASE,
+)
 _PUNCT_RUN = re.compile(r"[!?]*(?:!!|\?\?|\?!|!\?)[!?]*")
 _ANGRY_EMOJI = re.compile("[\U0001F620\U0001F621\U0001F624\U0001F92C\U0001F47F\U0001F4A2\U0001F644]")
-_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+_WORD = re.compile(r"[^\W_]+(?:'[^\W\d_]+)?")
+# A word in capitals right by one of these is a name for a code, not a raised voice ("is the
+# code FREESHIP valid"); one with digits in it is a code or a reference ("WELCOME10", "SKU12").
+_CODE_CONTEXT = re.compile(r"\b(?:codes?|coupons?|promo|promos|vouchers?|discounts?|valid|works?|working|apply|applied)\b",
+                           re.IGNORECASE)
 
 # Order of the numeric features; each is a capped count scaled to 0-1.
 FEATURE_NAMES = (
@@ -94,6 +107,7 @@ def find_cues(raw: str) -> list[Cue]:
     cues.extend(_shouting_cues(raw))
     cues.extend(Cue("punctuation", run) for run in _PUNCT_RUN.findall(raw))
     cues.extend(Cue("emoji", emoji) for emoji in _ANGRY_EMOJI.findall(raw))
+    cues.extend(Cue(ANNOYANCE, match.group(0).lower()) for match in _ANNOYANCE.finditer(raw))
     return list(dict.fromkeys(cues))
 
 
@@ -101,14 +115,19 @@ def cue_features(cues: list[Cue]) -> np.ndarray:
     """Capped per-kind counts, scaled to 0-1, in FEATURE_NAMES order."""
     counts = dict.fromkeys(FEATURE_NAMES, 0)
     for cue in cues:
-        counts[cue.kind] += 1
+        if cue.kind in counts:
+            counts[cue.kind] += 1
     return np.array([min(counts[name], _CAP) / _CAP for name in FEATURE_NAMES], dtype=float)
 
 
 def _shouting_cues(raw: str) -> list[Cue]:
-    """A whole message in capitals is shouting; a few capitalised words are emphasis."""
+    """A whole message in capitals is shouting; a few capitalised words are emphasis. Codes
+    (capitals with digits, or a lone capitalised word in a message about codes) are neither."""
     words = _WORD.findall(raw)
-    loud = [w for w in words if len(w) >= 2 and w.isupper() and w.lower() not in ACRONYMS]
+    loud = [w for w in words if len(w) >= 2 and w.isupper() and w.lower() not in ACRONYMS
+            and not any(character.isdigit() for character in w)]
     if len(loud) >= 2 and len(loud) >= 0.6 * len(words):
         return [Cue("shouting", " ".join(words[:8]))]
+    if len(loud) == 1 and _CODE_CONTEXT.search(raw):
+        return []
     return [Cue("emphasis", word) for word in loud if len(word) >= 3]

@@ -17,7 +17,7 @@ import yaml
 ARTICLE_SUFFIX = ".md"
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?P<header>.*?)\r?\n---[ \t]*(?:\r?\n|\Z)(?P<body>.*)\Z", re.S)
 _ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_KNOWN_KEYS = frozenset({"id", "title", "intents", "questions", "updated"})
+_KNOWN_KEYS = frozenset({"id", "title", "intents", "questions", "updated", "hand_off"})
 
 
 class ArticleFormatError(ValueError):
@@ -38,6 +38,9 @@ class Article:
     questions: tuple[str, ...] = ()
     updated: dt.date | None = None
     path: Path | None = None
+    # A handoff reason when a person must follow this answer (a payment dispute): the bot
+    # explains, then hands the conversation over. Header field `hand_off: <reason>`.
+    hand_off: str | None = None
 
 
 def load_articles(directory: Path) -> list[Article]:
@@ -84,6 +87,7 @@ def parse_article(text: str, path: Path) -> Article:
         questions=_text_list(header, "questions", path),
         updated=_updated(header, path),
         path=path,
+        hand_off=_optional_text(header, "hand_off", path),
     )
 
 
@@ -118,6 +122,10 @@ def _required_text(header: dict[str, object], key: str, path: Path) -> str:
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
         raise ArticleFormatError(path, f"header field '{key}' must be text")
     return str(value).strip()
+
+
+def _optional_text(header: dict[str, object], key: str, path: Path) -> str | None:
+    return _required_text(header, key, path) if key in header else None
 
 
 def _text_list(header: dict[str, object], key: str, path: Path) -> tuple[str, ...]:

@@ -77,7 +77,11 @@ def cancellation_decision(order: OrderView) -> Decision:
 
 
 def address_change_decision(order: OrderView) -> Decision:
-    """The shipping address can change only before the order ships."""
+    """The shipping address can change before the order ships, and while the carrier holds a
+    shipped parcel after a delivery exception (it re-routes it to the corrected address)."""
+    shipment = order.shipment
+    if order.status == "shipped" and shipment is not None and shipment.status == "exception":
+        return Decision(True, OK, {"status": order.status, "carrier_holds_parcel": True})
     return _before_shipping(order)
 
 

@@ -76,10 +76,10 @@ async def test_address_change_before_shipping(shop: Services) -> None:
     assert shop.orders.get_order("10001").shipping_address.postcode == "10115"
 
 
-async def test_return_inside_the_window_gets_a_number(shop: Services) -> None:
-    dispatcher, _ = await run(ActionStartReturn(), verified("10003"))
+async def test_return_of_a_one_item_order_gets_a_number(shop: Services) -> None:
+    dispatcher, _ = await run(ActionStartReturn(), verified("10014"))
     number = values(dispatcher, "utter_return_started")["return_number"]
-    assert number.startswith("R-") and shop.orders.returns_for_order("10003")[0].number == number
+    assert number.startswith("R-") and shop.orders.returns_for_order("10014")[0].number == number
 
 
 async def test_return_after_the_window_is_refused(shop: Services) -> None:
@@ -103,6 +103,12 @@ async def test_invoice_only_once_paid(shop: Services) -> None:
 
 
 async def test_delivery_problem_shows_the_carrier_exception_and_offers_a_person(shop: Services) -> None:
-    dispatcher, _ = await run(ActionReportDeliveryProblem(), verified("10010"))
-    assert "reports a problem" in values(dispatcher, "utter_delivery_problem")["shipment_text"]
+    dispatcher, _ = await run(ActionReportDeliveryProblem(), verified("10002"))
+    assert "DHL shows it as" in values(dispatcher, "utter_delivery_problem")["shipment_text"]
     assert texts(dispatcher)[-1] == "utter_offer_human"
+
+
+async def test_address_not_found_offers_to_correct_it_or_a_person(shop: Services) -> None:
+    dispatcher, _ = await run(ActionReportDeliveryProblem(), verified("10010"))
+    said = values(dispatcher, "utter_address_not_found")
+    assert said["carrier"] == "UPS" and "Praha" in said["address"]

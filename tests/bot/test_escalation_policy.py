@@ -133,10 +133,10 @@ def _predicted(prediction: Any) -> str | None:
 
 
 def test_policy_predicts_handoff_with_reason_and_context_slots(tmp_path: Path) -> None:
-    tracker = _tracker(_user("this is a joke!!!", "order_status", 0.97, ("punctuation: !!!",)))
+    tracker = _tracker(_user("this is a joke!!!", "order_status", 0.97, ("insult: joke", "punctuation: !!!")))
     prediction = _policy(tmp_path).predict_action_probabilities(tracker, DOMAIN)
     assert _predicted(prediction) == "action_handoff"
-    assert prediction.policy_priority == 5
+    assert prediction.policy_priority == 6
     reasons, context = prediction.optional_events
     assert reasons == SlotSet("handoff_reasons", ["anger"])
     assert context.key == "handoff_context" and context.value["anger"]["score"] == 0.97

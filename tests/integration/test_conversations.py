@@ -109,3 +109,42 @@ def test_explicit_request_hands_off(shopper: Shopper) -> None:
     assert signal is not None and signal["reasons"] == ["explicit_request"]
     assert "severity" not in signal, "the hub judges severity (handoff/severity.py)"
     assert "request_human" in signal["summary"]["intents"]
+
+
+def test_a_question_in_the_middle_of_the_order_form_is_answered_once(shopper: Shopper) -> None:
+    """Issue 8: the same answer twice in one turn around a form."""
+    shopper.says("where is my order")
+    replies = [m.get("text") or "" for m in shopper.say("how long does delivery take?")]
+    quoted = [text for text in replies if "ref. shipping-times" in text]
+    assert len(quoted) == 1, replies
+    assert "order number" in replies[-1]
+
+
+def test_options_come_as_buttons_and_a_number_picks_one(shopper: Shopper) -> None:
+    offered = shopper.say("delivery")
+    buttons = [b["title"] for m in offered for b in m.get("buttons") or []]
+    assert len(buttons) >= 3 and buttons[-1] == "None of these"
+    assert "1. " in offered[0]["text"]
+    second = buttons[1]
+    reply = shopper.says("2")
+    assert f'(From our help article "{second}"' in reply
+
+
+def test_changing_course_mid_task_drops_the_old_task_and_starts_the_new(shopper: Shopper) -> None:
+    shopper.says("cancel order 10009")
+    assert "Do you want me to cancel order #10009" in shopper.says("emma.novak@example.com")
+    reply = shopper.says("no wait, don't cancel it, change the address instead")
+    assert "haven't cancelled order #10009" in reply and "new delivery address" in reply
+    assert "will now go to Vinohradska 30" in shopper.says("Vinohradska 30, 12000 Praha, Czech Republic")
+
+
+def test_a_request_for_a_person_inside_a_longer_message_hands_off(shopper: Shopper) -> None:
+    signal = handoff_of(shopper.say("my parcel never came and I want to speak to a human now"))
+    assert signal is not None and signal["reasons"][0] == "explicit_request"
+
+
+def test_a_promo_code_in_capitals_is_no_anger_for_a_vip(rasa_server: RasaServer) -> None:
+    vip = Shopper(rasa_server, metadata={"customer_email": "ben.carter@example.com"})
+    replies = vip.say("is WELCOME10 still valid")
+    assert handoff_of(replies) is None
+    assert "WELCOME10 is valid" in replies[0]["text"] and len(replies) == 1
