@@ -36,7 +36,7 @@ help:
 	@echo "make model  - train the Rasa model if the training data or config changed"
 	@echo "make seed   - (re)create the demo shop database under var/"
 	@echo "make validate - rasa data validate, failing on warnings"
-	@echo "make bench  - benchmarks: NLU pipelines, sentence encoder, anger, escalation, FAQ retrieval, restore"
+	@echo "make bench  - benchmarks: NLU pipelines, sentence encoder, anger, escalation, FAQ retrieval, restore, conversations"
 	@echo "make clean  - remove environments, models and var/"
 
 $(UV):
@@ -110,6 +110,7 @@ bench: install
 	@$(MAKE) --no-print-directory model
 	$(APP_PY) bench/welcome.py
 	$(APP_PY) bench/restore.py
+	$(APP_PY) bench/conversations.py
 
 clean:
 	rm -rf $(APP_VENV) $(ENGINE_VENV) models $(VAR)

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SEED = 20240601
-CLINC_PER_INTENT = 2
-CLINC_OOS_ROWS = 70
+CLINC_PER_INTENT = 3
+CLINC_OOS_ROWS = 100
 MAX_PER_INTENT = 30
 MAX_WORD_OVERLAP = 0.5
 CLINC_FILE = "external_clinc_oos.yml"
