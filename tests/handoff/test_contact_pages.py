@@ -201,6 +201,7 @@ async def test_admins_choose_who_sees_personal_data_and_the_tier_rules(
     await shop_app.ctx.maintenance.idle()
     page = (await shop_api.call("get", path, tokens["agent"])).body
     assert page["email"] == ANNA and page["tier"] == "vip"
+    bad: object
     for bad in ({"contacts": {"tier_rules": [{"tier": "vip", "min_orders": 3}]}},
                 {"contacts": {"tier_rules": [{"tier": "gold"}]}},
                 {"contacts": {"tag_rules": [{"tag": "x", "fact": "shoe_size", "at_least": 1}]}},
