@@ -16,7 +16,7 @@ from actions.return_items import asks_if_returnable, chosen_items, named_items
 from actions.returns import ActionStartReturn
 from actions.services import Services
 from actions.switch import ActionSwitchTask
-from tests.actions.conftest import texts, tracker, values
+from tests.actions.trackers import texts, tracker, values
 
 ITEMS = [("HD-100", "Classic Cotton Hoodie"), ("SC-500", "Merino Wool Scarf")]
 

@@ -10,7 +10,7 @@ from actions.empathy import DEFAULT_ANNOYED_THRESHOLD, annoyed_threshold
 from actions.faq import ActionAnswerFaq
 from actions.orders import ActionCheckOrderStatus
 from actions.services import RASA_CONFIG, Services
-from tests.actions.conftest import texts, tracker
+from tests.actions.trackers import texts, tracker
 
 
 def parsed(text: str, intent: str, anger: float) -> dict:

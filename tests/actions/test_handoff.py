@@ -6,7 +6,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import ActionHandoff
 from actions.handoff_signal import handoff_payload
-from tests.actions.conftest import tracker
+from tests.actions.trackers import tracker
 
 
 def user(intent: str, text: str = "...") -> dict:

@@ -7,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.order_form import ActionAskOrderId, ValidateOrderForm
 from actions.services import Services
-from tests.actions.conftest import texts, tracker, values
+from tests.actions.trackers import texts, tracker, values
 
 ANNA = "anna.schmidt@example.com"
 FORM = ValidateOrderForm()

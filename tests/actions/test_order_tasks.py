@@ -8,7 +8,7 @@ from actions.order_changes import ActionCancelOrder, ActionChangeAddress, Action
 from actions.orders import ActionCheckOrderStatus, ActionReportDeliveryProblem, ActionTrackShipment
 from actions.returns import ActionCheckRefundStatus, ActionSendInvoice, ActionStartReturn
 from actions.services import Services
-from tests.actions.conftest import texts, tracker, values
+from tests.actions.trackers import texts, tracker, values
 
 
 def verified(order_id: str, **slots: object):

@@ -6,7 +6,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.products import ActionCheckPromoCode, ActionProductInfo, find_promo
 from actions.services import Services
-from tests.actions.conftest import texts, tracker, values
+from tests.actions.trackers import texts, tracker, values
 
 
 async def ask(action, text: str, intent: str) -> CollectingDispatcher:

@@ -9,19 +9,15 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from knowledge_base.shop.seed import reset_database
 from knowledge_base.shop.sql_source import create_shop_engine
+from tests.browsers import CHROMIUM_ARGS, require_chromium
 from tests.e2e.desk import ADMIN_EMAIL, ADMIN_PASSWORD, IDENTITY_SECRET, AgentAccount, create_agent
 from tests.e2e.fake_rasa import ConsoleFakeRasa
 from tests.integration.servers import ROOT, Launcher, Server, free_port
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-SCREENSHOTS = ROOT / "var" / "screenshots"
 
 
 @pytest.fixture(scope="session")
@@ -78,14 +74,11 @@ def agent_factory(hub: Server) -> Iterator:
 # while it is open, and the suite's async tests (pytest-asyncio) cannot run meanwhile.
 @pytest.fixture(scope="module")
 def browser() -> Iterator:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing: run `make browser`")
-        pytest.skip(f"{CHROMIUM} is missing: run `make browser` (apt-get install chromium)")
+    chromium_path = require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        chromium = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
         yield chromium
         chromium.close()
 
@@ -121,10 +114,3 @@ def console_page(browser, hub: Server):
     context.close()
     assert watch.errors == [], f"uncaught errors in the console: {watch.errors}\nAPI calls: {watch.responses}"
     assert watch.dialogs == [], f"the page opened script dialogs: {watch.dialogs}"
-
-
-def screenshot(page, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path))
-    return path

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import screenshot
+from tests.browsers import screenshot
 from tests.e2e.desk import AgentAccount, Shopper, create_canned
 
 pytestmark = pytest.mark.e2e

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import screenshot
+from tests.browsers import screenshot
 from tests.e2e.desk import ADMIN_EMAIL, ADMIN_PASSWORD, AgentAccount, Shopper, create_canned
 from tests.e2e.test_console import go_away, hand_off, log_in, queue_card
 

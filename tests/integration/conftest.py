@@ -4,7 +4,6 @@ seeded demo shop. The model is the one `make model` trained (trained once per ru
 from __future__ import annotations
 
 import subprocess
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -13,6 +12,7 @@ import pytest
 from knowledge_base.shop.seed import reset_database
 from knowledge_base.shop.sql_source import create_shop_engine
 from tests.integration.servers import MODEL, ROOT, Launcher, RasaServer, Server
+from tests.integration.shopper import Shopper
 
 
 @pytest.fixture(scope="session")
@@ -45,51 +45,6 @@ def rasa_server(launcher: Launcher, action_server: Server) -> Iterator[RasaServe
     server.stop()
 
 
-class Shopper:
-    """One shopper talking to the bot over Rasa's REST channel, as the hub does."""
-
-    def __init__(self, rasa: RasaServer, metadata: dict | None = None) -> None:
-        self.sender = f"test-{uuid.uuid4().hex[:12]}"
-        self.rasa = rasa
-        self.metadata = metadata or {}
-
-    def say(self, text: str) -> list[dict]:
-        return self.rasa.say(self.sender, text, self.metadata)
-
-    def says(self, text: str) -> str:
-        """The bot's reply texts joined, for assertions on what the shopper reads."""
-        return "\n".join(message.get("text", "") for message in self.say(text))
-
-
 @pytest.fixture
 def shopper(rasa_server: RasaServer) -> Shopper:
     return Shopper(rasa_server)
-
-
-def handoff_of(replies: list[dict]) -> dict | None:
-    for message in replies:
-        custom = message.get("custom") or {}
-        if custom.get("type") == "handoff":
-            return custom
-    return None
-
-
-# Vague or garbled messages; which of them fall under the fallback threshold depends on the
-# trained model, so tests pick those the running model really is unsure about (and fail if none are).
-UNCLEAR_MESSAGES = [
-    "purple monkey dishwasher", "i dunno", "the thing with the stuff", "zxq vrr plom", "asdf",
-    "lorem ipsum dolor", "qwxz plonk vrrr", "xyzzy", "fnord", "zzz", "sdkjfh qwpeoiru",
-    "maybe the thing", "like i said the", "and then", "so yeah that",
-]
-
-
-def not_understood(rasa: RasaServer, count: int) -> list[str]:
-    """`count` messages the running model sends to nlu_fallback."""
-    picked = []
-    for text in UNCLEAR_MESSAGES:
-        parse = rasa.post("/model/parse", {"text": text})
-        if parse["intent"]["name"] == "nlu_fallback":
-            picked.append(text)
-            if len(picked) == count:
-                return picked
-    raise AssertionError(f"the model is confident about almost every unclear message: fallback never triggers ({picked})")

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.conftest import Shopper, handoff_of, not_understood
 from tests.integration.servers import RasaServer
+from tests.integration.shopper import Shopper, handoff_of, not_understood
 
 pytestmark = pytest.mark.integration
 

@@ -7,8 +7,8 @@ import pytest
 import yaml
 
 from handoff.severity import severity_for, urgent_cues
-from tests.integration.conftest import Shopper, handoff_of
 from tests.integration.servers import ROOT, RasaServer
+from tests.integration.shopper import Shopper, handoff_of
 
 CONFIG = ROOT / "config.yml"
 

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.conftest import not_understood
 from tests.integration.servers import Launcher, RasaServer, Server
+from tests.integration.shopper import not_understood
 
 pytestmark = pytest.mark.integration
 

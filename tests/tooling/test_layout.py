@@ -85,3 +85,18 @@ def test_the_checker_catches_each_kind_of_violation(tmp_path: Path) -> None:
         (tmp_path / name).write_text(text)
     assert violations(tmp_path) == [
         "bot/z.py imports telegram", "handoff/x.py imports hub.router", "knowledge_base/y.py imports handoff.models"]
+
+
+def conftest_imports(root: Path = ROOT) -> list[str]:
+    """Test modules that import from a conftest (pytest loads conftests itself; shared helpers
+    live in plain modules such as tests/browsers.py, tests/actions/trackers.py)."""
+    return [f"{path.relative_to(root).as_posix()} imports {module}"
+            for path in sorted((root / "tests").rglob("*.py"))
+            for module in imported_modules(path) if module.split(".")[-1] == "conftest"]
+
+
+def test_test_helpers_live_in_modules_not_conftests(tmp_path: Path) -> None:
+    assert conftest_imports() == []
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_x.py").write_text("from tests.e2e.conftest import screenshot\n")
+    assert conftest_imports(tmp_path) == ["tests/test_x.py imports tests.e2e.conftest"]

@@ -9,11 +9,11 @@ from playwright.async_api import Browser, Page, expect
 from sqlalchemy import func, select
 
 from handoff.models import Conversation
-from tests.hub.channels.browser import CHROMIUM_ARGS, browser, conversation_id, hub, log, page, say
+from tests.hub.channels.browser import browser, conversation_id, hub, log, page, say
 from tests.hub.channels.support import Agent, RunningHub
 
 pytestmark = pytest.mark.e2e
-__all__ = ["CHROMIUM_ARGS", "browser", "hub", "page"]  # fixtures
+__all__ = ["browser", "hub", "page"]  # fixtures
 
 
 async def conversations(hub: RunningHub) -> int:
