@@ -45,11 +45,14 @@ _WHAT = {
 }
 
 
+_EPSILON = 1e-6  # seconds
+
+
 class RateLimiter:
     def __init__(self, limits: Mapping[str, Limit], clock: Callable[[], float] = time.monotonic,
                  max_keys: int = 100_000) -> None:
         self.limits = dict(limits)
-        self._clock = clock
+        self.clock = clock  # public: a test may stop time
         self._max_keys = max_keys
         self._next_free: OrderedDict[tuple[str, str], float] = OrderedDict()
 
@@ -58,12 +61,14 @@ class RateLimiter:
         limit = self.limits.get(kind)
         if limit is None:
             return
-        now = self._clock()
+        now = self.clock()
         slot = (kind, key)
         # The time at which the bucket is empty again; a full burst is `limit.seconds` ahead.
         arrival = max(self._next_free.get(slot, now), now)
-        wait = arrival + limit.interval - now - limit.seconds
-        if wait > 0:
+        # Differences first: `arrival + interval - now` loses bits when the clock's value is large,
+        # and a request exactly at the allowance must not be refused by a rounding error.
+        wait = (arrival - now) + limit.interval - limit.seconds
+        if wait > _EPSILON:
             raise TooManyRequests(f"Too many {_WHAT.get(kind, kind)}; please wait a moment and try again.", wait)
         self._next_free[slot] = arrival + limit.interval
         self._next_free.move_to_end(slot)

@@ -19,7 +19,7 @@ from handoff.contacts import audit_subject
 from handoff.conversations import messages_after
 from handoff.errors import BadInput, NotFound
 from handoff.models import Agent
-from handoff.queue import queue_infos, queued_tickets
+from handoff.queue import queue_infos, queue_snapshot
 from handoff.serialize import message_json, note_json
 from handoff.states import TicketStatus
 from handoff.text import clean_text
@@ -39,8 +39,7 @@ _LEGACY_VIEWS: dict[str | None, str] = {None: "all", TicketStatus.QUEUED: "unass
 @requires("agent")
 async def queue(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
     now = utcnow()
-    waiting = await queued_tickets(uow.session, now)
-    infos = await queue_infos(uow.session, services(request).settings, now)
+    waiting, infos = await queue_snapshot(uow.session, services(request).settings, now)
     return json({"tickets": await _shown_all(uow, agent, await tickets_view(uow.session, waiting, infos))})
 
 

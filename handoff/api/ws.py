@@ -26,7 +26,7 @@ from handoff.context import Services
 from handoff.errors import Unauthorized
 from handoff.events import Event
 from handoff.masking import Masker
-from handoff.queue import queue_infos, queued_tickets
+from handoff.queue import queue_snapshot
 from handoff.tickets import tickets_view
 
 console_feed = Blueprint("agent_ws", url_prefix="/api/agent")
@@ -92,9 +92,7 @@ async def _hello(svc: Services, token: str | None) -> tuple[int, dict[str, Any],
         mark_seen(agent)
         now = utcnow()
         masker = await masked_views.masker_for(uow.session, agent)
-        queue = await tickets_view(
-            uow.session, await queued_tickets(uow.session, now), await queue_infos(uow.session, svc.settings, now)
-        )
+        queue = await tickets_view(uow.session, *await queue_snapshot(uow.session, svc.settings, now))
         hello = {"agent": await agent_view(uow.session, agent, now, svc.settings.presence_timeout),
                  "queue": [masked_views.ticket(view, masker) for view in queue]}
         await uow.commit()

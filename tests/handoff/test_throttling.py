@@ -150,3 +150,12 @@ def test_rate_limits_are_configured_in_one_variable() -> None:
     for bad in ("messages=40", "nonsense=1/2", "messages=0/60", "messages=a/b"):
         with pytest.raises(SettingsError):
             HubSettings.from_env({**base, "SHOPDESK_RATE_LIMITS": bad})
+
+
+def test_a_request_exactly_at_the_allowance_is_let_in_whatever_the_clock_reads() -> None:
+    # Large monotonic readings made `now + 60 - now - 60` come out above zero and refuse a first request.
+    for reading in (0.0, 44.75428951333793, 990.1794041710099, 32718.034548765874):
+        limiter = RateLimiter({"conversations": Limit(1, 60)}, clock=lambda reading=reading: reading)
+        limiter.check("conversations", "a")
+        with pytest.raises(TooManyRequests):
+            limiter.check("conversations", "a")
