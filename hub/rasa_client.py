@@ -1,8 +1,19 @@
-"""Talking to the Rasa server over its REST channel, and reading what it answers."""
+"""Talking to the Rasa server over its REST channel, and reading what it answers.
+
+Several Rasa processes (RASA_URL="http://a:5005,http://b:5005"): each conversation always goes to
+the same one, chosen by rendezvous hashing of the conversation id over the list, so every hub
+replica picks the same process without talking to the others, a conversation's tracker stays hot
+in one process, and adding or removing a process moves only the conversations that were (or
+will be) on it. When the chosen process refuses the connection (down or restarting: the message
+never reached it), the next one in the conversation's order takes the call; they share the
+tracker store, and Redis holds their conversation locks (bot/serve.py).
+"""
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import logging
 import ssl
 import time
 from dataclasses import dataclass, field
@@ -11,6 +22,8 @@ from urllib.parse import quote
 
 import httpx
 import jwt
+
+log = logging.getLogger(__name__)
 
 CSAT_INTENT = "EXTERNAL_csat_request"
 # The hub's id of the shopper message, in the metadata Rasa keeps with the user's event.
@@ -59,7 +72,7 @@ class RasaClient:
     """Opened when the server starts and closed when it stops (the HTTP pool lives in between)."""
 
     def __init__(self, base_url: str, secret: str, timeout: float = 30.0) -> None:
-        self._base = base_url.rstrip("/")
+        self._bases = rasa_urls(base_url)
         self._timeout = timeout
         self._client: httpx.AsyncClient | None = None
         self._signer = TokenSigner(secret)
@@ -73,9 +86,17 @@ class RasaClient:
             await self._client.aclose()
             self._client = None
 
+    @property
+    def urls(self) -> tuple[str, ...]:
+        return self._bases
+
+    def route(self, sender: str) -> tuple[str, ...]:
+        """The Rasa processes in the order this conversation tries them (the first one, while it is up)."""
+        return rendezvous_order(sender, self._bases)
+
     async def send(self, sender: str, message: str, metadata: dict[str, Any]) -> BotTurn:
         body = {"sender": sender, "message": message, "metadata": metadata}
-        response = await self._post(f"{self._base}{WEBHOOK_PATH}", body)
+        response = await self._post(sender, WEBHOOK_PATH, body)
         answer = _json(response)
         if not isinstance(answer, list):
             raise RasaUnavailable("Rasa's REST channel answered something other than a list")
@@ -83,8 +104,8 @@ class RasaClient:
         return BotTurn(parse_replies(answer), int(errors) if errors.isdigit() else 1)
 
     async def trigger_intent(self, sender: str, intent: str) -> list[BotReply]:
-        url = f"{self._base}/conversations/{quote(sender, safe='')}/trigger_intent?output_channel=latest"
-        answer = _json(await self._post(url, {"name": intent, "entities": {}}))
+        path = f"/conversations/{quote(sender, safe='')}/trigger_intent?output_channel=latest"
+        answer = _json(await self._post(sender, path, {"name": intent, "entities": {}}))
         if not isinstance(answer, dict):
             raise RasaUnavailable("Rasa's trigger_intent answered something other than an object")
         return parse_replies(answer.get("messages") or [])
@@ -94,13 +115,9 @@ class RasaClient:
         metadata), read from the conversation's tracker; None when the message never reached Rasa.
         A hub that died mid-turn leaves the next one to find out before asking again: a second
         asking would be a second message to the bot (a repeated question, a second return)."""
-        if self._client is None:
-            raise RasaUnavailable("the Rasa client is not open (the hub is not serving)")
-        url = f"{self._base}/conversations/{quote(sender, safe='')}/tracker"
-        try:
-            response = await self._client.get(url, headers=self._headers())
-        except httpx.TransportError as error:
-            raise RasaUnreachable(f"{url}: {type(error).__name__}: {error}") from error
+        path = f"/conversations/{quote(sender, safe='')}/tracker"
+        response = await self._call("GET", sender, path, None)
+        url = response.url
         if response.status_code != 200:
             raise RasaUnavailable(f"{url}: {response.status_code}")
         tracker = _json(response)
@@ -108,27 +125,45 @@ class RasaClient:
         return _turn_in(events if isinstance(events, list) else [], message_id)
 
     async def ready(self) -> bool:
-        """Whether Rasa is up with a model loaded (its status answers only a signed caller)."""
+        """Whether every Rasa process is up with a model loaded (its status answers only a signed caller)."""
         if self._client is None:
             return False
-        try:
-            response = await self._client.get(f"{self._base}/status", headers=self._headers(), timeout=5)
-            status = response.json() if response.status_code == 200 else None
-        except (httpx.HTTPError, ValueError):
-            return False
-        return isinstance(status, dict) and bool(status.get("fingerprint") or status.get("model_file"))
+        for base in self._bases:
+            try:
+                response = await self._client.get(f"{base}/status", headers=self._headers(), timeout=5)
+                status = response.json() if response.status_code == 200 else None
+            except (httpx.HTTPError, ValueError):
+                return False
+            if not (isinstance(status, dict) and (status.get("fingerprint") or status.get("model_file"))):
+                return False
+        return True
 
-    async def _post(self, url: str, body: dict[str, Any]) -> httpx.Response:
+    async def _call(self, method: str, sender: str, path: str, body: dict[str, Any] | None) -> httpx.Response:
+        """The conversation's Rasa, or the next in its order while one refuses the connection."""
         if self._client is None:
             raise RasaUnavailable("the Rasa client is not open (the hub is not serving)")
-        try:
-            response = await self._client.post(url, json=body, headers=self._headers())
-        except httpx.TransportError as error:
-            if isinstance(error, httpx.TimeoutException) and not isinstance(error, httpx.ConnectTimeout):
-                raise RasaUnavailable(f"{url}: no answer within {self._timeout:.0f} s") from error
-            raise RasaUnreachable(f"{url}: {type(error).__name__}: {error}") from error
-        except httpx.HTTPError as error:
-            raise RasaUnavailable(f"{url}: {type(error).__name__}: {error}") from error
+        order = self.route(sender)
+        for place, base in enumerate(order):
+            url = f"{base}{path}"
+            try:
+                return await self._client.request(method, url, json=body, headers=self._headers())
+            except httpx.ConnectError as error:
+                # Refused: the request never reached that process, so another may take it.
+                if place + 1 < len(order):
+                    log.warning("Rasa at %s refused the connection; %s goes to %s", base, sender, order[place + 1])
+                    continue
+                raise RasaUnreachable(f"{url}: {type(error).__name__}: {error}") from error
+            except httpx.TransportError as error:
+                if isinstance(error, httpx.TimeoutException) and not isinstance(error, httpx.ConnectTimeout):
+                    raise RasaUnavailable(f"{url}: no answer within {self._timeout:.0f} s") from error
+                raise RasaUnreachable(f"{url}: {type(error).__name__}: {error}") from error
+            except httpx.HTTPError as error:
+                raise RasaUnavailable(f"{url}: {type(error).__name__}: {error}") from error
+        raise RasaUnreachable("no Rasa URL configured")
+
+    async def _post(self, sender: str, path: str, body: dict[str, Any]) -> httpx.Response:
+        response = await self._call("POST", sender, path, body)
+        url = response.url
         if response.status_code in _DOWN_STATUSES:
             raise RasaUnreachable(f"{url}: {response.status_code}")
         if response.status_code != 200:
@@ -155,6 +190,25 @@ class TokenSigner:
             claims = {"user": {"username": "shopdesk-hub", "role": "admin"}, "exp": int(self._expires)}
             self._token = jwt.encode(claims, self._secret, algorithm="HS256")
         return self._token
+
+
+def rasa_urls(setting: str) -> tuple[str, ...]:
+    """RASA_URL: one URL or several, comma-separated (duplicates dropped, order kept)."""
+    urls = tuple(dict.fromkeys(part.strip().rstrip("/") for part in setting.split(",") if part.strip()))
+    if not urls:
+        raise ValueError("RASA_URL names no Rasa server")
+    return urls
+
+
+def rendezvous_order(key: str, urls: tuple[str, ...]) -> tuple[str, ...]:
+    """`urls` ranked for `key` by highest random weight (a stable hash, the same in every process)."""
+    if len(urls) == 1:
+        return urls
+
+    def weight(url: str) -> bytes:
+        return hashlib.blake2b(f"{url}\n{key}".encode(), digest_size=8).digest()
+
+    return tuple(sorted(urls, key=weight, reverse=True))
 
 
 def _turn_in(events: list[Any], message_id: int) -> BotTurn | None:

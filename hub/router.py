@@ -15,6 +15,7 @@ import logging
 import re
 import weakref
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -107,11 +108,11 @@ class Router:
             return found.id
 
     async def _handle(self, conversation_id: str, inbound: Inbound, text: str) -> HandleResult:
-        async with self._uows() as uow:
-            conversation = await get_conversation(uow.session, conversation_id)
-            repeat = await find_external(uow.session, conversation_id, inbound.external_id) if inbound.external_id else None
-        if repeat is not None:
-            return await self._repeated(conversation_id, repeat)
+        if inbound.external_id:
+            async with self._uows() as uow:
+                repeat = await find_external(uow.session, conversation_id, inbound.external_id)
+            if repeat is not None:
+                return await self._repeated(conversation_id, repeat)
         async with self._uows() as uow:
             conversation = await get_conversation(uow.session, conversation_id)
             _remember_identity(conversation, inbound)
@@ -127,13 +128,19 @@ class Router:
                                      text=wording.PHOTO_SAVED, buttons=wording.PHOTO_BUTTONS, reply_to=message.seq)
                 to_bot = False
             now = utcnow()
+            first: _Ask | None = None
             if to_bot:
                 message.bot_claimed_until = now + self._claim
+                # Usually nothing older waits: then this transaction is the claim, and the bot is
+                # asked straight away (no second look in another transaction).
+                oldest = await turns.oldest_waiting(uow.session, conversation_id)
+                if oldest is not None and oldest.id == message.id:
+                    first = _Ask(message, {**_metadata(conversation), MESSAGE_ID_KEY: message.id}, False)
             elif not waits or not text:
                 message.handled_at = now
             await uow.commit()
         if to_bot:
-            await self._answer_waiting(conversation_id, message.id)
+            await self._answer_waiting(conversation_id, message.id, first)
         return await self._result(conversation_id, message.seq)
 
     async def _repeated(self, conversation_id: str, repeat: Message) -> HandleResult:
@@ -175,22 +182,26 @@ class Router:
         await csat.record_comment(uow, conversation, ticket, text)
         return False
 
-    async def _answer_waiting(self, conversation_id: str, held: int | None) -> None:
+    async def _answer_waiting(self, conversation_id: str, held: int | None, first: _Ask | None = None) -> None:
         """Asks the bot about each waiting message in order until none waits, people have the
-        conversation, or the bot cannot be reached. `held` is a message this call already claimed."""
+        conversation, or the bot cannot be reached. `held` is a message this call already claimed;
+        `first`, when given, the oldest waiting message, claimed and known to be the next to ask."""
+        ask = first
         while True:
-            async with self._uows() as uow:
-                conversation = await get_conversation(uow.session, conversation_id)
-                message = await turns.oldest_waiting(uow.session, conversation_id)
-                # A hold that lapsed: a hub may have died after Rasa got the message.
-                maybe_asked = message is not None and message.id != held and message.bot_claimed_until is not None
-                if message is None or not await self._may_ask(uow, conversation, message, held):
+            if ask is None:
+                async with self._uows() as uow:
+                    conversation = await get_conversation(uow.session, conversation_id)
+                    message = await turns.oldest_waiting(uow.session, conversation_id)
+                    # A hold that lapsed: a hub may have died after Rasa got the message.
+                    maybe_asked = message is not None and message.id != held and message.bot_claimed_until is not None
+                    if message is None or not await self._may_ask(uow, conversation, message, held):
+                        await uow.commit()
+                        return
+                    ask = _Ask(message, {**_metadata(conversation), MESSAGE_ID_KEY: message.id}, maybe_asked)
                     await uow.commit()
-                    return
-                metadata = {**_metadata(conversation), MESSAGE_ID_KEY: message.id}
-                await uow.commit()
-            if not await self._ask_bot(conversation_id, message, metadata, maybe_asked):
+            if not await self._ask_bot(conversation_id, ask.message, ask.metadata, ask.maybe_asked):
                 return
+            ask = None
 
     async def _may_ask(self, uow: UnitOfWork, conversation: Conversation, message: Message, held: int | None) -> bool:
         now = utcnow()
@@ -207,7 +218,8 @@ class Router:
         return False
 
     async def _ask_bot(self, conversation_id: str, message: Message, metadata: dict[str, Any], maybe_asked: bool) -> bool:
-        """One turn; False when Rasa is down (the message waits on for it)."""
+        """One turn; False when Rasa is down (the message waits on for it) or when, as the turn was
+        stored, no other message waited (checked in the same transaction: one fewer per message)."""
         outcome: BotTurn | RasaUnavailable | None = None
         try:
             if maybe_asked:
@@ -232,8 +244,9 @@ class Router:
                 await store_turn(uow, self._desk, conversation, message, outcome)
             else:
                 await store_failure(uow, self._desk, conversation, message)
+            more = await turns.oldest_waiting(uow.session, conversation_id) is not None
             await uow.commit()
-        return True
+        return more
 
     async def _ask_rating(self, conversation_id: str) -> None:
         try:
@@ -257,6 +270,15 @@ class Router:
             conversation = await get_conversation(uow.session, conversation_id)
             produced = await messages_after(uow.session, conversation_id, first_seq - 1, _REPLAY_LIMIT, include_internal=False)
             return HandleResult(conversation_id, conversation.state, False, [shopper_message_json(m) for m in produced])
+
+
+@dataclass(frozen=True)
+class _Ask:
+    """A waiting message the hub holds and is about to ask the bot about."""
+
+    message: Message
+    metadata: dict[str, Any]
+    maybe_asked: bool
 
 
 def _remember_identity(conversation: Conversation, inbound: Inbound) -> None:

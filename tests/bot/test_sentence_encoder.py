@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.sentence_encoder import MAX_TOKENS, SentenceEncoder
+from bot.sentence_encoder import CACHE_MAX_BATCH, CACHE_MAX_TOKENS, MAX_TOKENS, SentenceEncoder
 from bot.wordpiece import WordPieceTokenizer
 
 # Reference rows computed from the same packaged weights by Hugging Face transformers'
@@ -29,7 +29,13 @@ REFERENCES = {
 
 @pytest.fixture(scope="module")
 def encoder() -> SentenceEncoder:
-    return SentenceEncoder.load()
+    """Without its cache: every vector here is computed."""
+    return SentenceEncoder.load(cache_size=0)
+
+
+@pytest.fixture(scope="module")
+def cached_encoder() -> SentenceEncoder:
+    return SentenceEncoder.load(cache_size=3)
 
 
 @pytest.fixture(scope="module")
@@ -161,3 +167,38 @@ def test_load_refuses_a_model_pooled_another_way(tmp_path: Path) -> None:
 def test_refuses_an_architecture_it_does_not_compute(tokenizer: WordPieceTokenizer) -> None:
     with pytest.raises(ValueError, match="GELU"):
         SentenceEncoder(tokenizer, {}, {"hidden_act": "relu"})
+
+
+def test_a_cached_vector_is_the_computed_one(encoder: SentenceEncoder, cached_encoder: SentenceEncoder) -> None:
+    texts = ["hi", "Hi!", "thanks", "anna.schmidt@example.com"]
+    first = cached_encoder.encode(texts)
+    hits, misses = cached_encoder.cache_stats
+    again = cached_encoder.encode(["hi !", "thanks"])
+    assert cached_encoder.cache_stats == (hits + 2, misses)
+    np.testing.assert_allclose(first, encoder.encode(texts), atol=1e-5)
+    np.testing.assert_array_equal(again, first[[1, 2]])
+    again[0] = 0.0  # the caller's copy, not the cache's
+    np.testing.assert_array_equal(cached_encoder.encode(["hi!"])[0], first[1])
+
+
+def test_the_cache_keeps_only_the_latest_short_texts(cached_encoder: SentenceEncoder) -> None:
+    for text in ("one", "two", "three", "four"):
+        cached_encoder.encode([text])
+    hits, misses = cached_encoder.cache_stats
+    cached_encoder.encode(["one"])  # pushed out by the fourth
+    assert cached_encoder.cache_stats == (hits, misses + 1)
+    long = "where is my parcel " * CACHE_MAX_TOKENS
+    cached_encoder.encode([long])
+    cached_encoder.encode([long])
+    assert cached_encoder.cache_stats == (hits, misses + 1)  # never looked up: too long
+    cached_encoder.encode(["four"] * (CACHE_MAX_BATCH + 1))
+    assert cached_encoder.cache_stats == (hits, misses + 1)  # a bulk call bypasses it
+
+
+def test_the_cache_size_setting() -> None:
+    from bot import sentence_encoder
+
+    assert sentence_encoder._cache_size(None) == sentence_encoder.DEFAULT_CACHE_SIZE
+    assert sentence_encoder._cache_size("0") == 0
+    with pytest.raises(ValueError, match="SHOPDESK_ENCODER_CACHE"):
+        sentence_encoder._cache_size("lots")

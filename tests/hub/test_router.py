@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from handoff.claim import claim
 from handoff.errors import BadInput
+from handoff.inbound import Inbound
 from handoff.models import Agent, Message, Ticket
 from hub.rasa_client import MESSAGE_ID_KEY
 from hub.router import Router
@@ -119,3 +120,23 @@ async def test_waiting_shoppers_hear_their_place_move_up(router: Router, db: Hub
     assert places[-1] == 1
     joined = [m.text for m in channel.delivered if m.conversation_id == first.conversation_id][-1]
     assert joined == "Anna joined the conversation."
+
+
+async def test_a_message_the_bot_answers_takes_three_transactions(router: Router, db: HubDb) -> None:
+    """Store and claim it, store the bot's turn (and see that nothing else waits), read the result
+    back: on SQLite each is a BEGIN IMMEDIATE, so each one more is a turn in the writers' queue."""
+    from sqlalchemy import event
+
+    first = await router.handle(telegram("hello"))
+    begins: list[int] = []
+
+    def count(_connection: Any) -> None:
+        begins.append(1)
+
+    event.listen(db.engine.sync_engine, "begin", count)
+    try:
+        result = await router.handle(Inbound(channel="telegram", text="and again", conversation_id=first.conversation_id))
+    finally:
+        event.remove(db.engine.sync_engine, "begin", count)
+    assert [m["text"] for m in result.messages] == ["and again", "bot heard: and again"]
+    assert len(begins) == 3

@@ -1,0 +1,471 @@
+"""Load benchmark: simulated shoppers through the hub's shopper API, against plain Rasa 3.6.
+
+    .venv/bin/python bench/load.py [--levels 1,20,50] [--rounds 2] [--rasa 2] [--targets shopdesk,plain]
+                                   [--quick] [--database-url postgresql+asyncpg://...] [--redis-url redis://...]
+
+Starts in one run: the action server, ShopDesk's Rasa (`--rasa N` processes, the hub routing each
+conversation to one of them), the hub (SQLite under a temporary directory unless
+`--database-url`), and plain Rasa: Rasa's own default config (`bench/plain_rasa_config.yml`,
+DIET + TED, what `rasa init` gives) trained once on the project's data and domain into
+var/bench/plain-rasa/ (reused while data/, domain.yml and that config are unchanged; `make` never
+trains it), with Rasa's in-memory tracker store and the same action server, over Rasa's REST channel.
+
+Each shopper plays the same 10-turn mix (greeting, order status with the order number then the
+email, shipping and payment questions, tracking, a product's stock, a promo code, thanks,
+goodbye); the wording of each turn is drawn per shopper from a few phrasings, and the orders and
+customers vary, so not every message repeats. Per concurrency level (one shopper, 20, 50 at once)
+and round, each target plays the same number of shoppers (at least --shoppers), in interleaved
+order (ShopDesk first in even rounds, plain Rasa first in odd ones). Conversations are opened
+before the clock starts. Counted per target and level: messages per second (over the phase's wall
+time), p50 / p95 / p99 latency of a message from sending it to having the replies, errors
+(non-200 answers, empty replies, a hub conversation that left the bot), and CPU per message of
+each process (utime + stime from /proc, over the phase). The machine's load average is printed
+with the figures: this benchmark shares its cores with whatever else runs.
+
+`--targets` also takes `rasa`: ShopDesk's Rasa alone, over its hub channel (no hub).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import os
+import random
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from hub.rasa_client import WEBHOOK_PATH, TokenSigner  # noqa: E402
+from knowledge_base.shop.seed import reset_database  # noqa: E402
+from knowledge_base.shop.sql_source import create_shop_engine  # noqa: E402
+from tests.integration.servers import MODEL, Launcher, RasaServer, Server, free_port  # noqa: E402
+
+PLAIN_CONFIG = REPO / "bench" / "plain_rasa_config.yml"
+PLAIN_DIR = REPO / "var" / "bench" / "plain-rasa"
+PLAIN_MODEL = PLAIN_DIR / "plain.tar.gz"
+PLAIN_STAMP = PLAIN_DIR / "inputs.sha256"
+ENGINE_PYTHON = REPO / ".venv-engine" / "bin" / "python"
+TICK = os.sysconf("SC_CLK_TCK")
+
+# (order, email) pairs of the demo shop whose status and tracking the bot may show.
+CUSTOMERS = [("10002", "anna.schmidt@example.com"), ("10011", "farid.haddad@example.com"),
+             ("10013", "grace.lee@example.com"), ("10010", "emma.novak@example.com"),
+             ("10009", "emma.novak@example.com"), ("10001", "anna.schmidt@example.com")]
+MIX: list[list[str]] = [
+    ["hi", "hello", "hey there", "good morning", "hi!"],
+    ["where is my order {order}?", "hi, where is order {order}", "can you check the status of order {order}",
+     "what's the status of my order #{order}"],
+    ["{email}", "it's {email}", "my email is {email}"],
+    ["how long does delivery take?", "how long does shipping take", "what are your delivery times",
+     "how many days does standard shipping take"],
+    ["do you take paypal?", "can i pay with klarna", "which payment methods do you accept",
+     "do you accept credit cards"],
+    ["what's the tracking number for {order}", "can I track order {order}", "tracking link for {order} please"],
+    ["do you have the trail running shoes in 44", "is the classic cotton hoodie in stock",
+     "do you have the everyday backpack in olive", "is the desk lamp available"],
+    ["is WELCOME10 still valid", "does the code FREESHIP work", "can I use SUMMER25"],
+    ["thanks", "thank you!", "great, thanks", "ok thanks"],
+    ["bye", "goodbye", "that's all, bye"],
+]
+
+
+def shopper_script(number: int, seed: int) -> list[str]:
+    """The messages shopper `number` sends, the same in every target and round of one run."""
+    rng = random.Random(seed * 100_003 + number)
+    order, email = CUSTOMERS[rng.randrange(len(CUSTOMERS))]
+    return [rng.choice(variants).format(order=order, email=email) for variants in MIX]
+
+
+# --- processes and their CPU ------------------------------------------------------------------------
+
+def _process_tree(pid: int) -> list[int]:
+    children: dict[int, list[int]] = defaultdict(list)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children[int(fields[1])].append(int(entry.name))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(children.get(current, []))
+    return tree
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process and its descendants, in seconds."""
+    total = 0
+    for member in _process_tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / TICK
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+# --- plain Rasa -------------------------------------------------------------------------------------
+
+def _plain_inputs_digest() -> str:
+    digest = hashlib.sha256()
+    for path in [PLAIN_CONFIG, REPO / "domain.yml", *sorted((REPO / "data").rglob("*"))]:
+        if path.is_file():
+            digest.update(str(path.relative_to(REPO)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def train_plain_rasa(force: bool) -> None:
+    """Trains plain Rasa unless a model of the same inputs is there (it takes many minutes)."""
+    digest = _plain_inputs_digest()
+    if not force and PLAIN_MODEL.exists() and PLAIN_STAMP.exists() and PLAIN_STAMP.read_text().strip() == digest:
+        return
+    if not force and PLAIN_MODEL.exists():
+        print(f"note: the training data changed since {PLAIN_MODEL} was trained; using it anyway "
+              "(--retrain-plain trains it again, ~15-20 min on this machine)", flush=True)
+        return
+    PLAIN_DIR.mkdir(parents=True, exist_ok=True)
+    print(f"training plain Rasa (default config, DIET + TED) into {PLAIN_DIR}: this takes many minutes...", flush=True)
+    started = time.monotonic()
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2",
+           "MPLCONFIGDIR": str(REPO / "var" / "cache" / "matplotlib"), "KERAS_HOME": str(REPO / "var" / "cache" / "keras"),
+           "RASA_CACHE_DIRECTORY": str(REPO / "var" / "cache" / "rasa-plain")}
+    subprocess.run([str(REPO / ".venv-engine" / "bin" / "rasa"), "train", "--quiet", "--config", str(PLAIN_CONFIG),
+                    "--domain", str(REPO / "domain.yml"), "--data", str(REPO / "data"), "--out", str(PLAIN_DIR),
+                    "--fixed-model-name", "plain", "--force"], cwd=REPO, env=env, check=True)
+    PLAIN_STAMP.write_text(digest + "\n")
+    print(f"plain Rasa trained in {time.monotonic() - started:.0f} s", flush=True)
+
+
+def start_plain_rasa(launcher: Launcher, actions: Server, work: Path) -> Server:
+    """Plain `rasa run`: REST channel, in-memory tracker store, the same action server."""
+    endpoints, credentials = work / "plain-endpoints.yml", work / "plain-credentials.yml"
+    endpoints.write_text(f"action_endpoint:\n  url: {actions.url}/webhook\n  headers:\n"
+                         f"    Authorization: Bearer {launcher.action_token}\n")
+    endpoints.chmod(0o600)
+    credentials.write_text("rest:\n")
+    port = free_port()
+    env = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "MPLCONFIGDIR": str(work / "matplotlib")}
+    command = [str(REPO / ".venv-engine" / "bin" / "rasa"), "run", "--model", str(PLAIN_MODEL), "--endpoints",
+               str(endpoints), "--credentials", str(credentials), "--port", str(port), "--interface", "127.0.0.1"]
+    server = launcher.start("plain-rasa", command, port, env, "/", 300)
+    server.wait_until_ready()
+    return server
+
+
+# --- the shoppers -----------------------------------------------------------------------------------
+
+@dataclass
+class Phase:
+    target: str
+    level: int
+    seconds: float
+    latencies: list[float]
+    errors: int
+    cpu: dict[str, float]
+
+    @property
+    def messages(self) -> int:
+        return len(self.latencies)
+
+
+class Target:
+    """How one system is talked to: open a conversation (before timing), send one message."""
+
+    name = ""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def open(self) -> Any:
+        return f"load-{secrets.token_hex(8)}"
+
+    async def say(self, conversation: Any, text: str) -> bool:
+        raise NotImplementedError
+
+
+class HubTarget(Target):
+    name = "shopdesk"
+
+    def __init__(self, http: httpx.AsyncClient, url: str) -> None:
+        super().__init__(http)
+        self.url = url
+
+    async def open(self) -> Any:
+        response = await self.http.post(f"{self.url}/api/conversations", json={})
+        response.raise_for_status()
+        opened = response.json()
+        return opened["conversation_id"], opened["token"]
+
+    async def say(self, conversation: Any, text: str) -> bool:
+        conversation_id, token = conversation
+        response = await self.http.post(f"{self.url}/api/conversations/{conversation_id}/messages", json={"text": text},
+                                        headers={"Authorization": f"Bearer {token}"})
+        if response.status_code != 200:
+            return False
+        answer = response.json()
+        replies = [m for m in answer.get("messages", []) if m.get("direction") == "out" and m.get("author_kind") == "bot"]
+        return bool(replies) and answer.get("state") == "bot"
+
+
+class RasaHubChannelTarget(Target):
+    name = "rasa"
+
+    def __init__(self, http: httpx.AsyncClient, url: str, secret: str) -> None:
+        super().__init__(http)
+        self.url = url
+        self.signer = TokenSigner(secret)
+
+    async def say(self, conversation: Any, text: str) -> bool:
+        response = await self.http.post(f"{self.url}{WEBHOOK_PATH}", json={"sender": conversation, "message": text,
+                                                                            "metadata": {"channel": "webchat"}},
+                                        headers={"Authorization": f"Bearer {self.signer.token()}"})
+        return response.status_code == 200 and bool(response.json())
+
+
+class PlainRasaTarget(Target):
+    name = "plain"
+
+    def __init__(self, http: httpx.AsyncClient, url: str) -> None:
+        super().__init__(http)
+        self.url = url
+
+    async def say(self, conversation: Any, text: str) -> bool:
+        response = await self.http.post(f"{self.url}/webhooks/rest/webhook", json={"sender": conversation, "message": text})
+        return response.status_code == 200 and bool(response.json())
+
+
+async def play_phase(target: Target, level: int, shoppers: int, seed: int,
+                     processes: dict[str, int]) -> Phase:
+    scripts = [shopper_script(n, seed) for n in range(shoppers)]
+    conversations = [await target.open() for _ in scripts]
+    latencies: list[float] = []
+    errors = 0
+    slots = asyncio.Semaphore(level)
+
+    async def shopper(conversation: Any, script: list[str]) -> None:
+        nonlocal errors
+        async with slots:
+            for text in script:
+                started = time.perf_counter()
+                try:
+                    ok = await target.say(conversation, text)
+                except httpx.HTTPError:
+                    ok = False
+                latencies.append(time.perf_counter() - started)
+                errors += not ok
+
+    before = {name: cpu_seconds(pid) for name, pid in processes.items()}
+    started = time.perf_counter()
+    await asyncio.gather(*(shopper(c, s) for c, s in zip(conversations, scripts)))
+    seconds = time.perf_counter() - started
+    cpu = {name: cpu_seconds(pid) - before[name] for name, pid in processes.items()}
+    return Phase(target.name, level, seconds, latencies, errors, cpu)
+
+
+# --- figures ----------------------------------------------------------------------------------------
+
+def percentile(values: Sequence[float], share: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))]
+
+
+@dataclass
+class Summary:
+    target: str
+    level: int
+    phases: list[Phase] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return statistics.mean(p.messages / p.seconds for p in self.phases)
+
+    @property
+    def latencies(self) -> list[float]:
+        return [value for p in self.phases for value in p.latencies]
+
+    @property
+    def errors(self) -> int:
+        return sum(p.errors for p in self.phases)
+
+    def cpu_ms(self) -> dict[str, float]:
+        messages = sum(p.messages for p in self.phases)
+        names = self.phases[0].cpu if self.phases else {}
+        return {name: 1000 * sum(p.cpu[name] for p in self.phases) / messages for name in names}
+
+
+def report(summaries: dict[tuple[str, int], Summary], levels: list[int], targets: list[str],
+           loads: list[tuple[float, float, float]], rss: dict[str, float]) -> None:
+    print()
+    print("| target | shoppers at once | msg/s | p50 ms | p95 ms | p99 ms | errors | CPU ms per message |")
+    print("|---|---|---|---|---|---|---|---|")
+    for level in levels:
+        for target in targets:
+            summary = summaries[(target, level)]
+            lat = summary.latencies
+            cpu = summary.cpu_ms()
+            cpu_text = " + ".join(f"{name} {value:.1f}" for name, value in cpu.items() if value >= 0.05)
+            print(f"| {target} | {level} | {summary.rate:.1f} | {1000 * statistics.median(lat):.0f} | "
+                  f"{1000 * percentile(lat, 0.95):.0f} | {1000 * percentile(lat, 0.99):.0f} | "
+                  f"{summary.errors}/{len(lat)} | {cpu_text} = {sum(cpu.values()):.1f} |")
+    if "plain" in targets:
+        print()
+        for target in (t for t in targets if t != "plain"):
+            for level in levels:
+                ours, plain = summaries[(target, level)], summaries[("plain", level)]
+                ratio = ours.rate / plain.rate
+                p50 = statistics.median(ours.latencies) / statistics.median(plain.latencies)
+                print(f"{target} / plain Rasa at {level} at once: throughput x{ratio:.2f}, p50 latency x{p50:.2f}, "
+                      f"p99 x{percentile(ours.latencies, 0.99) / percentile(plain.latencies, 0.99):.2f}")
+    print()
+    for target in targets:
+        busiest = summaries[(target, max(levels))].cpu_ms()
+        total = sum(busiest.values())
+        if total:
+            print(f"{target}: {total:.1f} ms CPU per message at {max(levels)} at once: this 2-core machine's limit "
+                  f"is {2000 / total:.0f} msg/s")
+    print("RSS MB after the run: " + ", ".join(f"{name} {value:.0f}" for name, value in rss.items()))
+    print("load average (1, 5, 15 min) at start / end: " + " / ".join(
+        ", ".join(f"{value:.2f}" for value in load) for load in loads))
+
+
+# --- the run ----------------------------------------------------------------------------------------
+
+async def run_rounds(targets: dict[str, Target], processes: dict[str, dict[str, int]], levels: list[int],
+                     rounds: int, min_shoppers: int, seed: int) -> dict[tuple[str, int], Summary]:
+    summaries = {(name, level): Summary(name, level) for name in targets for level in levels}
+    names = list(targets)
+    for target in targets.values():  # warm-up, not counted: first calls load lazily built parts
+        await play_phase(target, 1, 2, seed + 999, {})
+    for level in levels:
+        for round_number in range(rounds):
+            order = names if round_number % 2 == 0 else list(reversed(names))
+            for name in order:
+                phase = await play_phase(targets[name], level, max(level, min_shoppers), seed + round_number,
+                                         processes[name])
+                summaries[(name, level)].phases.append(phase)
+                print(f"  {name:9} {level:3} at once, round {round_number + 1}: {phase.messages / phase.seconds:6.1f} msg/s, "
+                      f"p50 {1000 * statistics.median(phase.latencies):5.0f} ms, "
+                      f"p99 {1000 * percentile(phase.latencies, 0.99):5.0f} ms, errors {phase.errors}, "
+                      f"load {os.getloadavg()[0]:.1f}", flush=True)
+    return summaries
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--levels", default="1,20,50", help="shoppers at once, comma-separated")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--shoppers", type=int, default=10, help="shoppers per phase at least (each sends 10 messages)")
+    parser.add_argument("--targets", default="shopdesk,plain", help="shopdesk, rasa (ShopDesk's Rasa alone), plain")
+    parser.add_argument("--rasa", type=int, default=1, help="ShopDesk Rasa processes (sticky routing by conversation)")
+    parser.add_argument("--database-url", default="", help="the hub's database (default: SQLite in a temporary directory)")
+    parser.add_argument("--redis-url", default="", help="Rasa's lock store with several Rasa processes "
+                                                        "(default redis://127.0.0.1:6379/1 when --rasa > 1)")
+    parser.add_argument("--rasa-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="for ShopDesk's Rasa, e.g. SHOPDESK_ENCODER_CACHE=0 or OPENBLAS_NUM_THREADS=2 (before/after)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--quick", action="store_true", help="levels 1,20, one round")
+    parser.add_argument("--retrain-plain", action="store_true")
+    args = parser.parse_args()
+    levels = [1, 20] if args.quick else [int(level) for level in args.levels.split(",")]
+    rounds = 1 if args.quick else args.rounds
+    target_names = [name.strip() for name in args.targets.split(",") if name.strip()]
+    if not MODEL.exists():
+        subprocess.run(["make", "--no-print-directory", "model"], cwd=REPO, check=True)
+    if "plain" in target_names:
+        train_plain_rasa(args.retrain_plain)
+    loads = [os.getloadavg()]
+    with tempfile.TemporaryDirectory(prefix="shopdesk-load-") as work:
+        summaries, rss = asyncio.run(_run(Path(work), args, levels, rounds, target_names))
+    loads.append(os.getloadavg())
+    report(summaries, levels, target_names, loads, rss)
+
+
+async def _run(work: Path, args: argparse.Namespace, levels: list[int], rounds: int,
+               target_names: list[str]) -> tuple[dict[tuple[str, int], Summary], dict[str, float]]:
+    shop_url = f"sqlite:///{work / 'shop.db'}"
+    engine = create_shop_engine(shop_url)
+    reset_database(engine, datetime.now(UTC))
+    engine.dispose()
+    launcher = Launcher(logs=work, env={"SHOP_DATABASE_URL": shop_url, "SHOPDESK_RATE_LIMITS": "off",
+                                        "SHOPDESK_VAR_DIR": str(work)})
+    started: list[Server] = []
+    try:
+        actions = launcher.action_server()
+        started.append(actions)
+        shopdesk_rasas: list[RasaServer] = []
+        if {"shopdesk", "rasa"} & set(target_names):
+            redis = args.redis_url or ("redis://127.0.0.1:6379/1" if args.rasa > 1 else "")
+            lock_env = {"SHOPDESK_LOCK_STORE_URL": redis} if redis else {}
+            lock_env.update(dict(setting.split("=", 1) for setting in args.rasa_env))
+            for number in range(args.rasa):
+                launcher.env = {**launcher.env, **lock_env}
+                rasa = launcher.rasa_server(actions)
+                rasa.name = f"rasa{number + 1}" if args.rasa > 1 else "rasa"
+                shopdesk_rasas.append(rasa)
+                started.append(rasa)
+        hub = None
+        if "shopdesk" in target_names:
+            database = args.database_url or f"sqlite+aiosqlite:///{work / 'hub.db'}"
+            hub = launcher.hub(shopdesk_rasas[0], database, {"RASA_URL": ",".join(r.url for r in shopdesk_rasas)})
+            started.append(hub)
+        plain = start_plain_rasa(launcher, actions, work) if "plain" in target_names else None
+        if plain is not None:
+            started.append(plain)
+        limits = httpx.Limits(max_connections=max(levels) + 10, max_keepalive_connections=max(levels) + 10)
+        async with httpx.AsyncClient(timeout=120, limits=limits) as http:
+            targets: dict[str, Target] = {}
+            processes: dict[str, dict[str, int]] = {}
+            rasa_pids = {r.name: r.process.pid for r in shopdesk_rasas}
+            for name in target_names:
+                if name == "shopdesk" and hub is not None:
+                    targets[name] = HubTarget(http, hub.url)
+                    processes[name] = {"hub": hub.process.pid, **rasa_pids, "actions": actions.process.pid}
+                elif name == "rasa":
+                    targets[name] = RasaHubChannelTarget(http, shopdesk_rasas[0].url, launcher.rasa_token)
+                    processes[name] = {**rasa_pids, "actions": actions.process.pid}
+                elif name == "plain" and plain is not None:
+                    targets[name] = PlainRasaTarget(http, plain.url)
+                    processes[name] = {"plain-rasa": plain.process.pid, "actions": actions.process.pid}
+                else:
+                    raise SystemExit(f"unknown target {name!r}")
+            summaries = await run_rounds(targets, processes, levels, rounds, args.shoppers, args.seed)
+        rss = {server.name: rss_mb(server.process.pid) for server in started}
+        return summaries, rss
+    finally:
+        for server in reversed(started):
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
