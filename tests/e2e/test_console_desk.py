@@ -56,10 +56,11 @@ def test_transfer_defaults_to_someone_present_and_can_go_back_to_the_queue(conso
     expect(dialog.locator("#transfer-agent option", has_text="Ada Admin")).to_be_disabled()
     dialog.get_by_label(re.compile("A team, or the general queue")).check()
     dialog.get_by_label("Team", exact=True).select_option(label="General queue (anyone)")
+    # Kim steps away first: online with room, she would be given the ticket the moment it waits.
+    kim.call("PUT", "/api/agent/me/status", kim_token, {"status": "away"}).raise_for_status()
     dialog.get_by_role("button", name="Transfer").click()
     expect(dialog).to_be_hidden()
     expect(page.locator("#ticket-meta")).to_contain_text("Waiting in queue")
-    kim.call("PUT", "/api/agent/me/status", kim_token, {"status": "away"}).raise_for_status()
 
 
 def test_views_filters_search_labels_and_shortcuts(console_page: Page, hub, agent_factory) -> None:
