@@ -79,10 +79,12 @@ async def test_the_customer_panel_shows_orders_and_leaves_an_audit_row(
     assert panel["orders"] and all("number" in order and "customer" not in order for order in panel["orders"])
     await api.call("get", f"/api/agent/tickets/{ticket.id}", token)
     entries = (await api.call("get", "/api/admin/audit", token)).body["entries"]
-    assert [(e["action"], e["subject"], e["ticket_id"]) for e in entries if e["action"] != "login"] == [
-        ("view_transcript", "anna.schmidt@example.com", ticket.id),
-        ("view_customer", "anna.schmidt@example.com", ticket.id),
-    ]
+    # The audit log names the customer by contact or conversation, never by email (erasure must be
+    # able to remove every email, and the audit chain cannot change).
+    shown = [(e["action"], e["subject"], e["ticket_id"]) for e in entries if e["action"] != "login"]
+    subject = shown[0][1] if shown else None
+    assert shown == [("view_transcript", subject, ticket.id), ("view_customer", subject, ticket.id)]
+    assert subject == f"conversation:{ticket.conversation_id}" or str(subject).startswith("contact:")
 
 
 async def test_transfer_to_a_team_requeues_and_to_an_agent_hands_over(api: HubApi, db: HubDb) -> None:
