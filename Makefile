@@ -26,10 +26,11 @@ export SHOPDESK_VAR_DIR ?= $(CURDIR)/$(VAR)
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null) \
                    $(shell find bot -name '*.py')
 
-.PHONY: secrets help install run test test-fast lint model validate seed bench browser clean
+.PHONY: secrets help install run run-scaled test test-fast lint model validate seed bench browser clean
 
 help:
 	@echo "make run    - set up (first time) and start ShopDesk: hub :8000, Rasa :5005, actions :5055"
+	@echo "make run-scaled - the scaled profile: 2 hubs (:8000, :8001), 2 Rasa (:5005, :5006), actions, on PostgreSQL + Redis"
 	@echo "make test   - set up (first time) and run the whole test suite"
 	@echo "make test-fast - unit tests only (no Rasa server, no browser; needs only the 3.11 environment)"
 	@echo "make lint   - ruff and mypy (strict) over the whole tree"
@@ -89,7 +90,21 @@ secrets:
 	@scripts/make-secrets $(VAR)/secrets.env
 
 run: install $(MODEL) $(VAR)/shop.db secrets
-	$(APP_VENV)/bin/honcho start -f Procfile -e $(VAR)/secrets.env
+	@if [ "$${SHOPDESK_PROFILE:-}" = scaled ]; then $(MAKE) --no-print-directory run-scaled; \
+	else $(APP_VENV)/bin/honcho start -f Procfile -e $(VAR)/secrets.env; fi
+
+# The scaled profile on one machine (docs/SCALING.md): two hub replicas behind no balancer (use
+# either port, or put one in front), two Rasa processes with each conversation sticky to one,
+# PostgreSQL for the hub and Rasa's trackers, Redis for events, leases and Rasa's locks.
+SCALED_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/shopdesk
+SCALED_REDIS_URL    ?= redis://127.0.0.1:6379/0
+run-scaled: install $(MODEL) $(VAR)/shop.db secrets
+	@DATABASE_URL=$${DATABASE_URL:-$(SCALED_DATABASE_URL)} SHOPDESK_REDIS_URL=$${SHOPDESK_REDIS_URL:-$(SCALED_REDIS_URL)} \
+		scripts/check-scaled $(APP_PY)
+	DATABASE_URL=$${DATABASE_URL:-$(SCALED_DATABASE_URL)} SHOPDESK_REDIS_URL=$${SHOPDESK_REDIS_URL:-$(SCALED_REDIS_URL)} \
+	SHOPDESK_LOCK_STORE_URL=$${SHOPDESK_LOCK_STORE_URL:-redis://127.0.0.1:6379/1} \
+	RASA_URL=http://127.0.0.1:5005,http://127.0.0.1:5006 SHOPDESK_LOG_FORMAT=json \
+		$(APP_VENV)/bin/honcho start -f Procfile.scaled -e $(VAR)/secrets.env
 
 test: install $(MODEL) validate browser lint
 	PYTHONPATH=$(CURDIR) $(ENGINE_VENV)/bin/python -m pytest -c tests/bot/pytest.ini tests/bot

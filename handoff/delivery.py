@@ -81,14 +81,22 @@ class Channel(Protocol):
 class DeliveryRegistry:
     def __init__(self) -> None:
         self._channels: dict[str, Channel] = {}
+        self._everywhere: set[str] = set()
 
-    def register(self, name: str, channel: Channel) -> None:
+    def register(self, name: str, channel: Channel, everywhere: bool = False) -> None:
+        """`everywhere`: the channel also gets other hub replicas' messages (it delivers only to
+        connections this replica holds, such as web chat sockets); otherwise only the replica where
+        a message was stored delivers it (a Telegram send happens once)."""
         self._channels[name] = channel
+        if everywhere:
+            self._everywhere.add(name)
 
     def attach(self, bus: EventBus) -> None:
-        bus.subscribe(self._on_event)
+        bus.subscribe(self._on_event, everywhere=True)
 
     async def _on_event(self, event: Event) -> None:
+        if event.remote and event.data.get("channel") not in self._everywhere:
+            return
         if event.type == MESSAGE_CREATED:
             await self._deliver(event.data)
         elif event.type == CONVERSATION_NOTICE:

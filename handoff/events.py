@@ -4,8 +4,13 @@ Subscribers are async callables; one failing subscriber is logged and never stop
 Within one task, events are delivered in publication order, each to every subscriber before the
 next: an event a subscriber publishes (e.g. the queue snapshot after a ticket event) waits its
 turn instead of overtaking the event that caused it. Each task delivers its own events, so a
-subscriber waiting on a lock never waits on the task that holds it. A Redis fan-out between hub replicas would be another
-EventBus implementation with the same publish/subscribe surface.
+subscriber waiting on a lock never waits on the task that holds it.
+
+With several hub replicas (hub/redis_bus.py), every event is also published to the others. There
+an event arrives `remote`, and only subscribers that asked for `everywhere` get it: those that
+serve connections held by their own replica (the console's feed, the web chat's sockets). Side
+effects that must happen once (assignment, the rating question, Telegram sends) stay with the
+replica where the event happened.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ class Event:
     type: str
     data: dict[str, Any]
     at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # Published by another hub replica (only `everywhere` subscribers get it).
+    remote: bool = False
 
 
 Subscriber = Callable[[Event], Awaitable[None]]
@@ -40,12 +47,14 @@ _backlog: ContextVar[_Backlog | None] = ContextVar("event_backlog", default=None
 
 class EventBus:
     def __init__(self) -> None:
-        self._subscribers: list[Subscriber] = []
+        self._subscribers: list[tuple[Subscriber, bool]] = []
 
-    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
-        """Adds a subscriber; returns the function that removes it again."""
-        self._subscribers.append(subscriber)
-        return lambda: self._subscribers.remove(subscriber)
+    def subscribe(self, subscriber: Subscriber, everywhere: bool = False) -> Callable[[], None]:
+        """Adds a subscriber; returns the function that removes it again. `everywhere`: it also gets
+        the events of other hub replicas (when there are any)."""
+        entry = (subscriber, everywhere)
+        self._subscribers.append(entry)
+        return lambda: self._subscribers.remove(entry)
 
     async def publish(self, event: Event) -> None:
         """Delivers the event, or queues it behind the one this task is delivering right now."""
@@ -63,7 +72,9 @@ class EventBus:
             _backlog.reset(token)
 
     async def _deliver(self, event: Event) -> None:
-        for subscriber in list(self._subscribers):
+        for subscriber, everywhere in list(self._subscribers):
+            if event.remote and not everywhere:
+                continue
             try:
                 await subscriber(event)
             except Exception:

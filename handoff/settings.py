@@ -98,6 +98,12 @@ class HubSettings:
     # Where Rasa keeps conversations (bot/serve.py derives the same default), for backups.
     tracker_url: str | None = None
     backup_dir: Path = REPO_ROOT / "var" / "backups"
+    # Several hub replicas (the scaled profile): events between them and the lease that lets one of
+    # them run the periodic jobs go through this Redis (hub/redis_bus.py, hub/leases.py).
+    redis_url: str | None = None
+    # Prefixes the Redis channel and keys, so several deployments (or test runs) share one Redis.
+    redis_namespace: str = "shopdesk"
+    lease_seconds: float = 15.0
     # How many verified backups `shopdesk backup` keeps (the oldest beyond are deleted).
     backup_keep: int = 7
     # Conversations older than this are erased by the retention job (handoff/retention.py).
@@ -136,6 +142,9 @@ class HubSettings:
             backup_dir=Path(env.get("SHOPDESK_BACKUP_DIR") or var_dir / "backups"),
             backup_keep=_int(env, "SHOPDESK_BACKUP_KEEP", 7),
             retention_months=_int(env, "SHOPDESK_RETENTION_MONTHS", RETENTION_MONTHS),
+            redis_url=env.get("SHOPDESK_REDIS_URL") or None,
+            redis_namespace=env.get("SHOPDESK_REDIS_NAMESPACE") or "shopdesk",
+            lease_seconds=float(_int(env, "SHOPDESK_LEASE_SECONDS", 15, minimum=2)),
         )
 
 

@@ -4,14 +4,15 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
+import os
 from dataclasses import dataclass
 from typing import Any
 
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, json
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handoff import console, privacy_settings
@@ -44,8 +45,12 @@ from handoff.tickets import Desk
 from handoff.uow import UnitOfWork, UnitOfWorkFactory
 from hub import channels
 from hub.attachments_api import photos
+from hub.jsonlog import JsonFormatter
+from hub.leases import Leadership
+from hub.metrics import HubMetrics
 from hub.rasa_client import RasaClient
 from hub.recovery import Recovery
+from hub.redis_bus import RedisEventBus, replica_name
 from hub.router import Router
 from hub.shop.pages import install_shop_pages
 
@@ -63,6 +68,10 @@ class _Resources:
     assigner: Assigner
     recovery: Recovery
     maintenance: Maintenance
+    bus: EventBus
+    settings: HubSettings
+    metrics: HubMetrics
+    leadership: Leadership | None = None
     migrated: bool = False
 
 
@@ -88,12 +97,14 @@ def create_app(
     services, resources = _wire(settings, shop)
     app.ctx.services = services
     app.ctx.maintenance = resources.maintenance
+    app.ctx.metrics = resources.metrics
     install_error_handlers(app)
     install_security_headers(app)
     for blueprint in (shopper, photos, account, tickets, canned_replies, admin, management, contacts, privacy,
                       console_feed, openapi):
         app.blueprint(blueprint)
     app.add_route(_health, "/health", name="health")
+    app.add_route(_ready_route(resources), "/ready", name="ready")
     console.install(app)
     channels.install(app, services, settings.telegram)
     install_shop_pages(app, shop, settings.link_secret)
@@ -103,12 +114,13 @@ def create_app(
 
 def _wire(settings: HubSettings, shop: ShopReader | None) -> tuple[Services, _Resources]:
     engine = create_engine(settings.database_url)
-    bus = EventBus()
+    bus = RedisEventBus(settings.redis_url, replica_name(), settings.redis_namespace) if settings.redis_url else EventBus()
     uows = UnitOfWorkFactory(session_factory(engine), bus)
     desk = Desk(settings, CustomerDirectory(shop))
     rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
     limiter = RateLimiter(settings.rate_limits)
-    router = Router(uows, desk, rasa, limiter)
+    metrics = HubMetrics()
+    router = Router(uows, desk, rasa, limiter, metrics)
     assigner = Assigner(uows, settings)
     delivery = DeliveryRegistry()
     # Order matters: shoppers get their messages before the queue moves on.
@@ -119,8 +131,10 @@ def _wire(settings: HubSettings, shop: ShopReader | None) -> tuple[Services, _Re
     bus.subscribe(ContactLinker(uows, desk.directory, _contact_rules).on_event)
     maintenance = Maintenance(uows, _contact_rules)
     bus.subscribe(maintenance.on_event)
+    bus.subscribe(metrics.on_event, everywhere=True)
     services = Services(settings, uows, bus, desk, assigner, router, delivery, Conversations(uows, settings), limiter)
-    return services, _Resources(engine, rasa, assigner, Recovery(uows, router, rasa, settings), maintenance)
+    return services, _Resources(engine, rasa, assigner, Recovery(uows, router, rasa, settings), maintenance, bus,
+                                settings, metrics)
 
 
 async def _contact_rules(uow: UnitOfWork) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -144,43 +158,90 @@ def _install_lifecycle(app: Sanic[Any, Any], resources: _Resources, sweep: bool)
             await migrate(resources.engine)
             resources.migrated = True
         resources.rasa.open()
+        bus = resources.bus
+        if isinstance(bus, RedisEventBus):
+            await bus.start()
+        # The periodic jobs run in one replica at a time (hub/leases.py); Telegram polling joins them.
+        leadership = Leadership(bus.redis if isinstance(bus, RedisEventBus) else None,
+                                bus.replica if isinstance(bus, RedisEventBus) else "hub",
+                                resources.settings.lease_seconds, resources.settings.redis_namespace)
         if sweep:
-            app.ctx.timers = [asyncio.create_task(resources.assigner.run_forever()),
-                              asyncio.create_task(resources.recovery.run_forever()),
-                              asyncio.create_task(resources.maintenance.run_forever())]
+            leadership.add("assignment sweep", resources.assigner.run_forever)
+            leadership.add("recovery", resources.recovery.run_forever)
+            leadership.add("maintenance", resources.maintenance.run_forever)
+        leadership.start()
+        resources.leadership = app.ctx.leadership = leadership
 
     @app.after_server_stop
     async def close_resources(app: Sanic[Any, Any]) -> None:
-        for timer in getattr(app.ctx, "timers", []):
-            timer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await timer
+        if resources.leadership is not None:
+            await resources.leadership.stop()
+        if isinstance(resources.bus, RedisEventBus):
+            await resources.bus.close()
         await resources.maintenance.close()
         await resources.rasa.close()
         await resources.engine.dispose()
 
 
 async def _health(request: Request) -> HTTPResponse:
+    """Liveness: the process serves requests."""
     return json({"status": "ok"})
 
 
-def _log_to_stderr() -> None:
-    """Our loggers and Alembic's; Sanic configures its own."""
+def _ready_route(resources: _Resources) -> Any:
+    async def ready(request: Request) -> HTTPResponse:
+        """Readiness: migrated, the database answers, and (scaled) Redis answers. Rasa is left out:
+        without it the hub still serves agents and keeps shoppers' messages for later."""
+        checks: dict[str, bool] = {"migrated": resources.migrated}
+        try:
+            async with resources.engine.connect() as connection:
+                await connection.execute(text("select 1"))
+            checks["database"] = True
+        except Exception:  # any failure: not ready; the cause is in the database's own logs
+            checks["database"] = False
+        if isinstance(resources.bus, RedisEventBus):
+            try:
+                checks["redis"] = bool(await asyncio.wait_for(resources.bus.redis.ping(), 2))
+            except Exception:  # unreachable, timed out or not started
+                checks["redis"] = False
+        ok = all(checks.values())
+        return json({"status": "ready" if ok else "not ready", "checks": checks}, status=200 if ok else 503)
+
+    return ready
+
+
+def _log_to_stderr(json_lines: bool) -> None:
+    """Our loggers and Alembic's; Sanic configures its own (made JSON too with json_lines, in main)."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter(replica_name()) if json_lines else
+                         logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     for name in ("handoff", "hub", "alembic"):
         logging.getLogger(name).addHandler(handler)
         logging.getLogger(name).setLevel(logging.INFO)
 
 
+def _sanic_logs_as_json() -> None:
+    formatter = JsonFormatter(replica_name())
+    for name in ("sanic.root", "sanic.error", "sanic.access", "sanic.server", "sanic.websockets"):
+        for handler in logging.getLogger(name).handlers:
+            handler.setFormatter(formatter)
+
+
 def main() -> None:
-    _log_to_stderr()
+    json_lines = os.environ.get("SHOPDESK_LOG_FORMAT", "").lower() == "json"
+    _log_to_stderr(json_lines)
     settings = HubSettings.from_env()
     try:
         require_secret("SHOPDESK_RASA_TOKEN", settings.rasa_token)
     except SettingsError as error:
         raise SystemExit(f"hub: {error}") from None
     app = create_app(settings, name="shopdesk")
+    if json_lines:
+        _sanic_logs_as_json()
+    metrics_port = os.environ.get("SHOPDESK_METRICS_PORT", "").strip()
+    if metrics_port:
+        # Loopback unless told otherwise: a scraper on the same host (or a sidecar) reads it.
+        app.ctx.metrics.serve(int(metrics_port), os.environ.get("SHOPDESK_METRICS_HOST") or "127.0.0.1")
     install_redaction()
     app.run(host=settings.host, port=settings.port, single_process=True, access_log=False)
 

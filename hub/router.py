@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import time
 import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -43,6 +44,8 @@ from handoff.text import clean_text
 from handoff.tickets import TICKET_RESOLVED, TICKET_UPDATED, Desk, ticket_view
 from handoff.uow import UnitOfWork, UnitOfWorkFactory
 from hub.bot_turns import store_failure, store_outage, store_turn
+from hub.jsonlog import conversation_context
+from hub.metrics import HubMetrics
 from hub.rasa_client import CSAT_INTENT, MESSAGE_ID_KEY, BotTurn, RasaClient, RasaUnavailable, RasaUnreachable
 
 log = logging.getLogger(__name__)
@@ -53,8 +56,10 @@ _CLAIM_MARGIN = timedelta(seconds=5)
 
 
 class Router:
-    def __init__(self, uows: UnitOfWorkFactory, desk: Desk, rasa: RasaClient, limiter: RateLimiter | None = None) -> None:
+    def __init__(self, uows: UnitOfWorkFactory, desk: Desk, rasa: RasaClient, limiter: RateLimiter | None = None,
+                 metrics: HubMetrics | None = None) -> None:
         self._uows = uows
+        self._metrics = metrics
         self._desk = desk
         self._rasa = rasa
         self._limiter = limiter or RateLimiter({})
@@ -68,8 +73,13 @@ class Router:
         # Every channel's messages count against their conversation (the widget and the API
         # also limit per address at their door).
         self._limiter.check("messages", conversation_id)
-        async with self.locked(conversation_id):
-            return await self._handle(conversation_id, inbound, text)
+        started = time.perf_counter()
+        with conversation_context(conversation_id):
+            async with self.locked(conversation_id):
+                result = await self._handle(conversation_id, inbound, text)
+        if self._metrics is not None:
+            self._metrics.handled.observe(time.perf_counter() - started)
+        return result
 
     async def on_event(self, event: Event) -> None:
         """After an agent resolved: the bot takes the conversation back and asks for the rating."""
@@ -89,8 +99,9 @@ class Router:
 
     async def answer_waiting(self, conversation_id: str) -> None:
         """Answers what waits for the bot in the conversation, if the bot holds it."""
-        async with self.locked(conversation_id):
-            await self._answer_waiting(conversation_id, None)
+        with conversation_context(conversation_id):
+            async with self.locked(conversation_id):
+                await self._answer_waiting(conversation_id, None)
 
     async def _conversation_for(self, inbound: Inbound) -> str:
         if inbound.conversation_id:
@@ -221,6 +232,7 @@ class Router:
         """One turn; False when Rasa is down (the message waits on for it) or when, as the turn was
         stored, no other message waited (checked in the same transaction: one fewer per message)."""
         outcome: BotTurn | RasaUnavailable | None = None
+        started = time.perf_counter()
         try:
             if maybe_asked:
                 outcome = await self._rasa.turn_of(conversation_id, message.id)
@@ -229,6 +241,13 @@ class Router:
         except RasaUnavailable as error:
             log.warning("the bot could not answer (%s): %s", type(error).__name__, error)
             outcome = error
+        if self._metrics is not None:
+            self._metrics.rasa_turn.observe(time.perf_counter() - started)
+            if isinstance(outcome, RasaUnavailable):
+                kind = "unreachable" if isinstance(outcome, RasaUnreachable) else "unavailable"
+                self._metrics.rasa_errors.labels(kind).inc()
+            elif isinstance(outcome, BotTurn) and outcome.errors:
+                self._metrics.action_errors.inc(outcome.errors)
         async with self._uows() as uow:
             conversation = await get_conversation(uow.session, conversation_id)
             if isinstance(outcome, RasaUnreachable):

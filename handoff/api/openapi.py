@@ -103,6 +103,7 @@ ROUTES: list[tuple[str, str, str, str, dict[str, Any] | None]] = [
     ("put", "/api/admin/privacy", "Change them (audited)", "admin", _OBJ),
     ("get", "/api/agent/ws", "Websocket: queue and conversation events (first frame {type: auth, token})", "agent", None),
     ("get", "/health", "Liveness", "none", None),
+    ("get", "/ready", "Readiness: migrated, database and (scaled) Redis answer; 503 otherwise", "none", None),
     ("get", "/openapi.json", "This description", "none", None),
 ]
 

@@ -3,6 +3,7 @@ server. With SHOPDESK_PUBLIC_URL set, Telegram posts updates to our webhook; wit
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 from typing import Any
@@ -52,6 +53,10 @@ def install_telegram(app: Sanic[Any, Any], services: Services, settings: Telegra
     async def start_telegram(app: Sanic[Any, Any]) -> None:
         try:
             await _start(application, settings)
+            if not settings.public_url:
+                # Telegram allows one poller per bot: with several replicas, the one holding the
+                # periodic jobs' lease polls (hub/leases.py).
+                app.ctx.leadership.add("telegram polling", lambda: _poll(application, settings))
         except TelegramError as error:
             log.error("Telegram could not start (%s); the hub runs without it", error)
 
@@ -67,10 +72,23 @@ async def _start(application: Application, settings: TelegramSettings) -> None: 
         url = settings.public_url + settings.webhook_path
         await application.bot.set_webhook(url, allowed_updates=Update.ALL_TYPES, secret_token=settings.webhook_secret)
         log.info("Telegram webhook set to %s", url)
-    else:
-        assert application.updater is not None
-        await application.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=settings.poll_timeout_seconds)
+
+
+async def _poll(application: Application, settings: TelegramSettings) -> None:  # type: ignore[type-arg]
+    """Long polling until cancelled (the lease moved, or the hub stops)."""
+    updater = application.updater
+    assert updater is not None
+    try:
+        await updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=settings.poll_timeout_seconds)
         log.info("Telegram long polling started")
+    except TelegramError as error:
+        log.error("Telegram polling could not start (%s); the hub runs without it", error)
+        return
+    try:
+        await asyncio.Event().wait()
+    finally:
+        if updater.running:
+            await updater.stop()
 
 
 async def _stop(application: Application, outbox: TelegramOutbox) -> None:  # type: ignore[type-arg]

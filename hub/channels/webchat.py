@@ -52,7 +52,7 @@ class ProtocolError(Exception):
 
 def install_webchat(app: Sanic[Any, Any], services: Services) -> WebchatChannel:
     channel = WebchatChannel(services.conversations)
-    services.delivery.register(CHANNEL_NAME, channel)
+    services.delivery.register(CHANNEL_NAME, channel, everywhere=True)
     app.ctx.webchat = channel
     app.ctx.welcome = load_welcome(services.settings.domain_file)
     app.ctx.widget_script = widget_bundle()

@@ -31,7 +31,7 @@ async def test_openapi_describes_every_api_route(api: HubApi) -> None:
     answer = await api.call("get", "/openapi.json")
     assert answer.status == 200 and answer.body["openapi"].startswith("3.")
     described = {(method, path.rstrip("/") or "/") for path, ops in answer.body["paths"].items() for method in ops}
-    api_routes = {(m, p) for m, p in app_routes(api.app) if p.startswith("/api/") or p in ("/health", "/openapi.json")}
+    api_routes = {(m, p) for m, p in app_routes(api.app) if p.startswith("/api/") or p in ("/health", "/ready", "/openapi.json")}
     assert api_routes == described
 
 

@@ -1,0 +1,79 @@
+"""What operations read off a hub: Prometheus metrics, readiness, JSON log lines with the
+conversation id."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+
+import httpx
+import pytest
+
+from handoff.broadcast import QueueBroadcaster
+from hub.jsonlog import JsonFormatter, conversation_context
+from hub.metrics import HubMetrics
+from hub.rasa_client import RasaClient
+from hub.router import Router
+from tests.fakes.rasa import FakeRasa
+from tests.handoff.api_client import HubApi
+from tests.handoff.databases import HubDb
+from tests.hub.support import telegram
+
+
+def _value(metrics: HubMetrics, name: str, labels: dict[str, str] | None = None) -> float:
+    value = metrics.registry.get_sample_value(name, labels or {})
+    return 0.0 if value is None else value
+
+
+async def test_messages_turns_handoffs_and_the_queue_are_counted(db: HubDb, rasa: RasaClient, fake_rasa: FakeRasa) -> None:
+    metrics = HubMetrics()
+    router = Router(db.uows, db.desk, rasa, metrics=metrics)
+    db.bus.subscribe(QueueBroadcaster(db.uows, db.settings, db.bus).on_event)
+    db.bus.subscribe(metrics.on_event, everywhere=True)
+    await router.handle(telegram("hello"))
+    await router.handle(telegram("a human please"))
+    assert _value(metrics, "shopdesk_messages_total", {"author_kind": "shopper"}) == 2
+    # One reply to "hello", and two around the handoff.
+    assert _value(metrics, "shopdesk_messages_total", {"author_kind": "bot"}) == 3
+    assert _value(metrics, "shopdesk_rasa_turn_seconds_count") == 2
+    assert _value(metrics, "shopdesk_message_seconds_count") == 2
+    assert _value(metrics, "shopdesk_handoffs_total", {"reason": "explicit_request"}) == 1
+    assert _value(metrics, "shopdesk_queue_length") == 1
+    fake_rasa.down = True
+    await router.handle(telegram("anyone?", chat="999"))
+    assert _value(metrics, "shopdesk_rasa_errors_total", {"kind": "unreachable"}) == 1
+    fake_rasa.down, fake_rasa.turn_errors = False, 2
+    await router.handle(telegram("hello", chat="1000"))
+    assert _value(metrics, "shopdesk_turn_errors_total") == 2
+
+
+def test_the_metrics_are_served_on_loopback() -> None:
+    metrics = HubMetrics()
+    metrics.messages.labels("shopper").inc()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    metrics.serve(port)
+    page = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    assert 'shopdesk_messages_total{author_kind="shopper"} 1.0' in page
+
+
+async def test_ready_says_what_it_checked(api: HubApi) -> None:
+    answer = await api.call("get", "/ready")
+    assert answer.status == 200
+    assert answer.body == {"status": "ready", "checks": {"migrated": True, "database": True}}
+
+
+def test_a_json_log_line_carries_the_conversation_and_stays_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    from handoff.logs import RedactSecrets
+
+    formatter = JsonFormatter("hub-a")
+    record = logging.LogRecord("hub.router", logging.WARNING, __file__, 1, "card %s", ("4111 1111 1111 1111",), None)
+    with conversation_context("c-123"):
+        RedactSecrets().filter(record)
+        line = json.loads(formatter.format(record))
+    assert line["conversation_id"] == "c-123" and line["replica"] == "hub-a" and line["level"] == "warning"
+    assert "4111 1111 1111 1111" not in line["message"]
+    outside = json.loads(formatter.format(logging.LogRecord("hub", logging.INFO, __file__, 1, "plain", None, None)))
+    assert "conversation_id" not in outside and outside["message"] == "plain"
