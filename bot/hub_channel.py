@@ -10,6 +10,7 @@ When an action fails (the action server is down, say), Rasa logs the error, drop
 events and answers with whatever was said before: often nothing. The hub cannot tell that from
 a turn that is merely short, so every error Rasa logs while answering a message is counted and
 the count sent back in the TURN_ERRORS_HEADER header; the hub then hands the shopper to a person.
+The intent the bot read goes back the same way (bot/turn_report.py), for the hub's reports.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from rasa.utils.common import call_potential_coroutine
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+
+from bot.turn_report import INTENT_HEADER, start_turn, turn_intent
 
 log = logging.getLogger(__name__)
 TURN_ERRORS_HEADER = "X-ShopDesk-Turn-Errors"
@@ -67,6 +70,7 @@ class HubInput(RestInput):
 async def _refuse_unsigned(request: Request) -> HTTPResponse | None:
     if await _authenticated(request):
         _turn_errors.set([])
+        start_turn()
         return None
     log.warning("refused an unauthenticated call to %s from %s", request.path, request.ip)
     return response.json({"error": "This channel answers only the ShopDesk hub."}, status=401)
@@ -76,6 +80,9 @@ async def _report_errors(request: Request, answer: HTTPResponse) -> None:
     errors = _turn_errors.get()
     if errors:
         answer.headers[TURN_ERRORS_HEADER] = str(len(errors))
+    intent = turn_intent()
+    if intent:
+        answer.headers[INTENT_HEADER] = intent
 
 
 async def _authenticated(request: Request) -> bool:

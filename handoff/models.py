@@ -76,7 +76,8 @@ class LoginAttempt(Base):
 
 class Conversation(Base):
     __tablename__ = "conversations"
-    __table_args__ = (Index("ix_conversations_channel_user", "channel", "channel_user_id"),)
+    __table_args__ = (Index("ix_conversations_channel_user", "channel", "channel_user_id"),
+                      Index("ix_conversations_created", "created_at"))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64))
@@ -95,6 +96,7 @@ class Conversation(Base):
 
 
 _WAITING = text("handled_at IS NULL AND author_kind = 'shopper'")
+_HAS_INTENT = text("intent IS NOT NULL")
 
 
 class Message(Base):
@@ -103,6 +105,7 @@ class Message(Base):
         UniqueConstraint("conversation_id", "seq"),
         UniqueConstraint("conversation_id", "external_id"),
         Index("ix_messages_waiting", "conversation_id", "seq", sqlite_where=_WAITING, postgresql_where=_WAITING),
+        Index("ix_messages_intent", "conversation_id", "intent", sqlite_where=_HAS_INTENT, postgresql_where=_HAS_INTENT),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -127,6 +130,8 @@ class Message(Base):
     bot_claimed_until: Mapped[datetime | None]
     # The seq of the shopper message a bot or hub message answers.
     reply_to: Mapped[int | None] = mapped_column(Integer)
+    # What the bot read in a shopper message (its NLU intent, `nlu_fallback` included), for reports.
+    intent: Mapped[str | None] = mapped_column(String(80))
 
 
 class Attachment(Base):
@@ -164,7 +169,8 @@ class Transition(Base):
 
 class Ticket(Base):
     __tablename__ = "tickets"
-    __table_args__ = (Index("ix_tickets_queue", "status", "severity_rank", "tier_rank", "queued_at"),)
+    __table_args__ = (Index("ix_tickets_queue", "status", "severity_rank", "tier_rank", "queued_at"),
+                      Index("ix_tickets_created", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)

@@ -72,6 +72,12 @@ async def mark_handled(session: AsyncSession, message: Message, now: datetime) -
     return rows_changed(marked) == 1
 
 
+async def record_intent(session: AsyncSession, message_id: int, intent: str) -> None:
+    """What the bot read in the message, for the reports."""
+    await session.execute(update(Message).where(Message.id == message_id).values(intent=intent)
+                          .execution_options(synchronize_session=False))
+
+
 async def mark_all_handled(session: AsyncSession, conversation_id: str, now: datetime) -> None:
     """People have the conversation now: what waited for the bot is theirs (they see it in the transcript)."""
     await session.execute(

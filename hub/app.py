@@ -25,6 +25,7 @@ from handoff.api.headers import install_security_headers
 from handoff.api.management import management
 from handoff.api.openapi import openapi
 from handoff.api.privacy import privacy
+from handoff.api.reports import report_routes
 from handoff.api.shopper import shopper
 from handoff.api.tickets import tickets
 from handoff.api.ws import console_feed
@@ -101,7 +102,7 @@ def create_app(
     install_error_handlers(app)
     install_security_headers(app)
     for blueprint in (shopper, photos, account, tickets, canned_replies, admin, management, contacts, privacy,
-                      console_feed, openapi):
+                      report_routes, console_feed, openapi):
         app.blueprint(blueprint)
     app.add_route(_health, "/health", name="health")
     app.add_route(_ready_route(resources), "/ready", name="ready")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import re
 import ssl
 import time
 from dataclasses import dataclass, field
@@ -31,6 +32,9 @@ MESSAGE_ID_KEY = "shopdesk_message_id"
 WEBHOOK_PATH = "/webhooks/hub/webhook"
 # How many errors Rasa logged while answering (bot/hub_channel.py sets it; absent when none).
 TURN_ERRORS_HEADER = "X-ShopDesk-Turn-Errors"
+# The intent the bot read in the message (bot/turn_report.py), kept with it for the reports.
+INTENT_HEADER = "X-ShopDesk-Intent"
+_INTENT = re.compile(r"[A-Za-z0-9_./-]{1,80}")
 _DOWN_STATUSES = {502, 503, 504}
 # Rasa checks the hub's calls with the secret it was started with (bot/serve.py); the
 # hub signs a short-lived token with it rather than sending the secret itself.
@@ -60,6 +64,7 @@ class BotTurn:
 
     replies: list[BotReply]
     errors: int = 0
+    intent: str | None = None
 
     @property
     def complete(self) -> bool:
@@ -101,7 +106,8 @@ class RasaClient:
         if not isinstance(answer, list):
             raise RasaUnavailable("Rasa's REST channel answered something other than a list")
         errors = response.headers.get(TURN_ERRORS_HEADER, "0")
-        return BotTurn(parse_replies(answer), int(errors) if errors.isdigit() else 1)
+        return BotTurn(parse_replies(answer), int(errors) if errors.isdigit() else 1,
+                       intent_name(response.headers.get(INTENT_HEADER)))
 
     async def trigger_intent(self, sender: str, intent: str) -> list[BotReply]:
         path = f"/conversations/{quote(sender, safe='')}/trigger_intent?output_channel=latest"
@@ -218,13 +224,19 @@ def _turn_in(events: list[Any], message_id: int) -> BotTurn | None:
     if not starts:
         return None
     said: list[Any] = []
+    parsed = events[starts[-1]].get("parse_data")
+    intent = (parsed.get("intent") if isinstance(parsed, dict) else None) or {}
     for event in events[starts[-1] + 1:]:
         if not isinstance(event, dict) or event.get("event") == "user":
             break
         if event.get("event") == "bot":
             data = event.get("data")
             said.append({**(data if isinstance(data, dict) else {}), "text": event.get("text")})
-    return BotTurn(parse_replies(said))
+    return BotTurn(parse_replies(said), intent=intent_name(intent.get("name") if isinstance(intent, dict) else None))
+
+
+def intent_name(value: object) -> str | None:
+    return value if isinstance(value, str) and _INTENT.fullmatch(value) else None
 
 
 def _json(response: httpx.Response) -> Any:

@@ -1,0 +1,114 @@
+"""Reports for supervisors: what the filters mean, and the one table of reports the API and the
+CSV export serve. Every metric is defined in docs/METRICS.md; the SQL lives in
+handoff/reports_bot.py, reports_service.py and reports_people.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handoff.errors import BadInput
+from handoff.models import Conversation, Message, Ticket
+
+MAX_DAYS = 366
+SHOPPER = "shopper"
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    """The period is [start, end) in UTC; team and channel narrow what the report counts."""
+
+    start: datetime
+    end: datetime
+    now: datetime
+    team: str | None = None
+    channel: str | None = None
+
+    @classmethod
+    def for_days(cls, first: date, last: date, now: datetime, team: str | None = None,
+                 channel: str | None = None) -> ReportFilter:
+        if last < first:
+            raise BadInput("'to' must not be before 'from'.", "invalid_field")
+        if (last - first).days + 1 > MAX_DAYS:
+            raise BadInput(f"A report covers at most {MAX_DAYS} days.", "invalid_field")
+        start = datetime.combine(first, time(), UTC)
+        return cls(start, datetime.combine(last, time(), UTC) + timedelta(days=1), now, team, channel)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    def previous(self) -> ReportFilter:
+        """The period of the same length just before this one."""
+        return replace(self, start=self.start - (self.end - self.start), end=self.start)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"from": self.start.date().isoformat(), "to": (self.end - timedelta(days=1)).date().isoformat(),
+                "team": self.team, "channel": self.channel}
+
+
+def in_period(column: Any, found: ReportFilter) -> ColumnElement[bool]:
+    return and_(column >= found.start, column < found.end)
+
+
+def is_handoff() -> ColumnElement[bool]:
+    """A ticket counts as a handoff unless it was opened for an outage and no agent ever took it."""
+    return or_(Ticket.bot_outage.is_(False), Ticket.assigned_at.is_not(None))
+
+
+def conversations_in(found: ReportFilter) -> Select[Any]:
+    """Conversations opened in the period in which the shopper wrote at least once."""
+    query = (
+        select(Conversation.id, Conversation.channel, Conversation.created_at, Conversation.contact_id)
+        .where(in_period(Conversation.created_at, found),
+               exists().where(Message.conversation_id == Conversation.id, Message.author_kind == SHOPPER))
+    )
+    if found.channel:
+        query = query.where(Conversation.channel == found.channel)
+    return query
+
+
+def tickets_in(found: ReportFilter) -> Select[Any]:
+    """Tickets opened (handed off) in the period, outage tickets left out, with their channel."""
+    query = (
+        select(Ticket, Conversation.channel)
+        .join(Conversation, Conversation.id == Ticket.conversation_id)
+        .where(in_period(Ticket.created_at, found), Ticket.bot_outage.is_(False))
+    )
+    if found.channel:
+        query = query.where(Conversation.channel == found.channel)
+    if found.team:
+        query = query.where(Ticket.team == found.team)
+    return query
+
+
+Report = Callable[[AsyncSession, ReportFilter], Awaitable[dict[str, Any]]]
+
+
+def reports() -> dict[str, Report]:
+    from handoff import reports_bot, reports_people, reports_service
+
+    return {
+        "bot": reports_bot.bot_report,
+        "service": reports_service.service_report,
+        "agents": reports_people.agents_report,
+        "volume": reports_people.volume_report,
+    }
+
+
+async def run_report(session: AsyncSession, name: str, found: ReportFilter, compare: bool) -> dict[str, Any]:
+    report = reports().get(name)
+    if report is None:
+        raise BadInput(f"'report' must be one of {', '.join(reports())}.", "invalid_field")
+    answer: dict[str, Any] = {"report": name, "filter": found.as_json(), "current": await report(session, found)}
+    if compare:
+        earlier = found.previous()
+        answer["previous_filter"] = earlier.as_json()
+        answer["previous"] = await report(session, earlier)
+    return answer

@@ -1,0 +1,138 @@
+"""The service report: first response after handoff, resolution time (from handoff and end to
+end), first-contact resolution, reopen rate, SLA attainment per severity, CSAT (docs/METRICS.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Float, Integer, and_, case, cast, exists, func, null, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from handoff.models import Message, Ticket, Transition
+from handoff.reports import SHOPPER, ReportFilter, tickets_in
+from handoff.reports_sql import ratio, rounded, seconds_between
+from handoff.severity import SEVERITY_RANK
+
+REOPEN_SECONDS = 7 * 86400
+COMMENTS = 20
+
+
+def _flag(condition: Any) -> Any:
+    return cast(case((condition, 1), else_=0), Integer)
+
+
+def _met(done_at: Any, due: Any, now: Any) -> Any:
+    """1 met, 0 breached, NULL still open and not yet due."""
+    return case((done_at.is_not(None), _flag(done_at <= due)), (due < now, 0), else_=null())
+
+
+def _episode_start() -> Any:
+    """The shopper's first message after the conversation's previous resolution (the start of the
+    visit this ticket belongs to)."""
+    earlier = aliased(Ticket)
+    previous_resolution = (select(func.max(earlier.resolved_at))
+                           .where(earlier.conversation_id == Ticket.conversation_id, earlier.resolved_at < Ticket.created_at)
+                           .correlate(Ticket).scalar_subquery())
+    return (select(func.min(Message.created_at))
+            .where(Message.conversation_id == Ticket.conversation_id, Message.author_kind == SHOPPER,
+                   Message.created_at <= Ticket.created_at,
+                   or_(previous_resolution.is_(None), Message.created_at > previous_resolution))
+            .scalar_subquery())
+
+
+def _base(found: ReportFilter) -> Any:
+    later = aliased(Ticket)
+    reopened = exists().where(
+        later.conversation_id == Ticket.conversation_id, later.id != Ticket.id, later.bot_outage.is_(False),
+        later.created_at > Ticket.resolved_at,
+        seconds_between(Ticket.resolved_at, later.created_at) <= REOPEN_SECONDS,
+    )
+    transferred = exists().where(Transition.ticket_id == Ticket.id, Transition.reason.like("transferred to %"))
+    resolved = Ticket.resolved_at.is_not(None)
+    return (
+        tickets_in(found)
+        .add_columns(
+            seconds_between(Ticket.created_at, Ticket.first_response_at).label("first_response"),
+            seconds_between(Ticket.created_at, Ticket.resolved_at).label("resolution"),
+            seconds_between(_episode_start(), Ticket.resolved_at).label("end_to_end"),
+            _flag(resolved).label("resolved"),
+            _flag(and_(resolved, reopened)).label("reopened"),
+            _flag(and_(resolved, ~reopened, ~transferred)).label("first_contact"),
+            _met(Ticket.first_response_at, Ticket.first_response_due, found.now).label("response_met"),
+            _met(Ticket.resolved_at, Ticket.resolution_due, found.now).label("resolution_met"),
+        )
+        .subquery()
+    )
+
+
+async def _median(session: AsyncSession, column: Any, base: Any) -> float | None:
+    """The middle value (the mean of the two middle ones for an even count), portable SQL."""
+    count = int((await session.execute(select(func.count(column)).select_from(base))).scalar_one())
+    if count == 0:
+        return None
+    query = select(column).select_from(base).where(column.is_not(None)).order_by(column)
+    middle = list((await session.execute(query.limit(2 - count % 2).offset((count - 1) // 2))).scalars())
+    return rounded(sum(middle) / len(middle))
+
+
+async def _times(session: AsyncSession, base: Any) -> dict[str, Any]:
+    times = {}
+    for name in ("first_response", "resolution", "end_to_end"):
+        column = base.c[name]
+        average = (await session.execute(select(func.avg(column)).select_from(base))).scalar_one()
+        times[name] = {"average_seconds": rounded(average), "median_seconds": await _median(session, column, base)}
+    return times
+
+
+async def _sla(session: AsyncSession, base: Any) -> list[dict[str, Any]]:
+    query = (
+        select(base.c.severity, func.count(),
+               func.sum(base.c.response_met), func.count(base.c.response_met),
+               func.sum(base.c.resolution_met), func.count(base.c.resolution_met))
+        .select_from(base).group_by(base.c.severity)
+    )
+    rows = sorted((await session.execute(query)).all(), key=lambda row: -SEVERITY_RANK.get(row[0], 0))
+    return [
+        {"severity": row[0], "tickets": row[1],
+         "first_response": {"met": int(row[2] or 0), "breached": row[3] - int(row[2] or 0), "attainment": ratio(row[2], row[3])},
+         "resolution": {"met": int(row[4] or 0), "breached": row[5] - int(row[4] or 0), "attainment": ratio(row[4], row[5])}}
+        for row in rows
+    ]
+
+
+async def _csat(session: AsyncSession, base: Any) -> dict[str, Any]:
+    rated = base.c.csat_rating.is_not(None)
+    counted = await session.execute(
+        select(base.c.csat_rating, func.count()).select_from(base).where(rated).group_by(base.c.csat_rating))
+    distribution: dict[int, int] = {int(row[0]): int(row[1]) for row in counted.all()}
+    count = sum(distribution.values())
+    average = (await session.execute(select(func.avg(cast(base.c.csat_rating, Float))).select_from(base))).scalar_one()
+    comments = (await session.execute(
+        select(base.c.id, base.c.csat_rating, base.c.csat_comment).select_from(base)
+        .where(base.c.csat_comment.is_not(None)).order_by(base.c.csat_at.desc()).limit(COMMENTS))).all()
+    return {
+        "rated": count,
+        "average": rounded(average, 2),
+        "distribution": {str(stars): distribution.get(stars, 0) for stars in range(1, 6)},
+        "share_4_5": ratio(distribution.get(4, 0) + distribution.get(5, 0), count),
+        "comments": [{"ticket_id": row[0], "rating": row[1], "comment": row[2]} for row in comments],
+    }
+
+
+async def service_report(session: AsyncSession, found: ReportFilter) -> dict[str, Any]:
+    base = _base(found)
+    totals = (await session.execute(
+        select(func.count(), func.sum(base.c.resolved), func.sum(base.c.reopened), func.sum(base.c.first_contact))
+        .select_from(base))).one()
+    tickets, resolved = totals[0], int(totals[1] or 0)
+    return {
+        "tickets": tickets,
+        "resolved": resolved,
+        "resolution_rate": ratio(resolved, tickets),
+        "first_contact_resolution": ratio(totals[3], resolved),
+        "reopen_rate": ratio(totals[2], resolved),
+        "times": await _times(session, base),
+        "sla": await _sla(session, base),
+        "csat": await _csat(session, base),
+    }
