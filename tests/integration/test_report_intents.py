@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from tests.integration.conftest import not_understood
+from tests.integration.shopper import not_understood
 from tests.integration.servers import Launcher, RasaServer, Server
 
 pytestmark = pytest.mark.integration
