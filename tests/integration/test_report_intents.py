@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from tests.integration.shopper import not_understood
 from tests.integration.servers import Launcher, RasaServer, Server
+from tests.integration.shopper import not_understood
 
 pytestmark = pytest.mark.integration
 ADMIN_EMAIL, ADMIN_PASSWORD = "sam.admin@shop.example", "correct horse battery"
