@@ -6,6 +6,7 @@
     shopdesk backup [--dir DIR] [--keep N]     (SHOPDESK_BACKUP_DIR, SHOPDESK_BACKUP_KEEP)
     shopdesk restore FILE                      (stop the hub and Rasa first)
     shopdesk audit verify                      (checks the audit log's hash chain; names the first row that breaks it)
+    shopdesk demo-history [--days 30] [--remove]  (made-up, clearly marked history for the Reports screen)
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from handoff import audit_chain, backup
 from handoff.auth import create_agent
 from handoff.clock import utcnow
 from handoff.db import create_engine, migrate, session_factory
+from handoff.demo_history import demo_history_command
 from handoff.errors import HubError
 from handoff.settings import HubSettings
 
@@ -39,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
             _print(backup.restore(settings, args.file), "restored and verified")
         elif args.command == "audit":
             return asyncio.run(_verify_audit(settings))
+        elif args.command == "demo-history":
+            print(asyncio.run(demo_history_command(settings, args.days, args.per_day, args.remove)))
         else:
             password = _password()
             asyncio.run(_create_admin(settings, args.email, args.name, password))
@@ -64,6 +68,11 @@ def _parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="the audit log")
     audit.add_subparsers(dest="audit_command", required=True).add_parser(
         "verify", help="check the hash chain; exit 1 and name the first broken row if it is broken")
+    demo = commands.add_parser("demo-history", help="fill the reports with made-up, clearly marked demo history")
+    demo.add_argument("--days", type=int, default=30, choices=range(1, 367), metavar="DAYS", help="1 to 366 (30)")
+    demo.add_argument("--per-day", type=int, default=120, choices=range(1, 10001), metavar="N",
+                      help="conversations a day on average, 1 to 10000 (120)")
+    demo.add_argument("--remove", action="store_true", help="delete the demo history instead")
     return parser
 
 

@@ -4,9 +4,6 @@ Rasa-speaking fake bot; and Debian's Chromium driven by Playwright."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -15,9 +12,9 @@ import pytest
 from knowledge_base.shop.seed import reset_database
 from knowledge_base.shop.sql_source import create_shop_engine
 from tests.browsers import CHROMIUM_ARGS, require_chromium
-from tests.e2e.desk import ADMIN_EMAIL, ADMIN_PASSWORD, IDENTITY_SECRET, AgentAccount, create_agent
+from tests.e2e.desk import ADMIN_PASSWORD, IDENTITY_SECRET, AgentAccount, create_agent, running_hub
 from tests.e2e.fake_rasa import ConsoleFakeRasa
-from tests.integration.servers import ROOT, Launcher, Server, free_port
+from tests.integration.servers import Server, free_port
 
 
 @pytest.fixture(scope="session")
@@ -47,14 +44,8 @@ def hub(tmp_path_factory: pytest.TempPathFactory, console_bot: ConsoleFakeRasa) 
         # Every test logs in from 127.0.0.1; the default (30 per 15 minutes) is for real clients.
         "SHOPDESK_RATE_LIMITS": "logins=1000/900",
     }
-    subprocess.run([sys.executable, "-m", "handoff.cli", "create-admin", "--email", ADMIN_EMAIL, "--name", "Ada Admin"],
-                   cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True)
-    server = Launcher(logs=work, env=env).start("hub", [sys.executable, "-m", "hub"], port)
-    try:
-        server.wait_until_ready("/health", timeout=60)
+    with running_hub(work, env, port) as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -3,15 +3,20 @@ accounts made through the admin API."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 
 from handoff.identity import sign
+from tests.integration.servers import ROOT, Launcher, Server
 
 IDENTITY_SECRET = "e2e-identity-secret"
 ADMIN_EMAIL = "admin@shopdesk.test"
@@ -108,3 +113,21 @@ def admin_session(hub_url: str) -> Iterator[httpx.Client]:
             yield client
         finally:
             client.post("/api/agent/logout")
+
+
+def shopdesk_cli(env: dict[str, str], *command: str) -> None:
+    subprocess.run([sys.executable, "-m", "handoff.cli", *command], cwd=ROOT, env={**os.environ, **env}, check=True,
+                   capture_output=True)
+
+
+@contextmanager
+def running_hub(work: Path, env: dict[str, str], port: int) -> Iterator[Server]:
+    """`python -m hub` with `env` (its database made first, the first admin created), until the block ends."""
+    shopdesk_cli({**env, "SHOPDESK_ADMIN_PASSWORD": ADMIN_PASSWORD}, "create-admin", "--email", ADMIN_EMAIL,
+                 "--name", "Ada Admin")
+    server = Launcher(logs=work, env=env).start("hub", [sys.executable, "-m", "hub"], port)
+    try:
+        server.wait_until_ready("/health", timeout=60)
+        yield server
+    finally:
+        server.stop()

@@ -7,6 +7,7 @@ import { tick } from './badges.js';
 import { byId, setText, showError } from './dom.js';
 import { connectFeed } from './feed.js';
 import { listKeyboard, renderList } from './queue.js';
+import { createReports } from './reports.js';
 import { createTicketView } from './ticket.js';
 import { TABS, defaultTeamFilter, fillFilters, isLive, matches, readFilters, serverQuery } from './views.js';
 
@@ -38,6 +39,7 @@ const state = {
 
 const api = createApi({ token: () => sessionStorage.getItem(TOKEN_KEY), onUnauthorized: () => signedOut('Your session ended. Please sign in again.') });
 const now = () => Date.now() + state.clockOffset;
+const reports = createReports({ api, token: () => sessionStorage.getItem(TOKEN_KEY) });
 const ticketView = createTicketView({
   api,
   me: () => state.agent,
@@ -106,6 +108,7 @@ function signedIn(agent) {
   byId('login-view').hidden = true;
   byId('app-view').hidden = false;
   showAgent(agent);
+  reports.signedIn(agent);
   state.feed?.close();
   state.feed = connectFeed({
     token: sessionStorage.getItem(TOKEN_KEY),
@@ -134,6 +137,7 @@ function signedOut(message) {
   state.feed?.close();
   Object.assign(state, { agent: null, queue: [], mine: [], remote: [], feed: null, unread: new Set() });
   ticketView.close();
+  reports.signedOut();
   showLogin(message);
 }
 

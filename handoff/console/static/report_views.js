@@ -1,0 +1,143 @@
+// What each report looks like: figures with their change against the previous period, tables and
+// plots (charts.js). Every value is put in as text.
+
+import { barChart, heatMap, lineChart } from './charts.js';
+import { h } from './dom.js';
+import { duration, humanise, reasonLabel, severityLabel } from './format.js';
+
+export const REPORT_TABS = [['bot', 'Bot'], ['service', 'Service'], ['agents', 'Agents'], ['volume', 'Volume']];
+
+const percent = (value) => (value === null || value === undefined ? '–' : `${(value * 100).toFixed(1)}%`);
+const seconds = (value) => (value === null || value === undefined ? '–' : duration(value));
+const number = (value) => (value === null || value === undefined ? '–' : String(value));
+const FORMATS = { percent, seconds, number, rating: (v) => (v === null || v === undefined ? '–' : `${v} / 5`) };
+
+function change(kind, now, before) {
+  if (now === null || now === undefined || before === null || before === undefined) return null;
+  if (kind === 'percent') {
+    const points = (now - before) * 100;
+    return { text: `${points >= 0 ? '+' : '−'}${Math.abs(points).toFixed(1)} pts`, sign: Math.sign(points) };
+  }
+  if (kind === 'seconds') {
+    const diff = now - before;
+    return { text: `${diff >= 0 ? '+' : '−'}${duration(Math.abs(diff))}`, sign: Math.sign(diff) };
+  }
+  if (!before) return null;
+  const rel = ((now - before) / before) * 100;
+  return { text: `${rel >= 0 ? '+' : '−'}${Math.abs(rel).toFixed(0)}%`, sign: Math.sign(rel) };
+}
+
+// A figure: `better` says which way is good (1 up, -1 down, 0 neither) for colouring the change.
+function figure(label, kind, now, before, better = 1, hint = '') {
+  const moved = change(kind, now, before);
+  const verdict = !moved || !better || !moved.sign ? 'same' : moved.sign === better ? 'better' : 'worse';
+  return h('div', { class: 'figure', title: hint || null },
+    h('div', { class: 'figure-label', text: label }),
+    h('div', { class: 'figure-value', text: FORMATS[kind](now) }),
+    moved ? h('div', { class: `figure-change ${verdict}`, text: `${moved.text} vs before` }) : null);
+}
+
+function figures(...items) {
+  return h('div', { class: 'figures' }, items);
+}
+
+function table(caption, columns, rows) {
+  return h('table', { class: 'report-table' }, h('caption', { text: caption }),
+    h('thead', {}, h('tr', {}, columns.map(([title]) => h('th', { scope: 'col', text: title })))),
+    h('tbody', {}, rows.length
+      ? rows.map((row) => h('tr', {}, columns.map(([, cell]) => h('td', { text: cell(row) }))))
+      : h('tr', {}, h('td', { colspan: columns.length, class: 'muted', text: 'Nothing in this period.' }))));
+}
+
+function section(title, ...children) {
+  return h('section', { class: 'report-section' }, h('h2', { text: title }), children);
+}
+
+const CONTAINMENT_COLUMNS = [
+  ['Conversations', (r) => number(r.conversations)], ['Bot alone', (r) => number(r.contained)],
+  ['To a person', (r) => number(r.handed_off)], ['Containment', (r) => percent(r.containment)]];
+
+function renderBot(body, now, before) {
+  const o = now.overall;
+  const b = before?.overall ?? {};
+  body.append(figures(
+    figure('Containment', 'percent', o.containment, b.containment, 1, 'Conversations the bot handled without a person'),
+    figure('Net of returns', 'percent', now.containment_net_of_returns, before?.containment_net_of_returns, 1,
+      'Containment, not counting shoppers who came back within 7 days about the same thing'),
+    figure('Conversations', 'number', o.conversations, b.conversations, 0),
+    figure('Handed to a person', 'number', o.handed_off, b.handed_off, -1),
+    figure('Came back within 7 days', 'number', now.came_back_7d, before?.came_back_7d, -1),
+  ));
+  const days = section('Containment per day');
+  body.append(days);
+  lineChart(days, 'Containment per day (UTC)', now.per_day.map((d) => d.key),
+    [{ label: 'Containment', values: now.per_day.map((d) => d.containment) }], { percent: true });
+  const previousReasons = Object.fromEntries((before?.handoffs_by_reason ?? []).map((r) => [r.reason, r.tickets]));
+  body.append(
+    section('Per intent', table('Conversations per intent the bot read (one conversation can count under several)',
+      [['Intent', (r) => humanise(r.key)], ...CONTAINMENT_COLUMNS], now.per_intent)),
+    section('Per channel', table('Conversations per channel', [['Channel', (r) => humanise(r.key)], ...CONTAINMENT_COLUMNS],
+      now.per_channel)),
+    section('Handoffs by reason', table(`Tickets per reason (${now.outage_tickets} more opened while the bot was down)`,
+      [['Reason', (r) => reasonLabel(r.reason)], ['Tickets', (r) => number(r.tickets)],
+        ['Period before', (r) => number(previousReasons[r.reason] ?? 0)]], now.handoffs_by_reason)));
+}
+
+function renderService(body, now, before) {
+  const t = now.times;
+  const p = before?.times;
+  body.append(figures(
+    figure('Tickets', 'number', now.tickets, before?.tickets, 0),
+    figure('Resolved', 'percent', now.resolution_rate, before?.resolution_rate, 1),
+    figure('First-contact resolution', 'percent', now.first_contact_resolution, before?.first_contact_resolution, 1,
+      'Resolved with no transfer and not reopened within 7 days'),
+    figure('Reopened', 'percent', now.reopen_rate, before?.reopen_rate, -1),
+    figure('First response (median)', 'seconds', t.first_response.median_seconds, p?.first_response.median_seconds, -1),
+    figure('Resolution (median)', 'seconds', t.resolution.median_seconds, p?.resolution.median_seconds, -1),
+    figure('End to end (median)', 'seconds', t.end_to_end.median_seconds, p?.end_to_end.median_seconds, -1),
+    figure('CSAT', 'rating', now.csat.average, before?.csat.average, 1),
+    figure('Rated 4 or 5', 'percent', now.csat.share_4_5, before?.csat.share_4_5, 1),
+  ));
+  body.append(section('SLA per severity', table('Met and breached, tickets of the period (not yet due: not counted)', [
+    ['Severity', (r) => severityLabel(r.severity)], ['Tickets', (r) => number(r.tickets)],
+    ['First response met', (r) => percent(r.first_response.attainment)], ['Breached', (r) => number(r.first_response.breached)],
+    ['Resolution met', (r) => percent(r.resolution.attainment)], ['Breached', (r) => number(r.resolution.breached)],
+  ], now.sla)));
+  const csat = section('Ratings');
+  body.append(csat);
+  barChart(csat, `Ratings (${now.csat.rated})`, ['1', '2', '3', '4', '5'], ['1', '2', '3', '4', '5'].map((s) => now.csat.distribution[s]),
+    'Tickets');
+  csat.append(h('ul', { class: 'comments', 'aria-label': 'Latest comments' },
+    now.csat.comments.map((c) => h('li', {}, h('span', { class: 'comment-rating', text: `Rated ${c.rating}/5` }), ' ',
+      h('span', { text: c.comment })))));
+}
+
+function renderAgents(body, now) {
+  body.append(section('Agents', table('Tickets resolved in the period, time online and occupancy', [
+    ['Agent', (r) => r.display_name], ['Handled', (r) => number(r.handled)],
+    ['First response (avg)', (r) => seconds(r.average_first_response_seconds)],
+    ['Resolution (avg)', (r) => seconds(r.average_resolution_seconds)],
+    ['CSAT', (r) => (r.csat_average === null ? '–' : `${r.csat_average} (${r.rated})`)],
+    ['Online', (r) => seconds(r.online_seconds)], ['Occupancy', (r) => percent(r.occupancy)],
+  ], now.agents)));
+}
+
+function renderVolume(body, now) {
+  const messages = section('Shopper messages by hour of the week (UTC)');
+  const handoffs = section('Handoffs by hour of the week (UTC)');
+  body.append(messages, handoffs);
+  heatMap(messages, 'Shopper messages', now.messages_by_hour_of_week);
+  const perHour = Array.from({ length: 24 }, (_v, hour) =>
+    now.messages_by_hour_of_week.filter((_c, n) => n % 24 === hour).reduce((a, b) => a + b, 0));
+  barChart(messages, 'Shopper messages per hour of the day', perHour.map((_v, n) => String(n)), perHour, 'Messages');
+  heatMap(handoffs, 'Handoffs', now.handoffs_by_hour_of_week);
+}
+
+const RENDERERS = { bot: renderBot, service: renderService, agents: renderAgents, volume: renderVolume };
+
+export function renderReport(body, name, answer) {
+  const period = `${answer.filter.from} to ${answer.filter.to}`;
+  const before = answer.previous_filter ? `, compared with ${answer.previous_filter.from} to ${answer.previous_filter.to}` : '';
+  body.append(h('p', { class: 'report-period muted', text: `${period} (UTC)${before}` }));
+  RENDERERS[name](body, answer.current, answer.previous);
+}

@@ -1,0 +1,124 @@
+// The Reports screen, for supervisors and admins: a period, team and channel, a comparison with the
+// period before, one tab per report (bot, service, agents, volume) and CSV exports. Metrics are
+// defined in docs/METRICS.md; the hub computes them (GET /api/reports/<name>).
+
+import { byId, h, showError } from './dom.js';
+import { REPORT_TABS, renderReport } from './report_views.js';
+
+const DAY_MS = 86400000;
+const isoDay = (date) => date.toISOString().slice(0, 10);
+
+export function createReports({ api, token }) {
+  const state = { agent: null, tab: 'bot', loaded: null, built: false };
+  const view = byId('reports-view');
+  const toggle = byId('open-reports');
+
+  function build() {
+    if (state.built) return;
+    state.built = true;
+    const today = new Date();
+    const form = h('form', { id: 'report-filters', class: 'report-filters', 'aria-label': 'Report filters' },
+      h('label', { for: 'report-from', text: 'From' }), h('input', { id: 'report-from', type: 'date', value: isoDay(new Date(today - 29 * DAY_MS)) }),
+      h('label', { for: 'report-to', text: 'To' }), h('input', { id: 'report-to', type: 'date', value: isoDay(today) }),
+      h('select', { id: 'report-team', 'aria-label': 'Team' }, h('option', { value: '', text: 'All teams' })),
+      h('select', { id: 'report-channel', 'aria-label': 'Channel' }, h('option', { value: '', text: 'All channels' }),
+        h('option', { value: 'web', text: 'Web chat' }), h('option', { value: 'telegram', text: 'Telegram' })),
+      h('label', { class: 'report-compare' }, h('input', { id: 'report-compare', type: 'checkbox', checked: true }),
+        ' Compare with the period before'),
+      h('button', { id: 'report-export', class: 'button', type: 'button', onclick: () => exportCsv(state.tab) }, 'Export CSV'),
+      h('button', { id: 'report-export-tickets', class: 'button', type: 'button', onclick: () => exportCsv('tickets') },
+        'Export tickets'));
+    form.addEventListener('submit', (event) => { event.preventDefault(); load(); });
+    form.addEventListener('change', () => load());
+    const tabs = h('div', { class: 'tabs report-tabs', role: 'tablist', 'aria-label': 'Reports' },
+      REPORT_TABS.map(([name, title]) => h('button', {
+        id: `report-tab-${name}`, class: 'tab', type: 'button', role: 'tab', 'aria-selected': String(name === state.tab),
+        'aria-controls': 'report-body', onclick: () => selectTab(name),
+      }, title)));
+    view.append(
+      h('div', { class: 'report-head' }, h('h1', { text: 'Reports' }),
+        h('button', { class: 'button ghost', type: 'button', onclick: close }, 'Back to tickets')),
+      form, tabs, h('p', { id: 'report-error', class: 'form-error', role: 'alert', hidden: true }),
+      h('div', { id: 'report-body', class: 'report-body', role: 'tabpanel', 'aria-live': 'polite' }));
+    api.get('/api/agent/teams').then((answer) => {
+      for (const team of answer.teams ?? []) byId('report-team').append(h('option', { value: team.name, text: team.title || team.name }));
+    }).catch(() => {});
+  }
+
+  function query() {
+    const params = new URLSearchParams({ from: byId('report-from').value, to: byId('report-to').value,
+      compare: byId('report-compare').checked ? '1' : '0' });
+    if (byId('report-team').value) params.set('team', byId('report-team').value);
+    if (byId('report-channel').value) params.set('channel', byId('report-channel').value);
+    return params.toString();
+  }
+
+  async function load() {
+    const tab = state.tab;
+    const body = byId('report-body');
+    body.setAttribute('aria-busy', 'true');
+    try {
+      const answer = await api.get(`/api/reports/${tab}?${query()}`);
+      if (tab !== state.tab) return;
+      showError(byId('report-error'), '');
+      body.replaceChildren();
+      renderReport(body, tab, answer);
+      state.loaded = tab;
+    } catch (error) {
+      showError(byId('report-error'), error.message);
+    } finally {
+      body.removeAttribute('aria-busy');
+    }
+  }
+
+  // The CSV needs the session token, so it is fetched and handed to the browser as a file.
+  async function exportCsv(name) {
+    const response = await fetch(`/api/reports/${name}/csv?${query()}`, { headers: { Authorization: `Bearer ${token()}` } });
+    if (!response.ok) {
+      const data = await response.json().catch(() => null);
+      showError(byId('report-error'), data?.error?.message ?? `The export failed (HTTP ${response.status}).`);
+      return;
+    }
+    const disposition = response.headers.get('content-disposition') ?? '';
+    const link = h('a', { href: URL.createObjectURL(await response.blob()),
+      download: /filename="([^"]+)"/.exec(disposition)?.[1] ?? `shopdesk-${name}.csv` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  }
+
+  function selectTab(name) {
+    state.tab = name;
+    for (const [tab] of REPORT_TABS) byId(`report-tab-${tab}`).setAttribute('aria-selected', String(tab === name));
+    load();
+  }
+
+  function open() {
+    build();
+    byId('app-view').classList.add('reports-open');
+    view.hidden = false;
+    toggle.setAttribute('aria-pressed', 'true');
+    load();
+  }
+
+  function close() {
+    byId('app-view').classList.remove('reports-open');
+    view.hidden = true;
+    toggle.setAttribute('aria-pressed', 'false');
+  }
+
+  toggle.addEventListener('click', () => (view.hidden ? open() : close()));
+
+  return {
+    signedIn(agent) {
+      state.agent = agent;
+      toggle.hidden = !(agent.role === 'supervisor' || agent.role === 'admin');
+      if (toggle.hidden) close();
+    },
+    signedOut() {
+      close();
+      toggle.hidden = true;
+    },
+  };
+}

@@ -1,0 +1,107 @@
+"""The Reports screen in Chromium, as a supervisor uses it: a hub whose database holds two weeks
+of demo history (`shopdesk demo-history`, as a new user would run it), the figures the hub
+computed, plots drawn by the vendored uPlot under the console's CSP, the heat map, the agents
+table and a CSV export that lands in the audit log. Agents do not see the screen."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browsers import screenshot
+from tests.e2e.desk import AgentAccount, create_agent, running_hub, shopdesk_cli
+from tests.e2e.fake_rasa import ConsoleFakeRasa
+from tests.integration.servers import Server, free_port
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def reports_hub(tmp_path_factory: pytest.TempPathFactory, console_bot: ConsoleFakeRasa) -> Iterator[Server]:
+    work = tmp_path_factory.mktemp("reports-hub")
+    port = free_port()
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{work / 'hub.db'}", "RASA_URL": console_bot.url,
+           "SHOPDESK_RASA_TOKEN": console_bot.secret, "SHOPDESK_PORT": str(port), "SHOPDESK_RATE_LIMITS": "logins=1000/900"}
+    shopdesk_cli(env, "demo-history", "--days", "14", "--per-day", "40")
+    with running_hub(work, env, port) as server:
+        yield server
+
+
+@pytest.fixture
+def reports_page(browser, reports_hub: Server) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=reports_hub.url, accept_downloads=True)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"error: {error}"))
+    page.on("console", lambda message: problems.append(f"console: {message.text}")
+            if message.type == "error" or "Content Security Policy" in message.text else None)
+    yield page
+    context.close()
+    assert problems == [], problems
+
+
+def sign_in(page: Page, account: AgentAccount) -> None:
+    page.goto("/console")
+    page.get_by_label("Email").fill(account.email)
+    page.get_by_label("Password").fill(account.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#agent-name")).to_have_text(account.display_name)
+
+
+def the_report(hub: Server, account: AgentAccount, name: str) -> dict:
+    today = datetime.now(UTC).date()
+    query = f"from={(today - timedelta(days=6)).isoformat()}&to={today.isoformat()}"
+    answer = httpx.get(f"{hub.url}/api/reports/{name}?{query}", headers={"Authorization": f"Bearer {account.token()}"})
+    answer.raise_for_status()
+    return answer.json()
+
+
+def test_an_agent_sees_no_reports(reports_page: Page, reports_hub: Server) -> None:
+    sign_in(reports_page, create_agent(reports_hub.url, "Otto Agent"))
+    expect(reports_page.locator("#open-reports")).to_be_hidden()
+
+
+def test_a_supervisor_reads_the_reports_and_exports_one(reports_page: Page, reports_hub: Server) -> None:
+    page = reports_page
+    boss = create_agent(reports_hub.url, "Sue Supervisor", role="supervisor")
+    sign_in(page, boss)
+    page.get_by_role("button", name="Reports").click()
+    # The last week, so the week before (also in the two weeks of demo history) is there to compare with.
+    page.get_by_label("From").fill((datetime.now(UTC).date() - timedelta(days=6)).isoformat())
+
+    bot = the_report(reports_hub, boss, "bot")["current"]
+    containment = page.locator(".figure").filter(has_text="Containment").first
+    expect(containment.locator(".figure-value")).to_have_text(f"{bot['overall']['containment'] * 100:.1f}%")
+    expect(page.locator(".figure-change").first).to_contain_text("vs before")
+    expect(page.locator("#report-body .uplot canvas").first).to_be_visible()
+    top_intent = bot["per_intent"][0]["key"].replace("_", " ")
+    expect(page.locator(".report-table").first.locator("tbody tr").first).to_contain_text(top_intent, ignore_case=True)
+    screenshot(page, "reports-bot")
+
+    page.get_by_role("tab", name="Service").click()
+    service = the_report(reports_hub, boss, "service")["current"]
+    expect(page.locator(".figure").filter(has_text="CSAT").locator(".figure-value")).to_have_text(
+        f"{service['csat']['average']} / 5")
+    expect(page.locator("#report-body .uplot canvas").first).to_be_visible()
+
+    page.get_by_role("tab", name="Agents").click()
+    expect(page.locator(".report-table tbody tr").filter(has_text="Mia (demo)")).to_have_count(1)
+
+    page.get_by_role("tab", name="Volume").click()
+    expect(page.locator(".heatmap").first.locator(".heat-cell")).to_have_count(168)
+    screenshot(page, "reports-volume")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export CSV").click()
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+    assert rows and {row["metric"] for row in rows} >= {"weeks", "messages_by_hour_of_week[0]"}
+    log = httpx.get(f"{reports_hub.url}/api/admin/audit?action=export",
+                    headers={"Authorization": f"Bearer {boss.token()}"}).json()["entries"]
+    assert [entry["subject"] for entry in log] == ["report:volume"]

@@ -1,0 +1,52 @@
+"""`shopdesk demo-history`: marked demo rows that fill every report, written once, removed whole."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from handoff.clock import utcnow
+from handoff.demo_history import DEMO_DOMAIN, has_demo_data, remove_demo_history, write_demo_history
+from handoff.models import Agent, Contact, Conversation, Message, Ticket
+from handoff.reports import ReportFilter, run_report
+from tests.handoff.databases import HubDb
+
+
+async def count(db: HubDb, query: object) -> int:
+    async with db.uows() as uow:
+        return int((await uow.session.execute(query)).scalar_one())  # type: ignore[call-overload]
+
+
+async def test_demo_history_is_marked_fills_the_reports_and_goes_away(any_db: HubDb) -> None:
+    real_agent = await any_db.agent("Real")
+    real_conversation = await any_db.conversation()
+    now = utcnow()
+    async with any_db.uows() as uow:
+        made = await write_demo_history(uow.session, now, days=3, per_day=40)
+    assert made.conversations > 60 and made.tickets > 0 and made.agents == 4
+
+    async with any_db.uows() as uow:
+        assert await has_demo_data(uow.session)
+        demo = select(Conversation).where(Conversation.id != real_conversation.id)
+        conversations = (await uow.session.execute(demo)).scalars().all()
+        assert all(c.channel_user_id.startswith("demo:") and c.display_name.endswith("(demo)") for c in conversations)
+        agents = (await uow.session.execute(select(Agent).where(Agent.id != real_agent.id))).scalars().all()
+        assert all(a.email.endswith(f"@{DEMO_DOMAIN}") and not a.active and a.display_name.endswith("(demo)") for a in agents)
+        week = ReportFilter.for_days((now - timedelta(days=3)).date(), now.date(), now)
+        bot = (await run_report(uow.session, "bot", week, False))["current"]
+        service = (await run_report(uow.session, "service", week, False))["current"]
+        agents_report = (await run_report(uow.session, "agents", week, False))["current"]["agents"]
+    assert bot["overall"]["conversations"] == made.conversations
+    assert 0.5 < bot["overall"]["containment"] < 0.95
+    assert {row["key"] for row in bot["per_intent"]} >= {"order_status", "nlu_fallback", "out_of_scope"}
+    assert service["tickets"] == made.tickets and service["csat"]["rated"] > 0
+    assert {row["display_name"] for row in agents_report} == {"Mia (demo)", "Jonas (demo)", "Lea (demo)", "Sam (demo)"}
+
+    async with any_db.uows() as uow:
+        assert await remove_demo_history(uow.session) == made.conversations
+    assert await count(any_db, select(func.count()).select_from(Conversation)) == 1
+    assert await count(any_db, select(func.count()).select_from(Agent)) == 1
+    assert await count(any_db, select(func.count()).select_from(Ticket)) == 0
+    assert await count(any_db, select(func.count()).select_from(Message)) == 0
+    assert await count(any_db, select(func.count()).select_from(Contact)) == 0
