@@ -97,6 +97,7 @@ class Conversation(Base):
 
 _WAITING = text("handled_at IS NULL AND author_kind = 'shopper'")
 _HAS_INTENT = text("intent IS NOT NULL")
+_FROM_SHOPPER = text("author_kind = 'shopper'")
 
 
 class Message(Base):
@@ -105,7 +106,10 @@ class Message(Base):
         UniqueConstraint("conversation_id", "seq"),
         UniqueConstraint("conversation_id", "external_id"),
         Index("ix_messages_waiting", "conversation_id", "seq", sqlite_where=_WAITING, postgresql_where=_WAITING),
-        Index("ix_messages_intent", "conversation_id", "intent", sqlite_where=_HAS_INTENT, postgresql_where=_HAS_INTENT),
+        Index("ix_messages_intent", "created_at", "conversation_id", "intent", sqlite_where=_HAS_INTENT,
+              postgresql_where=_HAS_INTENT),
+        Index("ix_messages_shopper", "created_at", "conversation_id", sqlite_where=_FROM_SHOPPER,
+              postgresql_where=_FROM_SHOPPER),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

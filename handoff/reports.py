@@ -63,11 +63,13 @@ def is_handoff() -> ColumnElement[bool]:
 
 
 def conversations_in(found: ReportFilter) -> Select[Any]:
-    """Conversations opened in the period in which the shopper wrote at least once."""
+    """Conversations opened in the period in which the shopper wrote at least once (nobody writes to a
+    conversation before it opens: the bound on the message's time only lets the index narrow it)."""
     query = (
         select(Conversation.id, Conversation.channel, Conversation.created_at, Conversation.contact_id)
         .where(in_period(Conversation.created_at, found),
-               exists().where(Message.conversation_id == Conversation.id, Message.author_kind == SHOPPER))
+               exists().where(Message.conversation_id == Conversation.id, Message.author_kind == SHOPPER,
+                              Message.created_at >= found.start))
     )
     if found.channel:
         query = query.where(Conversation.channel == found.channel)

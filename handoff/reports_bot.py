@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Integer, case, cast, exists, func, select, true
+from sqlalchemy import Integer, case, cast, distinct, exists, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -34,15 +34,15 @@ async def _grouped(session: AsyncSession, key: Any, base: Any) -> list[dict[str,
     return [{"key": row[0], **_containment(row[1], row[2])} for row in (await session.execute(query)).all()]
 
 
-async def _per_intent(session: AsyncSession, base: Any) -> list[dict[str, Any]]:
+async def _per_intent(session: AsyncSession, base: Any, found: ReportFilter) -> list[dict[str, Any]]:
     """A conversation counts once under every intent the bot read in it."""
-    pairs = (select(Message.conversation_id, Message.intent).where(Message.intent.is_not(None))
-             .distinct().subquery())
+    handed = case((base.c.handed == 1, base.c.id))
     query = (
-        select(pairs.c.intent, func.count(), func.coalesce(func.sum(base.c.handed), 0))
-        .select_from(base.join(pairs, pairs.c.conversation_id == base.c.id))
-        .group_by(pairs.c.intent)
-        .order_by(func.count().desc(), pairs.c.intent)
+        select(Message.intent, func.count(distinct(base.c.id)), func.count(distinct(handed)))
+        .select_from(base.join(Message, Message.conversation_id == base.c.id))
+        .where(Message.intent.is_not(None), Message.created_at >= found.start)
+        .group_by(Message.intent)
+        .order_by(func.count(distinct(base.c.id)).desc(), Message.intent)
     )
     return [{"key": row[0], **_containment(row[1], row[2])} for row in (await session.execute(query)).all()]
 
@@ -83,16 +83,17 @@ async def _outage_tickets(session: AsyncSession, found: ReportFilter) -> int:
 
 async def bot_report(session: AsyncSession, found: ReportFilter) -> dict[str, Any]:
     base = _base(found)
-    total = (await session.execute(select(func.count(), func.coalesce(func.sum(base.c.handed), 0)).select_from(base))).one()
-    overall = _containment(total[0], total[1])
+    per_channel = await _grouped(session, base.c.channel, base)
+    # The channels' counts add up to the whole (each conversation has one channel).
+    overall = _containment(sum(row["conversations"] for row in per_channel), sum(row["handed_off"] for row in per_channel))
     came_back = await _came_back(session, base)
     return {
         "overall": overall,
         "came_back_7d": came_back,
         "containment_net_of_returns": ratio(overall["contained"] - came_back, overall["conversations"]),
-        "per_channel": await _grouped(session, base.c.channel, base),
+        "per_channel": per_channel,
         "per_day": await _grouped(session, utc_day(base.c.created_at), base),
-        "per_intent": await _per_intent(session, base),
+        "per_intent": await _per_intent(session, base, found),
         "handoffs_by_reason": await _by_reason(session, found),
         "outage_tickets": await _outage_tickets(session, found),
     }

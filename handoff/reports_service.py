@@ -66,23 +66,27 @@ def _base(found: ReportFilter) -> Any:
     )
 
 
-async def _median(session: AsyncSession, column: Any, base: Any) -> float | None:
-    """The middle value (the mean of the two middle ones for an even count), portable SQL."""
+TIMES = ("first_response", "resolution", "end_to_end")
+STARS = range(1, 6)
+
+
+async def _medians(session: AsyncSession, base: Any) -> dict[str, float | None]:
+    """The middle value of each time (the mean of the two middle ones for an even count): PostgreSQL's
+    percentile_cont, or the same by counting on SQLite."""
+    if session.get_bind().dialect.name == "postgresql":
+        row = (await session.execute(select(*(func.percentile_cont(0.5).within_group(base.c[name])
+                                              for name in TIMES)).select_from(base))).one()
+        return {name: rounded(value) for name, value in zip(TIMES, row, strict=True)}
+    return {name: await _counted_median(session, base.c[name], base) for name in TIMES}
+
+
+async def _counted_median(session: AsyncSession, column: Any, base: Any) -> float | None:
     count = int((await session.execute(select(func.count(column)).select_from(base))).scalar_one())
     if count == 0:
         return None
     query = select(column).select_from(base).where(column.is_not(None)).order_by(column)
     middle = list((await session.execute(query.limit(2 - count % 2).offset((count - 1) // 2))).scalars())
     return rounded(sum(middle) / len(middle))
-
-
-async def _times(session: AsyncSession, base: Any) -> dict[str, Any]:
-    times = {}
-    for name in ("first_response", "resolution", "end_to_end"):
-        column = base.c[name]
-        average = (await session.execute(select(func.avg(column)).select_from(base))).scalar_one()
-        times[name] = {"average_seconds": rounded(average), "median_seconds": await _median(session, column, base)}
-    return times
 
 
 async def _sla(session: AsyncSession, base: Any) -> list[dict[str, Any]]:
@@ -101,38 +105,38 @@ async def _sla(session: AsyncSession, base: Any) -> list[dict[str, Any]]:
     ]
 
 
-async def _csat(session: AsyncSession, base: Any) -> dict[str, Any]:
-    rated = base.c.csat_rating.is_not(None)
-    counted = await session.execute(
-        select(base.c.csat_rating, func.count()).select_from(base).where(rated).group_by(base.c.csat_rating))
-    distribution: dict[int, int] = {int(row[0]): int(row[1]) for row in counted.all()}
-    count = sum(distribution.values())
-    average = (await session.execute(select(func.avg(cast(base.c.csat_rating, Float))).select_from(base))).scalar_one()
-    comments = (await session.execute(
+async def _comments(session: AsyncSession, base: Any) -> list[dict[str, Any]]:
+    comments = await session.execute(
         select(base.c.id, base.c.csat_rating, base.c.csat_comment).select_from(base)
-        .where(base.c.csat_comment.is_not(None)).order_by(base.c.csat_at.desc()).limit(COMMENTS))).all()
-    return {
-        "rated": count,
-        "average": rounded(average, 2),
-        "distribution": {str(stars): distribution.get(stars, 0) for stars in range(1, 6)},
-        "share_4_5": ratio(distribution.get(4, 0) + distribution.get(5, 0), count),
-        "comments": [{"ticket_id": row[0], "rating": row[1], "comment": row[2]} for row in comments],
-    }
+        .where(base.c.csat_comment.is_not(None)).order_by(base.c.csat_at.desc()).limit(COMMENTS))
+    return [{"ticket_id": row[0], "rating": row[1], "comment": row[2]} for row in comments.all()]
 
 
 async def service_report(session: AsyncSession, found: ReportFilter) -> dict[str, Any]:
     base = _base(found)
-    totals = (await session.execute(
-        select(func.count(), func.sum(base.c.resolved), func.sum(base.c.reopened), func.sum(base.c.first_contact))
-        .select_from(base))).one()
-    tickets, resolved = totals[0], int(totals[1] or 0)
+    totals = (await session.execute(select(
+        func.count(), func.sum(base.c.resolved), func.sum(base.c.reopened), func.sum(base.c.first_contact),
+        *(func.avg(base.c[name]) for name in TIMES),
+        func.avg(cast(base.c.csat_rating, Float)), *(func.sum(_flag(base.c.csat_rating == stars)) for stars in STARS),
+    ).select_from(base))).one()
+    tickets, resolved, reopened, first_contact = totals[0], int(totals[1] or 0), totals[2], totals[3]
+    averages, rating, stars = totals[4:7], totals[7], [int(n or 0) for n in totals[8:13]]
+    medians = await _medians(session, base)
+    rated = sum(stars)
     return {
         "tickets": tickets,
         "resolved": resolved,
         "resolution_rate": ratio(resolved, tickets),
-        "first_contact_resolution": ratio(totals[3], resolved),
-        "reopen_rate": ratio(totals[2], resolved),
-        "times": await _times(session, base),
+        "first_contact_resolution": ratio(first_contact, resolved),
+        "reopen_rate": ratio(reopened, resolved),
+        "times": {name: {"average_seconds": rounded(average), "median_seconds": medians[name]}
+                  for name, average in zip(TIMES, averages, strict=True)},
         "sla": await _sla(session, base),
-        "csat": await _csat(session, base),
+        "csat": {
+            "rated": rated,
+            "average": rounded(rating, 2),
+            "distribution": {str(n): count for n, count in zip(STARS, stars, strict=True)},
+            "share_4_5": ratio(stars[3] + stars[4], rated),
+            "comments": await _comments(session, base),
+        },
     }
