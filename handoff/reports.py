@@ -29,6 +29,8 @@ class ReportFilter:
     now: datetime
     team: str | None = None
     channel: str | None = None
+    # The staffing forecast's target: the normal severity's first-response SLA.
+    first_response_target_seconds: float = 3600.0
 
     @classmethod
     def for_days(cls, first: date, last: date, now: datetime, team: str | None = None,
@@ -94,13 +96,15 @@ Report = Callable[[AsyncSession, ReportFilter], Awaitable[dict[str, Any]]]
 
 
 def reports() -> dict[str, Report]:
-    from handoff import reports_bot, reports_people, reports_service
+    from handoff import reports_bot, reports_people, reports_service, reports_staffing, reports_topics
 
     return {
         "bot": reports_bot.bot_report,
         "service": reports_service.service_report,
         "agents": reports_people.agents_report,
         "volume": reports_people.volume_report,
+        "topics": reports_topics.topics_report,
+        "staffing": reports_staffing.staffing_report,
     }
 
 

@@ -102,8 +102,9 @@ ROUTES: list[tuple[str, str, str, str, dict[str, Any] | None]] = [
      None),
     ("put", "/api/admin/privacy", "Change them (audited)", "admin", _OBJ),
     ("get", "/api/reports", "The reports and exports there are", "supervisor", None),
-    ("get", "/api/reports/{name}", "A report (bot, service, agents, volume): ?from, to (YYYY-MM-DD, UTC), team, channel, "
-     "compare=1|0 (the previous period of the same length); metrics in docs/METRICS.md", "supervisor", None),
+    ("get", "/api/reports/{name}", "A report (bot, service, agents, volume, topics, staffing): ?from, to "
+     "(YYYY-MM-DD, UTC), team, channel, compare=1|0 (the previous period of the same length); metrics in "
+     "docs/METRICS.md", "supervisor", None),
     ("get", "/api/reports/{name}/csv", "A report as CSV (period, metric, value), or name=tickets: one row per "
      "conversation (audited)", "supervisor", None),
     ("get", "/api/agent/ws", "Websocket: queue and conversation events (first frame {type: auth, token})", "agent", None),

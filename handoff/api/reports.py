@@ -4,12 +4,14 @@ comparison) or CSV, and tickets as CSV, one row per conversation. Every export i
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, raw
 
 from handoff import audit
+from handoff.api.context import services
 from handoff.api.guard import requires
 from handoff.api.requests import client_address
 from handoff.clock import utcnow
@@ -62,7 +64,9 @@ async def report_filter(request: Request, uow: UnitOfWork) -> ReportFilter:
     channel = request.args.get("channel") or None
     if channel is not None and not _CHANNEL.fullmatch(channel):
         raise BadInput("'channel' must be a channel name (letters, digits, '_').", "invalid_field")
-    return ReportFilter.for_days(first, last, now, team=team, channel=channel)
+    found = ReportFilter.for_days(first, last, now, team=team, channel=channel)
+    target = services(request).settings.sla_first_response.get("normal")
+    return replace(found, first_response_target_seconds=float(target * 60)) if target else found
 
 
 def _date_arg(request: Request, name: str) -> date | None:

@@ -55,10 +55,10 @@ def sign_in(page: Page, account: AgentAccount) -> None:
     expect(page.locator("#agent-name")).to_have_text(account.display_name)
 
 
-def the_report(hub: Server, account: AgentAccount, name: str) -> dict:
+def the_report(hub: Server, token: str, name: str) -> dict:
     today = datetime.now(UTC).date()
     query = f"from={(today - timedelta(days=6)).isoformat()}&to={today.isoformat()}"
-    answer = httpx.get(f"{hub.url}/api/reports/{name}?{query}", headers={"Authorization": f"Bearer {account.token()}"})
+    answer = httpx.get(f"{hub.url}/api/reports/{name}?{query}", headers={"Authorization": f"Bearer {token}"}, timeout=30)
     answer.raise_for_status()
     return answer.json()
 
@@ -71,12 +71,13 @@ def test_an_agent_sees_no_reports(reports_page: Page, reports_hub: Server) -> No
 def test_a_supervisor_reads_the_reports_and_exports_one(reports_page: Page, reports_hub: Server) -> None:
     page = reports_page
     boss = create_agent(reports_hub.url, "Sue Supervisor", role="supervisor")
+    token = boss.token()
     sign_in(page, boss)
     page.get_by_role("button", name="Reports").click()
     # The last week, so the week before (also in the two weeks of demo history) is there to compare with.
     page.get_by_label("From").fill((datetime.now(UTC).date() - timedelta(days=6)).isoformat())
 
-    bot = the_report(reports_hub, boss, "bot")["current"]
+    bot = the_report(reports_hub, token, "bot")["current"]
     containment = page.locator(".figure").filter(has_text="Containment").first
     expect(containment.locator(".figure-value")).to_have_text(f"{bot['overall']['containment'] * 100:.1f}%")
     expect(page.locator(".figure-change").first).to_contain_text("vs before")
@@ -86,7 +87,7 @@ def test_a_supervisor_reads_the_reports_and_exports_one(reports_page: Page, repo
     screenshot(page, "reports-bot")
 
     page.get_by_role("tab", name="Service").click()
-    service = the_report(reports_hub, boss, "service")["current"]
+    service = the_report(reports_hub, token, "service")["current"]
     expect(page.locator(".figure").filter(has_text="CSAT").locator(".figure-value")).to_have_text(
         f"{service['csat']['average']} / 5")
     expect(page.locator("#report-body .uplot canvas").first).to_be_visible()
@@ -98,10 +99,20 @@ def test_a_supervisor_reads_the_reports_and_exports_one(reports_page: Page, repo
     expect(page.locator(".heatmap").first.locator(".heat-cell")).to_have_count(168)
     screenshot(page, "reports-volume")
 
+    page.get_by_role("tab", name="Topics").click()
+    topics = the_report(reports_hub, token, "topics")["current"]
+    gaps = page.locator(".report-section").filter(has_text="Knowledge gaps")
+    expect(gaps.locator("tbody tr").first).to_contain_text(topics["knowledge_gaps"][0]["topic"])
+
+    page.get_by_role("tab", name="Staffing").click()
+    expect(page.locator("#report-body .uplot canvas")).to_have_count(2)
+    screenshot(page, "reports-staffing")
+
+    page.get_by_role("tab", name="Volume").click()
     with page.expect_download() as download:
         page.get_by_role("button", name="Export CSV").click()
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
     assert rows and {row["metric"] for row in rows} >= {"weeks", "messages_by_hour_of_week[0]"}
     log = httpx.get(f"{reports_hub.url}/api/admin/audit?action=export",
-                    headers={"Authorization": f"Bearer {boss.token()}"}).json()["entries"]
+                    headers={"Authorization": f"Bearer {token}"}).json()["entries"]
     assert [entry["subject"] for entry in log] == ["report:volume"]

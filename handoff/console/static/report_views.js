@@ -5,7 +5,8 @@ import { barChart, heatMap, lineChart } from './charts.js';
 import { h } from './dom.js';
 import { duration, humanise, reasonLabel, severityLabel } from './format.js';
 
-export const REPORT_TABS = [['bot', 'Bot'], ['service', 'Service'], ['agents', 'Agents'], ['volume', 'Volume']];
+export const REPORT_TABS = [['bot', 'Bot'], ['service', 'Service'], ['agents', 'Agents'], ['volume', 'Volume'],
+  ['topics', 'Topics'], ['staffing', 'Staffing']];
 
 const percent = (value) => (value === null || value === undefined ? '–' : `${(value * 100).toFixed(1)}%`);
 const seconds = (value) => (value === null || value === undefined ? '–' : duration(value));
@@ -133,7 +134,35 @@ function renderVolume(body, now) {
   heatMap(handoffs, 'Handoffs', now.handoffs_by_hour_of_week);
 }
 
-const RENDERERS = { bot: renderBot, service: renderService, agents: renderAgents, volume: renderVolume };
+function renderTopics(body, now) {
+  body.append(section('Hot topics', table('Shopper messages per intent, against the period before', [
+    ['Intent', (r) => humanise(r.key)], ['Messages', (r) => number(r.messages)], ['Before', (r) => number(r.previous)],
+    ['Change', (r) => (r.change === null ? 'new' : `${r.change >= 0 ? '+' : '−'}${Math.abs(r.change * 100).toFixed(0)}%`)],
+    ['', (r) => (r.rising ? 'Rising' : '')],
+  ], now.hot_topics)));
+  body.append(section(`Knowledge gaps (${now.unanswered} messages the bot could not answer)`,
+    table('Grouped by wording: each a candidate help article', [
+      ['Topic', (r) => r.topic], ['Messages', (r) => number(r.messages)],
+      ['Examples', (r) => r.examples.map((e) => `“${e}”`).join('  ')],
+    ], now.knowledge_gaps)));
+}
+
+const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+function renderStaffing(body, now) {
+  const week = section(`Next week from ${now.forecast_week_from} (UTC)`);
+  body.append(week);
+  const labels = now.handoffs_forecast.map((_v, n) => (n % 24 === 0 ? WEEKDAYS[n / 24] : ''));
+  barChart(week, 'Expected handoffs per hour', labels, now.handoffs_forecast, 'Handoffs');
+  barChart(week, 'Agents needed per hour (Erlang C)', labels, now.agents_needed, 'Agents');
+  week.append(h('p', { class: 'muted', text: `${Math.round(now.target.share * 100)}% answered within `
+    + `${duration(now.target.first_response_seconds)}, handling time ${duration(now.handle_seconds)}; one ticket per agent `
+    + 'at a time, so an upper bound. Forecast: the last four weeks, the latest weighing most (docs/METRICS.md).' }));
+  heatMap(week, 'Agents needed by hour of the week', now.agents_needed);
+}
+
+const RENDERERS = { bot: renderBot, service: renderService, agents: renderAgents, volume: renderVolume,
+  topics: renderTopics, staffing: renderStaffing };
 
 export function renderReport(body, name, answer) {
   const period = `${answer.filter.from} to ${answer.filter.to}`;
