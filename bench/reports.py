@@ -1,0 +1,101 @@
+"""How long the reports take over 100,000 conversations on PostgreSQL (and SQLite, for comparison).
+
+    .venv/bin/python bench/reports.py [--conversations 100000] [--days 90] [--skip-sqlite]
+
+Builds a hub database through the migrations in a database of its own (PostgreSQL on 127.0.0.1,
+database `test`'s server; dropped afterwards), fills it with `shopdesk demo-history`'s generator
+(the given number of conversations spread over the days: two to six messages each, about one in
+five handed to a person, ratings, transfers, agents' shifts), then times each report as the API
+serves it: the whole period and the last 30 days, each with the period before for comparison,
+best of three runs after one warm-up. Prints the figures; bench/README.md keeps the measured ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from handoff.clock import utcnow  # noqa: E402
+from handoff.db import create_engine, migrate, session_factory  # noqa: E402
+from handoff.demo_history import write_demo_history  # noqa: E402
+from handoff.models import Message  # noqa: E402
+from handoff.reports import ReportFilter, reports, run_report  # noqa: E402
+
+POSTGRES = os.environ.get("SHOPDESK_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+RUNS = 3
+
+
+async def bench(url: str, conversations: int, days: int) -> None:
+    engine = create_engine(url)
+    try:
+        await migrate(engine)
+        now = utcnow()
+        started = time.perf_counter()
+        async with session_factory(engine)() as session:
+            made = await write_demo_history(session, now, days, per_day=conversations / days)
+        async with session_factory(engine)() as session:
+            messages = (await session.execute(select(func.count()).select_from(Message))).scalar_one()
+            if url.startswith("postgresql"):
+                await session.execute(text("ANALYZE"))
+                await session.commit()
+        print(f"  filled: {made.conversations} conversations, {messages} messages, {made.tickets} tickets "
+              f"in {time.perf_counter() - started:.0f} s")
+        for label, first in ((f"{days} days", now - timedelta(days=days - 1)), ("30 days", now - timedelta(days=29))):
+            found = ReportFilter.for_days(first.date(), now.date(), now)
+            figures = []
+            async with session_factory(engine)() as session:
+                for name in reports():
+                    await run_report(session, name, found, compare=True)
+                    best = float("inf")
+                    for _ in range(RUNS):
+                        tick = time.perf_counter()
+                        await run_report(session, name, found, compare=True)
+                        best = min(best, time.perf_counter() - tick)
+                    figures.append(f"{name} {best * 1000:.0f} ms")
+            print(f"  {label} with the period before: " + ", ".join(figures))
+    finally:
+        await engine.dispose()
+
+
+async def postgres(conversations: int, days: int) -> None:
+    name = f"shopdesk_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'create database "{name}"'))
+    try:
+        await bench(POSTGRES.rsplit("/", 1)[0] + f"/{name}", conversations, days)
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'drop database "{name}" with (force)'))
+        await admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conversations", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args()
+    print(f"PostgreSQL ({POSTGRES.rsplit('@', 1)[-1]}), load average {os.getloadavg()[0]:.1f}:")
+    asyncio.run(postgres(args.conversations, args.days))
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory() as directory:
+            print(f"SQLite, load average {os.getloadavg()[0]:.1f}:")
+            asyncio.run(bench(f"sqlite+aiosqlite:///{Path(directory) / 'hub.db'}", args.conversations, args.days))
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
