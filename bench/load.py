@@ -188,9 +188,8 @@ def start_plain_rasa(launcher: Launcher, actions: Server, work: Path) -> Server:
     env = {"RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "MPLCONFIGDIR": str(work / "matplotlib")}
     command = [str(REPO / ".venv-engine" / "bin" / "rasa"), "run", "--model", str(PLAIN_MODEL), "--endpoints",
                str(endpoints), "--credentials", str(credentials), "--port", str(port), "--interface", "127.0.0.1"]
-    server = launcher.start("plain-rasa", command, port, env, "/", 300)
-    server.wait_until_ready()
-    return server
+    # Not waited for here: the caller stops it even when it never gets ready.
+    return launcher.start("plain-rasa", command, port, env, "/", 900)  # DIET + TED load slowly on a busy machine
 
 
 # --- the shoppers -----------------------------------------------------------------------------------
@@ -462,6 +461,7 @@ async def _run(work: Path, args: argparse.Namespace, levels: list[int], rounds: 
         plain = start_plain_rasa(launcher, actions, work) if "plain" in target_names else None
         if plain is not None:
             started.append(plain)
+            plain.wait_until_ready()
         limits = httpx.Limits(max_connections=max(levels) + 10, max_keepalive_connections=max(levels) + 10)
         async with httpx.AsyncClient(timeout=120, limits=limits) as http:
             targets: dict[str, Target] = {}
