@@ -20,11 +20,26 @@ FAQ_ACTION = "action_answer_faq"
 VAGUE_WORDS = 2
 VAGUE_MARGIN = 0.1
 _WORD = re.compile(r"[a-z]{3,}")
+# Words in front of a question that say nothing about it ("never mind, do you take paypal?",
+# "hi, actually ..."): left out when the articles are searched, so they do not dilute the match.
+_PREAMBLE = re.compile(
+    r"^\s*(?:(?:hi|hello|hey|ok(?:ay)?|oh|ah|hmm+|well|so|sorry|actually|no wait|wait|never ?mind|forget (?:it|that)"
+    r"|one more thing|quick question|btw|by the way|also|thanks|cool)\b[\s,.!:;-]*)+", re.IGNORECASE)
+# A button's payload ("/delivery_options") names an intent and holds no words to search with.
+_PAYLOAD = re.compile(r"^\s*/(?P<intent>\w+)(?:\{.*\})?\s*$", re.S)
+# What a button naming a topic answers: the articles of its overview, in order. A topic without
+# one gets its articles as options.
+OVERVIEWS = {
+    "delivery_options": ("shipping-costs", "shipping-times"),
+    "payment_methods": ("payment-methods",),
+    "warranty": ("warranty",),
+}
 
 
 def best_answer(faq: FaqIndex, text: str, intent: str | None) -> FaqAnswer:
     """The index's answer, except that a topic of a word or two gets options when its best
     article is not far ahead of the next one."""
+    text = without_preamble(text)
     found = faq.answer(text, intent=intent)
     if not found.confident or len(_WORD.findall(text.lower())) > VAGUE_WORDS:
         return found
@@ -33,6 +48,29 @@ def best_answer(faq: FaqIndex, text: str, intent: str | None) -> FaqAnswer:
         return found
     options = [article for article, score in scored[:MAX_SUGGESTIONS] if score >= faq.tuning.suggest]
     return FaqAnswer(article=None, score=found.score, confident=False, suggestions=options)
+
+
+def without_preamble(text: str) -> str:
+    """The question without the words in front of it that say nothing about it (all of it
+    when nothing else is left)."""
+    rest = _PREAMBLE.sub("", text or "", count=1)
+    return rest if rest.strip() else text
+
+
+def payload_intent(text: str) -> str | None:
+    """The intent a button's payload names ("/delivery_options"), None for words."""
+    match = _PAYLOAD.match(text or "")
+    return match["intent"] if match else None
+
+
+def topic_articles(faq: FaqIndex, intent: str) -> tuple[list[Article], bool]:
+    """The articles a button for `intent` answers: its overview (True), or else the articles
+    of that intent to pick from (False)."""
+    by_id = {article.id: article for article in faq.articles}
+    overview = [by_id[i] for i in OVERVIEWS.get(intent, ()) if i in by_id]
+    if overview:
+        return overview, True
+    return [article for article in faq.articles if intent in article.intents][:MAX_SUGGESTIONS], False
 
 
 def utter_article(dispatcher: CollectingDispatcher, article: Article) -> None:
@@ -73,10 +111,25 @@ def offer_articles(dispatcher: CollectingDispatcher, articles: Sequence[Article]
 def quoted_this_turn(events: Sequence[Mapping[str, Any]]) -> set[str]:
     """The help articles the bot already quoted since the shopper's latest message (a question
     asked in the middle of a form is answered before the form asks again)."""
+    return _quoted(events, turns_back=0)
+
+
+def quoted_last_turn(events: Sequence[Mapping[str, Any]]) -> set[str]:
+    """The help articles the bot quoted in answer to the shopper's message before the latest."""
+    return _quoted(events, turns_back=1)
+
+
+def _quoted(events: Sequence[Mapping[str, Any]], turns_back: int) -> set[str]:
     quoted: set[str] = set()
+    users = 0
     for event in reversed(events):
         if event.get("event") == "user":
-            break
+            users += 1
+            if users > turns_back:
+                break
+            continue
+        if users < turns_back:
+            continue
         metadata = event.get("metadata") or {}
         if event.get("event") == "bot" and metadata.get("utter_action") == "utter_faq_answer":
             quoted.add(str(metadata.get("article_id")))

@@ -5,7 +5,7 @@ and one more miss it brings in a person."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
@@ -13,7 +13,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
-from actions.articles import FAQ_ACTION, best_answer, offer_articles, utter_article
+from actions.articles import (
+    FAQ_ACTION,
+    best_answer,
+    offer_articles,
+    payload_intent,
+    quoted_last_turn,
+    topic_articles,
+    utter_article,
+)
 from actions.clarify import Choice, done
 from actions.empathy import Empathy
 from actions.handoff import hand_off
@@ -27,6 +35,21 @@ _PROBLEM_INTENTS = frozenset({"payment_issue", "delivery_problem", "warranty"})
 # A message NLU could not place gets options only when they match it this well (gibberish and
 # chit-chat rarely do); set with the conversation benchmark.
 FALLBACK_SUGGEST = 0.22
+
+
+# After "none of these" the shopper said it again in other words: the best article answers when
+# it leads the next one by this much (retrieval's own margin is 0.04), even below retrieval's
+# confidence bar.
+REPHRASE_LEAD = 0.1
+
+
+def rephrased_answer(faq: FaqIndex, text: str, intent: str | None, skip: Collection[str] = ()) -> Article | None:
+    """The article clearly ahead of the others (leaving out `skip`), if one is."""
+    scored = [(article, score) for article, score in faq.rank(text, intent).scored if article.id not in skip]
+    if not scored or scored[0][1] < faq.tuning.suggest:
+        return None
+    runner_up = scored[1][1] if len(scored) > 1 else 0.0
+    return scored[0][0] if scored[0][1] - runner_up >= REPHRASE_LEAD else None
 
 
 def _dispute(article: Article, intent: str | None) -> bool:
@@ -48,6 +71,14 @@ class ActionAnswerFaq(Action):
         query = f"{earlier} {text}" if earlier else text
         intent = None if earlier else tracker.get_intent_of_latest_message()
         events: list[EventType] = [SlotSet("follow_up", None)]
+        topic = payload_intent(text)
+        if topic is not None:
+            # A starter button ("Shipping costs and times"): its overview, or its articles to pick.
+            articles, overview = topic_articles(shop.faq, topic)
+            if overview:
+                return events + self._quote(dispatcher, tracker, articles, topic)
+            if articles:
+                return events + offer_articles(dispatcher, articles) + [SlotSet("last_options", [a.id for a in articles])]
         country = unserved_destination(query)
         if country is not None:
             dispatcher.utter_message(response="utter_no_shipping_to", country=country)
@@ -56,6 +87,12 @@ class ActionAnswerFaq(Action):
             # A code the shop knows, asked about in other words ("does FREESHIP work over 50?").
             return events + answer_promo_question(shop, dispatcher, text, shopper_tier(shop, tracker))
         found = best_answer(shop.faq, query, intent)
+        if earlier and not found.confident:
+            # A follow-up on the same topic asks for something the last answer did not say
+            # ("how much is shipping to Italy?" ... "and how long does it take?").
+            leader = rephrased_answer(shop.faq, query, intent, skip=quoted_last_turn(tracker.events))
+            if leader is not None:
+                return events + self._quote(dispatcher, tracker, [leader], intent)
         if not found.confident and found.suggestions and _dispute(found.suggestions[0], intent):
             # A payment dispute is for a person anyway: explain and hand over, no menu first.
             return events + self._quote(dispatcher, tracker, [found.suggestions[0]], intent)
@@ -65,6 +102,12 @@ class ActionAnswerFaq(Action):
             with Empathy(dispatcher, [tracker.latest_message], shop.annoyed_threshold):
                 return events + self._quote(dispatcher, tracker, [found.article], intent)
         if tracker.get_slot("clarify_declined"):
+            # The one more try after "none of these": an article clearly ahead of the others is
+            # the answer (also one of the titles offered: the shopper may not have recognised
+            # it); otherwise a person.
+            clear = rephrased_answer(shop.faq, query, intent)
+            if clear is not None:
+                return events + self._quote(dispatcher, tracker, [clear], intent)
             return events + hand_off(dispatcher, tracker, ["repeated_fallback"])
         offered = [a.id for a in found.suggestions]
         if found.suggestions and offered != (tracker.get_slot("last_options") or []):
@@ -108,8 +151,13 @@ class ActionClarifyFallback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[EventType]:
-        faq = services.current().faq
-        found = best_answer(faq, tracker.latest_message.get("text") or "", None)
+        shop = services.current()
+        faq = shop.faq
+        text = tracker.latest_message.get("text") or ""
+        if find_promo(shop, text)[1] is not None:
+            # "is FLASH5 broken?": NLU missed it, but the shop knows the code.
+            return answer_promo_question(shop, dispatcher, text, shopper_tier(shop, tracker))
+        found = best_answer(faq, text, None)
         if found.suggestions and found.score >= FALLBACK_SUGGEST and not tracker.get_slot("last_options"):
             return [*offer_articles(dispatcher, found.suggestions), SlotSet("last_options", [a.id for a in found.suggestions])]
         dispatcher.utter_message(response="utter_please_rephrase")

@@ -21,6 +21,7 @@ from actions.clarify import offer_options
 from actions.empathy import apologised_since, is_annoyed
 from actions.order_access import MAX_CONTACT_ATTEMPTS, ChannelIdentity, is_verified
 from actions.parts import answer_other_parts
+from actions.return_items import named_items
 from actions.services import Services
 from knowledge_base.shop.rules import looks_like_order_number_attempt, parse_order_number
 from knowledge_base.shop.views import OrderView
@@ -109,6 +110,39 @@ class ActionAskOrderContact(Action):
         return []
 
 
+_STATUS_WORDS: dict[str, tuple[str, ...]] = {
+    "pending": ("pending", "unpaid", "not paid"), "paid": ("paid", "not packed", "not shipped"),
+    "packed": ("packed",), "shipped": ("shipped", "on its way", "on the way", "in transit", "coming"),
+    "delivered": ("delivered", "arrived", "received", "got"), "cancelled": ("cancelled", "canceled"),
+    "returned": ("returned", "sent back"),
+}
+_POSITION = re.compile(r"\b(first|second|third|last|latest|newest|oldest|older|newer|recent)\b", re.IGNORECASE)
+
+
+def pick_order(text: str, orders: list[OrderView]) -> str | None:
+    """The order a shopper means among the ones the bot listed, by what they say about it: its
+    state ("the shipped one"), an item in it ("the one with the scarf"), or its place ("the
+    first one", "the older one"). None unless exactly one order fits."""
+    lowered = (text or "").lower()
+    by_state = [o.number for o in orders if any(re.search(rf"\b{w}\b", lowered) for w in _STATUS_WORDS.get(o.status, ()))]
+    if len(by_state) == 1:
+        return by_state[0]
+    by_item = [o.number for o in orders if named_items(lowered, [(i.sku, i.name) for i in o.items])]
+    if len(by_item) == 1:
+        return by_item[0]
+    position = _POSITION.search(lowered)
+    if position and orders:
+        newest_first = sorted(orders, key=lambda o: o.placed_at, reverse=True)
+        word = position.group(1)
+        if word in ("first", "second", "third"):
+            index = ("first", "second", "third").index(word)
+            return orders[index].number if index < len(orders) else None
+        if word == "last" and "last order" not in lowered:
+            return orders[-1].number
+        return (newest_first[0] if word in ("latest", "newest", "newer", "recent", "last") else newest_first[-1]).number
+    return None
+
+
 def known_orders(shop: Services, tracker: Tracker) -> list[OrderView]:
     """The shopper's other orders, once an order in this conversation proved who they are."""
     verified = tracker.get_slot("verified_order_id")
@@ -135,6 +169,9 @@ class ValidateOrderForm(FormValidationAction):
                           domain: DomainDict) -> Slots:
         given = str(value or "")[:40]
         number = parse_order_number(given)
+        if number is None and tracker.get_slot("verified_order_id"):
+            # The bot listed the shopper's orders as buttons; they said which in words.
+            number = pick_order(str(value or "")[:200], known_orders(services.current(), tracker))
         if number is None:
             if looks_like_order_number_attempt(given):
                 dispatcher.utter_message(response="utter_order_number_malformed", given=given)

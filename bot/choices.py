@@ -37,6 +37,10 @@ _STOP = frozenset(
 )
 
 
+# Share of a message's telling words an option's title must have for the message to pick it.
+MIN_SHARED = 0.5
+
+
 @dataclass(frozen=True)
 class Option:
     id: str
@@ -91,13 +95,15 @@ def _by_position(text: str, options: Sequence[Option]) -> tuple[str, ...]:
 
 
 def _by_words(text: str, options: Sequence[Option]) -> tuple[str, ...]:
-    """Options whose title shares the most telling words with the message (ties: all of them)."""
+    """Options whose title shares the most telling words with the message (ties: all of them).
+    The shared words must be at least half of what the message says: "my card got declined"
+    shares only "card" with "Gift cards", and is a question of its own."""
     said = _content_words(text)
     if not said:
         return ()
     overlaps = [(len(said & _content_words(option.title)), option.id) for option in options]
     best = max(count for count, _ in overlaps)
-    if best == 0:
+    if best == 0 or best < len(said) * MIN_SHARED:
         return ()
     return tuple(option_id for count, option_id in overlaps if count == best)
 

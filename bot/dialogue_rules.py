@@ -29,6 +29,7 @@ TASK_OF_INTENT = {
 }
 TASK_FORMS = frozenset({"order_form", "cancel_form", "address_form"})
 ARTICLES = "articles"
+ARTICLES_ACTION = "action_answer_faq"
 MOOD_ACTION = "utter_ask_what_is_wrong"
 _NO_REQUEST = frozenset({"out_of_scope", "nlu_fallback", "feedback_negative"})
 REPHRASE_ACTION = "utter_clarify_rephrase"
@@ -50,13 +51,27 @@ _TASK_WORDS: tuple[tuple[str, str], ...] = (
     ("invoice", r"\binvoice\w*|\breceipt\b"),
     ("refund", r"\brefund\w*"),
 )
+# Words a shopper puts in front of a follow-up ("ok and FREESHIP", "hmm, what about the UK").
+_FILLER = r"(?:(?:ok(?:ay)?|oh|ah|hmm+|right|great|thanks|cool|alright|so|well)[,.!]*\s+)*"
 _ELLIPTICAL = re.compile(
-    r"^\s*(?:and|what about|how about|also|plus|or)\b|^\s*(?:in|for|to)\s+\w+\s*\??\s*$", re.IGNORECASE)
+    r"^\s*" + _FILLER + r"(?:and|what about|how about|also|plus|or)\b|^\s*" + _FILLER
+    + r"(?:in|for|to)\s+\w+\s*\??\s*$", re.IGNORECASE)
 _PRONOUN_QUESTION = re.compile(r"\b(?:it|they|them|those|these|that one|this one)\b", re.IGNORECASE)
 _OTHER_ORDER = re.compile(
     r"\b(?:other|another|second|different|older|previous|rest of my|all my)\s+(?:\w+\s+)?orders?\b"
     r"|\bmy orders\b|\bthe other ones?\b", re.IGNORECASE)
 _ORDER_NUMBER = re.compile(r"\b\d{5}\b")
+# Letting the current task go without naming another ("never mind, do you take paypal?").
+_DROP_CUE = re.compile(r"\b(?:never ?mind|forget (?:it|that|about it)|doesn'?t matter|no matter|skip (?:it|that)"
+                       r"|leave it|not important)\b", re.IGNORECASE)
+# The action answering a question of each intent on its own (as data/rules/ map them).
+QUESTION_ACTIONS = {
+    "delivery_options": ARTICLES_ACTION, "payment_methods": ARTICLES_ACTION, "payment_issue": ARTICLES_ACTION,
+    "account_help": ARTICLES_ACTION, "warranty": ARTICLES_ACTION, "product_info": "action_product_info",
+    "promo_code": "action_check_promo_code",
+}
+# An unplaced reply of a few words to a menu of articles narrows the topic ("gift" ... "wrapping").
+REFINE_WORDS = 4
 
 
 @dataclass(frozen=True)
@@ -125,7 +140,8 @@ def route(moment: Moment, min_confidence: float = 0.5) -> Route | None:
     latest = moment.latest
     if latest.intent in ("request_human", "complaint") and latest.confidence >= min_confidence:
         return None
-    for decide in (_answer_to_pending, _change_of_course, _other_order, _rephrased, _follow_up, _mood_only):
+    for decide in (_answer_to_pending, _change_of_course, _drop_for_question, _other_order, _same_task_new_order,
+                   _rephrased, _follow_up, _refined_topic, _mood_only):
         found = decide(moment, min_confidence)
         if found is not None:
             return found
@@ -151,6 +167,44 @@ def _answer_to_pending(moment: Moment, min_confidence: float) -> Route | None:
     choice = {"chosen": list(answer.chosen), "none": answer.none, "yes": answer.yes, "no": answer.no}
     return Route((pending.action,), {"choice": choice, "pending_choice": None}, "answer to the bot's question",
                  answers_question=True)
+
+
+def _refined_topic(moment: Moment, min_confidence: float) -> Route | None:
+    """A few words NLU cannot place, said to the bot's menu of articles: they narrow the topic
+    the menu was for ("gift", menu, "wrapping"), so the articles are asked again with both."""
+    pending, latest = moment.pending, moment.latest
+    if pending is None or pending.kind != ARTICLES or moment.active_loop is not None:
+        return None
+    if len(latest.text.split()) > REFINE_WORDS or _ORDER_NUMBER.search(latest.text):
+        return None
+    if latest.intent not in _NO_REQUEST and latest.confidence >= min_confidence:
+        return None
+    return Route((ARTICLES_ACTION,), {"follow_up": moment.previous_text, "pending_choice": None},
+                 "narrows the topic of the menu", answers_question=True)
+
+
+def _drop_for_question(moment: Moment, min_confidence: float) -> Route | None:
+    """ "Never mind, do you take paypal?" in the middle of a task: the task ends, the question is answered."""
+    latest = moment.latest
+    if moment.active_loop not in TASK_FORMS or not _DROP_CUE.search(latest.text):
+        return None
+    answer = QUESTION_ACTIONS.get(latest.intent or "")
+    if answer is None or latest.confidence < min_confidence:
+        return None
+    return Route(("action_deactivate_loop", answer), {}, "left the task for a question")
+
+
+def _same_task_new_order(moment: Moment, min_confidence: float) -> Route | None:
+    """ "And for 10012?" right after a task: the same task for the order it names."""
+    latest = moment.latest
+    if moment.active_loop is not None or moment.order_task is None or not moment.verified:
+        return None
+    if not _ORDER_NUMBER.search(latest.text) or not is_elliptical(latest.text):
+        return None
+    task = TASK_OF_INTENT.get(latest.intent or "")
+    if task is not None and task != moment.order_task and latest.confidence >= 0.8:
+        return None  # a task of its own ("and cancel 10012"): the rules start it
+    return Route(("order_form",), {"order_task": moment.order_task}, "the same task for another order")
 
 
 def _change_of_course(moment: Moment, min_confidence: float) -> Route | None:
@@ -203,7 +257,8 @@ def _rephrased(moment: Moment, min_confidence: float) -> Route | None:
         return None
     if moment.latest.intent in _OWN_MEANING and moment.latest.confidence >= min_confidence:
         return None
-    return Route(("action_answer_faq",), {}, "rephrased after none of the suggestions")
+    # It answers the bot's "in other words?": the articles get their one more try, not a fallback.
+    return Route(("action_answer_faq",), {}, "rephrased after none of the suggestions", answers_question=True)
 
 
 def _follow_up(moment: Moment, min_confidence: float) -> Route | None:

@@ -10,8 +10,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clarify import Choice
-from actions.faq import ActionAnswerFaq
-from actions.order_form import ActionAskOrderContact, ActionAskOrderId
+from actions.faq import ActionAnswerFaq, ActionClarifyFallback
+from actions.order_form import ActionAskOrderContact, ActionAskOrderId, pick_order
 from actions.return_items import asks_if_returnable, chosen_items, named_items
 from actions.returns import ActionStartReturn
 from actions.services import Services
@@ -118,6 +118,18 @@ async def test_the_chosen_option_is_answered(shop: Services) -> None:
     assert [m["article_id"] for m in dispatcher.messages] == ["shipping-costs", "shipping-times"]
 
 
+async def test_a_starter_button_gets_its_topics_overview(shop: Services) -> None:
+    # The greeting's "Shipping costs and times" button sends the payload, not words.
+    dispatcher, _ = await run(ActionAnswerFaq(), tracker(text="/delivery_options", intent="delivery_options"))
+    assert [m.get("article_id") for m in dispatcher.messages] == ["shipping-costs", "shipping-times"]
+
+
+async def test_a_button_for_a_topic_without_an_overview_offers_its_articles(shop: Services) -> None:
+    dispatcher, events = await run(ActionAnswerFaq(), tracker(text="/account_help", intent="account_help"))
+    assert "utter_faq_suggestions" in texts(dispatcher)
+    assert slot_events(events)["pending_choice"]["kind"] == "articles"
+
+
 async def test_the_same_options_are_never_offered_twice(shop: Services) -> None:
     _first, events = await run(ActionAnswerFaq(), tracker(text="delivery", intent="delivery_options"))
     offered = slot_events(events)["last_options"]
@@ -128,6 +140,36 @@ async def test_the_same_options_are_never_offered_twice(shop: Services) -> None:
 async def test_after_none_of_these_a_second_miss_goes_to_a_person(shop: Services) -> None:
     dispatcher, _ = await run(ActionAnswerFaq(), tracker({"clarify_declined": True}, text="the thing with the stuff"))
     assert any((m.get("custom") or {}).get("reasons") == ["repeated_fallback"] for m in dispatcher.messages)
+
+
+async def test_after_none_of_these_a_rephrase_with_one_clear_article_is_answered(shop: Services) -> None:
+    declined = ["privacy-data", "delete-account"]  # offered, and "none of these"
+    dispatcher, _ = await run(ActionAnswerFaq(), tracker({"clarify_declined": True, "last_options": declined},
+                                                         text="i want to know if you sell my data to advertisers"))
+    assert [m.get("article_id") for m in dispatcher.messages] == ["privacy-data"]
+
+
+def test_the_order_a_shopper_means_among_their_orders(shop: Services) -> None:
+    orders = [o for o in (shop.orders.get_order(n) for n in ("10002", "10012")) if o is not None]
+    assert pick_order("the shipped one", orders) == "10002"
+    assert pick_order("the one with the scarf", orders) == "10012"
+    assert pick_order("the second one", orders) == "10012"
+    assert pick_order("hmm", orders) is None
+
+
+async def test_a_follow_up_gets_what_the_last_answer_did_not_say(shop: Services) -> None:
+    quoted: dict[str, Any] = {"event": "bot", "metadata": {"utter_action": "utter_faq_answer",
+                                                          "article_id": "shipping-costs"}}
+    events = [{"event": "user", "text": "how much is shipping to italy"}, quoted,
+              {"event": "user", "text": "and how long does it take?"}]
+    dispatcher, _ = await run(ActionAnswerFaq(), tracker({"follow_up": "how much is shipping to italy"},
+                                                         text="and how long does it take?", events=events))
+    assert [m.get("article_id") for m in dispatcher.messages] == ["shipping-times"]
+
+
+async def test_a_known_promo_code_nlu_missed_is_checked(shop: Services) -> None:
+    dispatcher, _ = await run(ActionClarifyFallback(), tracker(text="is FLASH5 broken?", intent="nlu_fallback"))
+    assert texts(dispatcher) == ["utter_promo_invalid"]
 
 
 async def test_a_double_charge_is_explained_then_handed_to_a_person(shop: Services) -> None:

@@ -102,6 +102,9 @@ def test_none_of_the_suggestions_gets_one_request_to_rephrase() -> None:
     assert found.slots["clarify_declined"] is True
     retry = route(Moment(Message("do you sell my data", "out_of_scope", 0.6), clarify_declined=True))
     assert retry is not None and retry.actions == ("action_answer_faq",)
+    # It answers the bot's "in other words?": the articles try once more, no fallback count;
+    # the answer action hands off when they still find nothing.
+    assert retry.answers_question
 
 
 def test_a_new_request_is_no_answer_to_the_options() -> None:
@@ -129,6 +132,40 @@ def test_other_orders_and_follow_ups() -> None:
     assert follow.slots == {"follow_up": "is WELCOME10 still valid?"}
     assert route(Moment(Message("thanks", "thank_you", 0.95), previous_answer="action_check_promo_code")) is None
 
+
+
+def test_title_words_pick_an_option_only_when_they_are_most_of_the_message() -> None:
+    cards = (Option("gift-cards", "Gift cards"), Option("payment-methods", "Which payment methods do you accept?"))
+    assert resolve("gift cards", cards).chosen == ("gift-cards",)
+    assert not resolve("my card got declined", cards).understood
+
+
+def test_a_few_unplaced_words_narrow_the_topic_of_the_menu() -> None:
+    found = route(Moment(Message("wrapping", "nlu_fallback", 0.2), pending=pending_articles(), previous_text="gift"))
+    assert found is not None and found.actions == ("action_answer_faq",) and found.answers_question
+    assert found.slots["follow_up"] == "gift"
+    # A request of its own is not narrowing anything.
+    assert route(Moment(Message("my card got declined", "payment_issue", 0.9), pending=pending_articles())) is None
+
+
+def test_leaving_a_task_for_a_question() -> None:
+    found = route(Moment(Message("never mind, do you take paypal?", "payment_methods", 0.8), active_loop="order_form",
+                         order_task="status"))
+    assert found is not None and found.actions == ("action_deactivate_loop", "action_answer_faq")
+    assert route(Moment(Message("do you take paypal?", "payment_methods", 0.8), active_loop="order_form")) is None
+
+
+def test_the_same_task_for_another_order() -> None:
+    found = route(Moment(Message("and for 10012?", "invoice_request", 0.5), verified=True, order_task="invoice"))
+    assert found is not None and found.actions == ("order_form",) and found.slots == {"order_task": "invoice"}
+    assert route(Moment(Message("and for 10012?", "nlu_fallback", 0.2), order_task="invoice")) is None
+    assert route(Moment(Message("and cancel 10012", "cancel_order", 0.95), verified=True, order_task="invoice")) is None
+
+
+def test_a_follow_up_after_a_filler_word() -> None:
+    follow = route(Moment(Message("ok and FREESHIP", "affirm", 0.6), previous_answer="action_check_promo_code",
+                          previous_text="and WELCOME10?"))
+    assert follow is not None and follow.actions == ("action_check_promo_code",)
 
 DOMAIN = Domain.from_yaml("""
 version: "3.1"
