@@ -77,7 +77,8 @@ class LoginAttempt(Base):
 class Conversation(Base):
     __tablename__ = "conversations"
     __table_args__ = (Index("ix_conversations_channel_user", "channel", "channel_user_id"),
-                      Index("ix_conversations_created", "created_at"))
+                      Index("ix_conversations_created", "created_at"),
+                      Index("ix_conversations_updated_at", "updated_at"))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64))
@@ -91,6 +92,8 @@ class Conversation(Base):
     redaction_notice_at: Mapped[datetime | None]
     # Who the shopper is across channels (handoff/contacts.py); set when they first write.
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"), index=True)
+    # When its personal data was erased (the shopper asked, or the retention period passed).
+    erased_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -141,7 +141,7 @@ class HubSettings:
             tracker_url=tracker_url(env, var_dir),
             backup_dir=Path(env.get("SHOPDESK_BACKUP_DIR") or var_dir / "backups"),
             backup_keep=_int(env, "SHOPDESK_BACKUP_KEEP", 7),
-            retention_months=_int(env, "SHOPDESK_RETENTION_MONTHS", RETENTION_MONTHS),
+            retention_months=_int(env, "SHOPDESK_RETENTION_MONTHS", RETENTION_MONTHS, minimum=0),
             redis_url=env.get("SHOPDESK_REDIS_URL") or None,
             redis_namespace=env.get("SHOPDESK_REDIS_NAMESPACE") or "shopdesk",
             lease_seconds=float(_int(env, "SHOPDESK_LEASE_SECONDS", 15, minimum=2)),

@@ -24,6 +24,7 @@ from handoff.api.errors import install_error_handlers
 from handoff.api.headers import install_security_headers
 from handoff.api.management import management
 from handoff.api.openapi import openapi
+from handoff.api.personal_data import personal_data
 from handoff.api.privacy import privacy
 from handoff.api.reports import report_routes
 from handoff.api.shopper import shopper
@@ -41,6 +42,8 @@ from handoff.gateway import Conversations
 from handoff.limits import RateLimiter
 from handoff.logs import install_redaction
 from handoff.maintenance import Maintenance
+from handoff.rasa_trackers import TrackerStore
+from handoff.retention import Retention
 from handoff.settings import HubSettings, SettingsError, require_secret
 from handoff.tickets import Desk
 from handoff.uow import UnitOfWork, UnitOfWorkFactory
@@ -102,7 +105,7 @@ def create_app(
     install_error_handlers(app)
     install_security_headers(app)
     for blueprint in (shopper, photos, account, tickets, canned_replies, admin, management, contacts, privacy,
-                      report_routes, console_feed, openapi):
+                      report_routes, personal_data, console_feed, openapi):
         app.blueprint(blueprint)
     app.add_route(_health, "/health", name="health")
     app.add_route(_ready_route(resources), "/ready", name="ready")
@@ -130,7 +133,8 @@ def _wire(settings: HubSettings, shop: ShopReader | None) -> tuple[Services, _Re
     bus.subscribe(assigner.on_event)
     bus.subscribe(router.on_event)
     bus.subscribe(ContactLinker(uows, desk.directory, _contact_rules).on_event)
-    maintenance = Maintenance(uows, _contact_rules)
+    retention = Retention(uows, TrackerStore(settings.tracker_url), settings.retention_months)
+    maintenance = Maintenance(uows, _contact_rules, daily=[retention.run])
     bus.subscribe(maintenance.on_event)
     bus.subscribe(metrics.on_event, everywhere=True)
     services = Services(settings, uows, bus, desk, assigner, router, delivery, Conversations(uows, settings), limiter)

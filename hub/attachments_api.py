@@ -20,6 +20,7 @@ from handoff import attachments, audit
 from handoff.api.context import services
 from handoff.api.guard import requires
 from handoff.api.requests import bearer, client_address
+from handoff.contacts import audit_subject
 from handoff.conversations import authorised_conversation, latest_ticket
 from handoff.errors import BadInput, NotFound
 from handoff.models import Agent
@@ -96,7 +97,7 @@ async def agent_photo(request: Request, uow: UnitOfWork, agent: Agent, attachmen
     ticket = await latest_ticket(uow.session, photo.conversation_id)
     if ticket is None:  # agents see the conversations that reached the desk, as with transcripts
         raise NotFound("No such photo.")
-    audit.record(uow.session, agent, VIEW_PHOTO, ticket.customer_email or photo.conversation_id, ticket.id)
+    audit.record(uow.session, agent, VIEW_PHOTO, await audit_subject(uow.session, photo.conversation_id), ticket.id)
     return _photo(photo.data, photo.content_type, PHOTO_HEADERS)
 
 

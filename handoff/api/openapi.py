@@ -98,6 +98,11 @@ ROUTES: list[tuple[str, str, str, str, dict[str, Any] | None]] = [
      {"type": "object", "required": ["reason"], "properties": {
          "fields": {"type": "array", "items": {"enum": ["email", "phone", "address"]}},
          "reason": {"type": "string", "minLength": 5, "maxLength": 500}}}),
+    ("get", "/api/contacts/{contact_id}/export", "A shopper's data as ?format=json or csv (audited; masked without the "
+     "personal data permission)", "admin", None),
+    ("post", "/api/contacts/{contact_id}/erase", "Erase a shopper: contact, messages, photos, Rasa's tracker (audited)",
+     "admin", {"type": "object", "required": ["reason"], "properties": {
+         "reason": {"type": "string", "minLength": 5, "maxLength": 500}}}),
     ("get", "/api/admin/privacy", "Tier and tag rules, personal data roles, second factor roles, retention", "supervisor",
      None),
     ("put", "/api/admin/privacy", "Change them (audited)", "admin", _OBJ),
