@@ -3,6 +3,7 @@
 // open ticket to the ticket view.
 
 import { createApi } from './api.js';
+import { createContacts } from './contacts.js';
 import { tick } from './badges.js';
 import { byId, setText, showError } from './dom.js';
 import { connectFeed } from './feed.js';
@@ -47,11 +48,15 @@ const ticketView = createTicketView({
   onChanged: upsertTicket,
   onOpened: (id) => { state.unread.delete(id); renderLists(); },
   onLabelsChanged: loadFilterChoices,
+  openContact: (id) => contacts.openContact(id),
 });
+const contacts = createContacts({ api, me: () => state.agent, token: () => sessionStorage.getItem(TOKEN_KEY),
+  onOpenTicket: (id) => ticketView.open(id) });
 
 function start() {
   byId('login-form').addEventListener('submit', logIn);
   byId('logout').addEventListener('click', logOut);
+  byId('open-contacts').addEventListener('click', () => contacts.openList());
   byId('status-toggle').addEventListener('click', toggleStatus);
   byId('takes-tickets').addEventListener('change', toggleTakesTickets);
   for (const tab of TABS) byId(`tab-${tab}`).addEventListener('click', () => selectTab(tab));
@@ -157,6 +162,7 @@ function showAgent(agent) {
   byId('status-toggle').dataset.status = online ? 'online' : 'away';
   const senior = agent.role === 'supervisor' || agent.role === 'admin';
   byId('takes-tickets-label').hidden = !senior;
+  byId('open-contacts').hidden = !senior;
   byId('takes-tickets').checked = Boolean(agent.takes_tickets);
 }
 

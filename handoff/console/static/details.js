@@ -4,8 +4,9 @@
 import { h } from './dom.js';
 import { reasonBadges, tierBadge } from './badges.js';
 import { clockTime, humanise, money, shortDate, STATUSES } from './format.js';
+import { contactFacts, contactNotes, tagEditor } from './contact.js';
 
-export function renderDetails(root, { detail, customer, customerError, onOpenTicket, onLabels }) {
+export function renderDetails(root, { detail, customer, customerError, onOpenTicket, onLabels, contactTools }) {
   if (!detail) {
     root.replaceChildren(h('p', { class: 'details-empty' }, 'The customer, their orders and past tickets show here.'));
     return;
@@ -13,6 +14,7 @@ export function renderDetails(root, { detail, customer, customerError, onOpenTic
   const focused = root.contains(document.activeElement) ? document.activeElement.id : '';
   root.replaceChildren(
     customerSection(detail, customer, customerError),
+    contactSection(customer, contactTools),
     labelsSection(detail, onLabels),
     summarySection(detail),
     ordersSection(customer),
@@ -46,6 +48,19 @@ function customerSection(detail, data, error) {
     h('p', { class: data.verified ? 'verified' : 'unverified' },
       data.verified ? 'Identity verified by the shop' : 'Not verified: matched from an order number'),
     h('dl', { class: 'facts' }, field('Email', person.email), field('Phone', person.phone)));
+}
+
+// The shopper's contact: one record across channels, with its tier, tags and notes; masked
+// personal data revealed with a reason.
+function contactSection(data, tools) {
+  const contact = data?.contact;
+  if (!contact || !tools) return null;
+  const options = { api: tools.api, onChanged: tools.onChanged, onRevealed: () => tools.onChanged(contact) };
+  return section('Contact',
+    h('p', {}, h('button', { type: 'button', class: 'link', id: 'open-contact-page',
+      onclick: () => tools.openContact(contact.id) }, 'Open the contact page'),
+    contact.masked ? h('span', { class: 'muted' }, ' · personal data masked for your role') : null),
+    contactFacts(contact, options), tagEditor(contact, options), contactNotes(contact, options));
 }
 
 function summarySection(detail) {

@@ -10,7 +10,7 @@ import { messageItem } from './transcript.js';
 
 const NEAR_BOTTOM_PX = 80;
 
-export function createTicketView({ api, me, now, onChanged, onOpened, onLabelsChanged }) {
+export function createTicketView({ api, me, now, onChanged, onOpened, onLabelsChanged, openContact }) {
   let detail = null;
   let customer = null;
   let customerError = '';
@@ -164,7 +164,8 @@ export function createTicketView({ api, me, now, onChanged, onOpened, onLabelsCh
   }
 
   function renderDetailsPanel() {
-    renderDetails(byId('details-body'), { detail, customer, customerError, onOpenTicket: open, onLabels: saveLabels });
+    const contactTools = { api, openContact, onChanged: (contact) => { customer = { ...customer, contact }; renderDetailsPanel(); } };
+    renderDetails(byId('details-body'), { detail, customer, customerError, onOpenTicket: open, onLabels: saveLabels, contactTools });
   }
 
   async function saveLabels(labels) {
