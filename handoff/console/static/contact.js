@@ -52,8 +52,8 @@ export function tagEditor(contact, { api, onChanged }) {
     if (value && !own.includes(value)) save([...own, value]);
   } }, input, h('button', { class: 'button small', type: 'submit' }, 'Tag'));
   return h('div', { class: 'contact-tags' },
-    h('ul', { class: 'chips label-list', 'aria-label': 'Contact tags' }, tags.map((tag) => h('li', {
-      class: `badge label tag-${tag.source}`, title: tag.source === 'rule' ? 'From a rule' : 'Added by an agent',
+    h('ul', { class: 'chips tag-list', 'aria-label': 'Contact tags' }, tags.map((tag) => h('li', {
+      class: `badge tag tag-${tag.source}`, title: tag.source === 'rule' ? 'From a rule' : 'Added by an agent',
     }, tag.tag, tag.source === 'manual' ? h('button', { type: 'button', class: 'chip-remove',
       'aria-label': `Remove tag ${tag.tag}`, onclick: () => save(own.filter((other) => other !== tag.tag)) }, '×') : null))),
     form, error);
