@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handoff import audit, login_throttle
+from handoff import audit, login_throttle, second_factor
 from handoff.agents import ROLES
 from handoff.clock import aware, utcnow
 from handoff.errors import BadInput, Conflict, TooManyRequests, Unauthorized
@@ -36,6 +36,7 @@ class IssuedSession:
     token: str
     agent: Agent
     expires_at: datetime
+    recovery_codes: list[str] | None = None  # shown once, when this login finished a second factor's enrolment
 
 
 def hash_password(password: object) -> str:
@@ -103,7 +104,8 @@ async def find_by_email(session: AsyncSession, email: str) -> Agent | None:
 
 
 async def log_in(
-    session: AsyncSession, settings: HubSettings, email: object, password: object, address: str
+    session: AsyncSession, settings: HubSettings, email: object, password: object, address: str,
+    code: object = None,
 ) -> IssuedSession | None:
     """A new session, or None for a wrong email or password (the failure is recorded, so commit).
     Refused with TooManyRequests, whatever the password, while the account or address is throttled
@@ -121,12 +123,24 @@ async def log_in(
         raise
     # argon2 takes tens of milliseconds on purpose: off the event loop, so logins never stall chats.
     verified = await asyncio.to_thread(_verify, agent.password_hash if agent else _DUMMY_HASH, password)
-    login_throttle.record(session, email, address, verified and agent is not None and agent.active, now)
     if not verified or agent is None or not agent.active:
+        login_throttle.record(session, email, address, False, now)
         reason = "unknown_account" if agent is None else "wrong_password" if not verified else "disabled"
         audit.record(session, agent, audit.LOGIN_FAILED, email, details={"reason": reason}, address=address)
         await session.flush()
         return None
+    try:
+        passed = await second_factor.at_login(session, agent, code, now)
+    except second_factor.SecondFactorNeeded as needed:
+        # Asking for the code is no failure; a wrong code is one (it counts towards the throttle).
+        if needed.code == second_factor.WRONG:
+            login_throttle.record(session, email, address, False, now)
+        audit.record(session, agent, audit.LOGIN_FAILED, email, details={"reason": needed.code}, address=address)
+        await session.flush()
+        raise
+    login_throttle.record(session, email, address, True, now)
+    if passed.recovery_codes:
+        audit.record(session, agent, audit.SECOND_FACTOR_ENROLLED, email, address=address)
     audit.record(session, agent, audit.LOGIN, email, address=address)
     if _hasher.check_needs_rehash(agent.password_hash):
         agent.password_hash = _hasher.hash(password)
@@ -134,7 +148,7 @@ async def log_in(
     session.add(AgentSession(token_hash=_token_hash(token), agent_id=agent.id, created_at=now,
                              expires_at=now + settings.session_ttl))
     await session.flush()
-    return IssuedSession(token, agent, now + settings.session_ttl)
+    return IssuedSession(token, agent, now + settings.session_ttl, passed.recovery_codes)
 
 
 async def revoke_sessions(session: AsyncSession, agent_id: int, keep_token: str | None = None) -> None:

@@ -381,3 +381,18 @@ class PrivacySetting(Base):
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[dict[str, Any]]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AgentSecondFactor(Base):
+    """An agent's TOTP second factor (handoff/second_factor.py): the app's secret, waiting for its
+    first code until `enrolled_at`; the last time step used (a code counts once); the hashes of the
+    recovery codes still unused."""
+
+    __tablename__ = "agent_second_factors"
+
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(64))
+    enrolled_at: Mapped[datetime | None]
+    last_step: Mapped[int | None] = mapped_column(Integer)
+    recovery_hashes: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -27,6 +27,7 @@ from handoff.api.openapi import openapi
 from handoff.api.personal_data import personal_data
 from handoff.api.privacy import privacy
 from handoff.api.reports import report_routes
+from handoff.api.second_factor import second_factors
 from handoff.api.shopper import shopper
 from handoff.api.tickets import tickets
 from handoff.api.ws import console_feed
@@ -105,7 +106,7 @@ def create_app(
     install_error_handlers(app)
     install_security_headers(app)
     for blueprint in (shopper, photos, account, tickets, canned_replies, admin, management, contacts, privacy,
-                      report_routes, personal_data, console_feed, openapi):
+                      report_routes, personal_data, second_factors, console_feed, openapi):
         app.blueprint(blueprint)
     app.add_route(_health, "/health", name="health")
     app.add_route(_ready_route(resources), "/ready", name="ready")

@@ -17,6 +17,7 @@ from handoff.auth import SESSIONS_REVOKED, change_password, log_in, log_out, ses
 from handoff.clock import iso, utcnow
 from handoff.errors import BadInput, TooManyRequests, Unauthorized
 from handoff.models import Agent
+from handoff.second_factor import SecondFactorNeeded
 from handoff.teams import team_names
 from handoff.uow import UnitOfWork
 
@@ -30,10 +31,15 @@ async def login(request: Request) -> HTTPResponse:
     services(request).limiter.check("logins", address)
     async with services(request).uows() as uow:
         try:
-            issued = await log_in(uow.session, settings, body.get("email"), body.get("password"), address)
+            issued = await log_in(uow.session, settings, body.get("email"), body.get("password"), address,
+                                  body.get("code"))
         except TooManyRequests:
             await uow.commit()  # the refusal is in the audit log
             raise
+        except SecondFactorNeeded as needed:
+            await uow.commit()  # an enrolment's new secret, and the audit row
+            return json({"error": {"code": needed.code, "message": needed.message},
+                         **({"enrolment": needed.enrolment} if needed.enrolment else {})}, status=401)
         if issued is None:
             await uow.commit()  # the failure counts towards the throttle
             raise Unauthorized("Wrong email or password.")
@@ -41,7 +47,8 @@ async def login(request: Request) -> HTTPResponse:
         view = await agent_view(uow.session, issued.agent, utcnow(), settings.presence_timeout)
         uow.emit(AGENT_PRESENCE, agent=view)
         await uow.commit()
-    return json({"token": issued.token, "expires_at": iso(issued.expires_at), "agent": view})
+    return json({"token": issued.token, "expires_at": iso(issued.expires_at), "agent": view,
+                 **({"recovery_codes": issued.recovery_codes} if issued.recovery_codes else {})})
 
 
 @account.put("/me/password")

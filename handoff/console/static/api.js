@@ -26,6 +26,7 @@ export function createApi({ token, onUnauthorized }) {
     const error = data?.error ?? {};
     const failure = new ApiError(response.status, error.code ?? 'error',
       error.message ?? `The request failed (HTTP ${response.status}).`);
+    failure.data = data;
     if (response.status === 401 && current) onUnauthorized(failure);
     throw failure;
   }

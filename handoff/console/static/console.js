@@ -4,6 +4,7 @@
 
 import { createApi } from './api.js';
 import { createContacts } from './contacts.js';
+import { resetSecondFactor, secondFactorCode, secondFactorStep, showRecoveryCodes } from './second_factor.js';
 import { tick } from './badges.js';
 import { byId, setText, showError } from './dom.js';
 import { connectFeed } from './feed.js';
@@ -88,12 +89,16 @@ async function logIn(event) {
   }
   byId('login-submit').disabled = true;
   try {
-    const session = await api.post('/api/agent/login', { email, password });
+    const code = secondFactorCode();
+    const session = await api.post('/api/agent/login', { email, password, ...(code === undefined ? {} : { code }) });
     sessionStorage.setItem(TOKEN_KEY, session.token);
     byId('login-password').value = '';
+    resetSecondFactor();
+    if (session.recovery_codes) await showRecoveryCodes(session.recovery_codes);
     signedIn(session.agent);
   } catch (error) {
-    showError(byId('login-error'), error.message);
+    const asked = secondFactorStep(error);
+    showError(byId('login-error'), asked && error.code === 'second_factor_enrolment' ? '' : error.message);
   } finally {
     byId('login-submit').disabled = false;
   }
