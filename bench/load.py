@@ -41,7 +41,6 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +50,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from hub.rasa_client import WEBHOOK_PATH, TokenSigner  # noqa: E402
-from knowledge_base.shop.seed import reset_database  # noqa: E402
-from knowledge_base.shop.sql_source import create_shop_engine  # noqa: E402
+from knowledge_base.shop.seed import seed_demo_shop  # noqa: E402
 from tests.integration.servers import MODEL, Launcher, RasaServer, Server, free_port  # noqa: E402
 
 PLAIN_CONFIG = REPO / "bench" / "plain_rasa_config.yml"
@@ -432,10 +430,7 @@ def main() -> None:
 
 async def _run(work: Path, args: argparse.Namespace, levels: list[int], rounds: int,
                target_names: list[str]) -> tuple[dict[tuple[str, int], Summary], dict[str, float]]:
-    shop_url = f"sqlite:///{work / 'shop.db'}"
-    engine = create_shop_engine(shop_url)
-    reset_database(engine, datetime.now(UTC))
-    engine.dispose()
+    shop_url = seed_demo_shop(f"sqlite:///{work / 'shop.db'}")
     launcher = Launcher(logs=work, env={"SHOP_DATABASE_URL": shop_url, "SHOPDESK_RATE_LIMITS": "off",
                                         "SHOPDESK_VAR_DIR": str(work)})
     started: list[Server] = []

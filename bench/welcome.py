@@ -18,7 +18,6 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,8 +29,7 @@ from handoff.events import EventBus  # noqa: E402
 from handoff.settings import HubSettings  # noqa: E402
 from handoff.uow import UnitOfWorkFactory  # noqa: E402
 from hub.channels.welcome import greet, load_welcome  # noqa: E402
-from knowledge_base.shop.seed import reset_database  # noqa: E402
-from knowledge_base.shop.sql_source import create_shop_engine  # noqa: E402
+from knowledge_base.shop.seed import seed_demo_shop  # noqa: E402
 from tests.integration.servers import Launcher, RasaServer  # noqa: E402
 
 
@@ -85,10 +83,7 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=50)
     count = parser.parse_args().conversations
     with tempfile.TemporaryDirectory() as work:
-        shop = f"sqlite:///{Path(work) / 'shop.db'}"
-        engine = create_shop_engine(shop)
-        reset_database(engine, datetime.now(UTC))
-        engine.dispose()
+        shop = seed_demo_shop(f"sqlite:///{Path(work) / 'shop.db'}")
         launcher = Launcher(logs=Path(work), env={"SHOP_DATABASE_URL": shop})
         actions = launcher.action_server()
         rasa = launcher.rasa_server(actions)

@@ -4,11 +4,16 @@ served by the hub at /console. It talks to the agent API and websocket described
 `install(app)` adds the blueprint. The assets are read once, when it is called, and served under a
 versioned path (/console/assets/<content hash>/...), so browsers may cache them forever; the page
 itself is revalidated on every load, so a new deploy is picked up at once.
+
+`shared` adds files the console uses but does not own, by the name the page asks for: the hub
+hands it the widget's Markdown renderer (markdown.js), so the bot's replies look the same to the
+agent as to the shopper.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,12 +49,12 @@ class Asset:
     etag: str
 
 
-def install(app: Sanic[Any, Any], static_dir: Path = STATIC) -> None:
-    app.blueprint(console_blueprint(static_dir))
+def install(app: Sanic[Any, Any], static_dir: Path = STATIC, shared: Mapping[str, Path] | None = None) -> None:
+    app.blueprint(console_blueprint(static_dir, shared))
 
 
-def console_blueprint(static_dir: Path = STATIC) -> Blueprint:
-    assets = load_assets(static_dir)
+def console_blueprint(static_dir: Path = STATIC, shared: Mapping[str, Path] | None = None) -> Blueprint:
+    assets = load_assets(static_dir, shared)
     version = asset_version(assets)
     page = _asset(_page_bytes(static_dir, version), "text/html; charset=utf-8")
     console = Blueprint("console", url_prefix="/console")
@@ -72,12 +77,13 @@ def console_blueprint(static_dir: Path = STATIC) -> Blueprint:
     return console
 
 
-def load_assets(static_dir: Path) -> dict[str, Asset]:
-    return {
-        path.name: _asset(path.read_bytes(), ASSET_TYPES[path.suffix])
-        for path in sorted(static_dir.iterdir())
-        if path.suffix in ASSET_TYPES
-    }
+def load_assets(static_dir: Path, shared: Mapping[str, Path] | None = None) -> dict[str, Asset]:
+    paths = {path.name: path for path in sorted(static_dir.iterdir()) if path.suffix in ASSET_TYPES}
+    for name, path in (shared or {}).items():
+        if name in paths:
+            raise ValueError(f"the console has its own {name}")
+        paths[name] = path
+    return {name: _asset(path.read_bytes(), ASSET_TYPES[path.suffix]) for name, path in paths.items()}
 
 
 def asset_version(assets: dict[str, Asset]) -> str:

@@ -30,6 +30,8 @@ STATIC = Path(__file__).resolve().parent / "static"
 # The widget is one script for the shop's page, built from its parts in this order; the outer
 # function keeps every name out of the page's globals.
 WIDGET_PARTS = ("markdown.js", "photos.js", "main.js")
+# The bot's Markdown renderer, which the agent console loads too (as a plain script: `markdown`).
+MARKDOWN_SCRIPT = STATIC / "widget" / "markdown.js"
 HELLO_TIMEOUT_SECONDS = 15
 MAX_CLIENT_ID = 100
 POLICY_VIOLATION = 1008

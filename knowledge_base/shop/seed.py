@@ -71,6 +71,17 @@ def reset_database(engine: Engine, now: datetime) -> None:
         seed(session, now)
 
 
+def seed_demo_shop(database_url: str, now: datetime | None = None) -> str:
+    """(Re)creates the demo shop at `database_url` as of `now` (default: now, UTC) and gives the URL back."""
+    _ensure_sqlite_directory(database_url)
+    engine = create_shop_engine(database_url)
+    try:
+        reset_database(engine, now or datetime.now(UTC))
+    finally:
+        engine.dispose()
+    return database_url
+
+
 def _invoices(orders: list[models.Order]) -> list[models.Invoice]:
     return [
         models.Invoice(
@@ -206,10 +217,7 @@ def main(argv: list[str] | None = None) -> None:
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     settings = ShopSettings.from_env()
-    _ensure_sqlite_directory(settings.database_url)
-    engine = create_shop_engine(settings.database_url)
-    reset_database(engine, now)
-    engine.dispose()
+    seed_demo_shop(settings.database_url, now)
     print(f"demo shop seeded at {make_url(settings.database_url).render_as_string(hide_password=True)}")
 
 

@@ -5,12 +5,10 @@ Rasa-speaking fake bot; and Debian's Chromium driven by Playwright."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 
-from knowledge_base.shop.seed import reset_database
-from knowledge_base.shop.sql_source import create_shop_engine
+from knowledge_base.shop.seed import seed_demo_shop
 from tests.browsers import CHROMIUM_ARGS, require_chromium
 from tests.e2e.desk import ADMIN_PASSWORD, IDENTITY_SECRET, AgentAccount, create_agent, running_hub
 from tests.e2e.fake_rasa import ConsoleFakeRasa
@@ -27,10 +25,7 @@ def console_bot() -> Iterator[ConsoleFakeRasa]:
 @pytest.fixture(scope="session")
 def hub(tmp_path_factory: pytest.TempPathFactory, console_bot: ConsoleFakeRasa) -> Iterator[Server]:
     work = tmp_path_factory.mktemp("hub")
-    shop_url = f"sqlite:///{work / 'shop.db'}"
-    engine = create_shop_engine(shop_url)
-    reset_database(engine, datetime.now(UTC))
-    engine.dispose()
+    shop_url = seed_demo_shop(f"sqlite:///{work / 'shop.db'}")
     port = free_port()
     env = {
         "DATABASE_URL": f"sqlite+aiosqlite:///{work / 'hub.db'}",

@@ -10,13 +10,14 @@ from pathlib import Path
 from sanic import Sanic
 
 from handoff import console
+from hub.channels.webchat import MARKDOWN_SCRIPT
 
 _apps = itertools.count(1)
 
 
 def console_app(static: Path = console.STATIC) -> Sanic:
     app = Sanic(f"console_assets_{next(_apps)}")
-    console.install(app, static)
+    console.install(app, static, shared={"markdown.js": MARKDOWN_SCRIPT})  # as the hub installs it
     return app
 
 
@@ -40,13 +41,25 @@ async def test_assets_are_versioned_by_content_and_cached_for_good() -> None:
     app = console_app()
     _, page = await app.asgi_client.get("/console")
     paths = re.findall(r'(?:src|href)="(/console/assets/[0-9a-f]{16}/[\w.]+)"', page.text)
-    assert {Path(p).name for p in paths} == {"console.js", "console.css"}
+    assert {Path(p).name for p in paths} == {"markdown.js", "console.js", "console.css"}
     for path in paths:
         _, asset = await app.asgi_client.get(path)
         assert asset.status == 200
         assert asset.headers["cache-control"] == "public, max-age=31536000, immutable"
     _, script = await app.asgi_client.get(paths[-1].replace("console.css", "console.js"))
     assert script.headers["content-type"].startswith("text/javascript")
+    markdown = next(path for path in paths if path.endswith("/markdown.js"))
+    _, shared = await app.asgi_client.get(markdown)
+    assert shared.body == MARKDOWN_SCRIPT.read_bytes()
+
+
+def test_a_shared_asset_cannot_replace_one_of_the_consoles_own(tmp_path: Path) -> None:
+    try:
+        console.load_assets(console.STATIC, {"console.js": MARKDOWN_SCRIPT})
+    except ValueError as refused:
+        assert "console.js" in str(refused)
+    else:
+        raise AssertionError("a shared console.js replaced the console's own")
 
 
 async def test_every_module_the_page_imports_is_served() -> None:

@@ -3,16 +3,13 @@ with its SQL tracker store, and the hub on a SQLite file the tests read beside i
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from knowledge_base.shop.seed import reset_database
-from knowledge_base.shop.sql_source import create_shop_engine
-from tests.integration.servers import MODEL, ROOT, Launcher, RasaServer, Server
+from knowledge_base.shop.seed import seed_demo_shop
+from tests.integration.servers import Launcher, RasaServer, Server, ensure_model, serve
 
 # Fast recovery for the tests: a crashed hub's hold lapses after the Rasa timeout plus 5 s.
 HUB_ENV = {"SHOPDESK_RECOVERY_SECONDS": "1", "SHOPDESK_RASA_TIMEOUT_SECONDS": "5",
@@ -23,27 +20,18 @@ HUB_ENV = {"SHOPDESK_RECOVERY_SECONDS": "1", "SHOPDESK_RASA_TIMEOUT_SECONDS": "5
 @pytest.fixture(scope="package")
 def fault_launcher(tmp_path_factory: pytest.TempPathFactory) -> Launcher:
     work = tmp_path_factory.mktemp("faults")
-    shop = f"sqlite:///{work / 'shop.db'}"
-    engine = create_shop_engine(shop)
-    reset_database(engine, datetime.now(UTC))
-    engine.dispose()
-    return Launcher(logs=work, env={"SHOP_DATABASE_URL": shop})
+    return Launcher(logs=work, env={"SHOP_DATABASE_URL": seed_demo_shop(f"sqlite:///{work / 'shop.db'}")})
 
 
 @pytest.fixture(scope="package")
 def actions(fault_launcher: Launcher) -> Iterator[Server]:
-    server = fault_launcher.action_server()
-    yield server
-    server.stop()
+    yield from serve(fault_launcher.action_server())
 
 
 @pytest.fixture(scope="package")
 def rasa(fault_launcher: Launcher, actions: Server) -> Iterator[RasaServer]:
-    if not MODEL.exists():
-        subprocess.run(["make", "--no-print-directory", "model"], cwd=ROOT, check=True)
-    server = fault_launcher.rasa_server(actions)
-    yield server
-    server.stop()
+    ensure_model()
+    yield from serve(fault_launcher.rasa_server(actions))
 
 
 @pytest.fixture(scope="package")
@@ -53,6 +41,4 @@ def hub_db_path(fault_launcher: Launcher) -> Path:
 
 @pytest.fixture(scope="package")
 def hub(fault_launcher: Launcher, rasa: RasaServer, hub_db_path: Path) -> Iterator[Server]:
-    server = fault_launcher.hub(rasa, f"sqlite+aiosqlite:///{hub_db_path}", HUB_ENV)
-    yield server
-    server.stop()
+    yield from serve(fault_launcher.hub(rasa, f"sqlite+aiosqlite:///{hub_db_path}", HUB_ENV))

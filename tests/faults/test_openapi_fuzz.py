@@ -8,7 +8,6 @@ import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -23,8 +22,7 @@ from schemathesis.core.result import Ok
 from schemathesis.schemas import APIOperation
 
 from handoff.api.openapi import ROUTES
-from knowledge_base.shop.seed import reset_database
-from knowledge_base.shop.sql_source import create_shop_engine
+from knowledge_base.shop.seed import seed_demo_shop
 from tests.fakes.rasa import FakeRasa
 from tests.handoff.databases import POSTGRES_URL, skip_or_fail
 from tests.integration.servers import Launcher, Server, free_port
@@ -77,9 +75,7 @@ def fuzzed_hub(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     databases = iter([f"sqlite+aiosqlite:///{work / 'hub.db'}"]) if request.param == "sqlite" else _postgres_database()
     database_url = next(databases)
     shop = f"sqlite:///{work / 'shop.db'}"
-    engine = create_shop_engine(shop)
-    reset_database(engine, datetime.now(UTC))
-    engine.dispose()
+    seed_demo_shop(shop)
     rasa = FakeRasa().start()
     port = free_port()
     launcher = Launcher(logs=work, env={

@@ -3,25 +3,18 @@ seeded demo shop. The model is the one `make model` trained (trained once per ru
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 
-from knowledge_base.shop.seed import reset_database
-from knowledge_base.shop.sql_source import create_shop_engine
-from tests.integration.servers import MODEL, ROOT, Launcher, RasaServer, Server
+from knowledge_base.shop.seed import seed_demo_shop
+from tests.integration.servers import Launcher, RasaServer, Server, ensure_model, serve
 from tests.integration.shopper import Shopper
 
 
 @pytest.fixture(scope="session")
 def shop_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('shop') / 'shop.db'}"
-    engine = create_shop_engine(url)
-    reset_database(engine, datetime.now(UTC))
-    engine.dispose()
-    return url
+    return seed_demo_shop(f"sqlite:///{tmp_path_factory.mktemp('shop') / 'shop.db'}")
 
 
 @pytest.fixture(scope="session")
@@ -31,18 +24,13 @@ def launcher(tmp_path_factory: pytest.TempPathFactory, shop_database_url: str) -
 
 @pytest.fixture(scope="session")
 def action_server(launcher: Launcher) -> Iterator[Server]:
-    server = launcher.action_server()
-    yield server
-    server.stop()
+    yield from serve(launcher.action_server())
 
 
 @pytest.fixture(scope="session")
 def rasa_server(launcher: Launcher, action_server: Server) -> Iterator[RasaServer]:
-    if not MODEL.exists():
-        subprocess.run(["make", "--no-print-directory", "model"], cwd=ROOT, check=True)
-    server = launcher.rasa_server(action_server)
-    yield server
-    server.stop()
+    ensure_model()
+    yield from serve(launcher.rasa_server(action_server))
 
 
 @pytest.fixture

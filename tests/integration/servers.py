@@ -7,10 +7,10 @@ import secrets
 import socket
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -18,6 +18,7 @@ from hub.rasa_client import WEBHOOK_PATH, TokenSigner
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "shopdesk.tar.gz"
+S = TypeVar("S", bound="Server")
 
 
 def free_port() -> int:
@@ -91,10 +92,29 @@ class Server:
         self.process.wait(timeout=15)
 
     def restart(self) -> None:
-        """Starts it again with the same command, environment and port, and waits until it answers."""
+        """Starts it again with the same command, environment and port, and waits until it answers.
+
+        A process still running is stopped first: otherwise the new one could not bind the port
+        and the old one would answer the readiness check in its place."""
+        if self.process.poll() is None:
+            self.stop()
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         self.wait_until_ready()
+
+
+def serve(server: S) -> Iterator[S]:
+    """For a fixture: `yield from serve(launcher.hub(...))` gives the server and stops it afterwards."""
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def ensure_model() -> None:
+    """Trains the model `make model` trains, if this checkout has none yet."""
+    if not MODEL.exists():
+        subprocess.run(["make", "--no-print-directory", "model"], cwd=ROOT, check=True)
 
 
 @dataclass
@@ -176,6 +196,12 @@ class Launcher:
         server = self.start("hub", [str(ROOT / ".venv/bin/python"), "-m", "hub"], port, hub_env, "/openapi.json")
         server.wait_until_ready()
         return server
+
+    def hub_with_admin(self, rasa: Server, database_url: str, admin: tuple[str, str, str],
+                       extra_env: Mapping[str, str] | None = None) -> Server:
+        """A hub on a new database that already has one admin (email, name, password)."""
+        self.create_admin(database_url, *admin)
+        return self.hub(rasa, database_url, extra_env)
 
     def create_admin(self, database_url: str, email: str, name: str, password: str) -> None:
         env = {**os.environ, **self.env, "DATABASE_URL": database_url, "SHOPDESK_ADMIN_PASSWORD": password}

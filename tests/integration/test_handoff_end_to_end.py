@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.servers import Launcher, RasaServer, Server
+from tests.integration.servers import Launcher, RasaServer, Server, serve
 from tests.integration.shopper import not_understood
 
 pytestmark = pytest.mark.integration
@@ -23,10 +23,7 @@ AGENT_PASSWORD = "correct horse battery"
 @pytest.fixture(scope="module")
 def hub(launcher: Launcher, rasa_server: RasaServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     database_url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('hub') / 'hub.db'}"
-    launcher.create_admin(database_url, AGENT_EMAIL, "Anna", AGENT_PASSWORD)
-    server = launcher.hub(rasa_server, database_url)
-    yield server
-    server.stop()
+    yield from serve(launcher.hub_with_admin(rasa_server, database_url, (AGENT_EMAIL, "Anna", AGENT_PASSWORD)))
 
 
 class Client:

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from tests.browsers import CHROMIUM_ARGS, require_chromium
-from tests.integration.servers import Launcher, RasaServer, Server
+from tests.integration.servers import Launcher, RasaServer, Server, serve
 
 pytestmark = pytest.mark.integration
 ADMIN_EMAIL, ADMIN_PASSWORD = "privacy.admin@shop.example", "correct horse battery"
@@ -32,11 +32,9 @@ def hub_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def hub(launcher: Launcher, rasa_server: RasaServer, hub_db: Path) -> Iterator[Server]:
     database_url = f"sqlite+aiosqlite:///{hub_db}"
-    launcher.create_admin(database_url, ADMIN_EMAIL, "Pat", ADMIN_PASSWORD)
     # The hub erases from the tracker store Rasa writes to (as with `make run`, where both read the same settings).
-    server = launcher.hub(rasa_server, database_url, {"SHOPDESK_TRACKER_URL": f"sqlite:///{launcher.logs / 'tracker.db'}"})
-    yield server
-    server.stop()
+    tracker = {"SHOPDESK_TRACKER_URL": f"sqlite:///{launcher.logs / 'tracker.db'}"}
+    yield from serve(launcher.hub_with_admin(rasa_server, database_url, (ADMIN_EMAIL, "Pat", ADMIN_PASSWORD), tracker))
 
 
 def rows(database: Path, query: str, *args: object) -> list[tuple]:

@@ -33,10 +33,21 @@ export function messageItem(message, shopperName) {
   return h('li', { class: `msg ${kind}`, dataset: { seq: String(message.seq) } },
     h('div', { class: 'msg-meta' }, h('span', { class: 'msg-author' }, author), time),
     h('div', { class: 'bubble' },
-      message.text ? h('p', { class: 'msg-text' }, shownText(message)) : null,
+      message.text ? messageText(kind, shownText(message)) : null,
       photos(message.attachments),
       attachment(custom),
       buttons(message.buttons)));
+}
+
+// The bot writes a small, safe Markdown subset (lists, tables, links, bold), which the widget
+// renders and Telegram converts; the agent reads it the same way (the renderer builds DOM nodes,
+// never HTML). What people type stays plain text.
+function messageText(kind, text) {
+  const renderer = globalThis.markdown;
+  if (kind === 'bot' && renderer && typeof renderer.render === 'function') {
+    return h('div', { class: 'msg-text msg-md' }, renderer.render(text));
+  }
+  return h('p', { class: 'msg-text' }, text);
 }
 
 function signalItem(message, custom) {
