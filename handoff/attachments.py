@@ -2,6 +2,9 @@
 hub/images.py), claimed by the shopper message they came with, and read back only by that
 conversation's shopper or by an agent.
 
+A photo uploaded but never sent with a message (the shopper picked it and left) is deleted once a
+day after UNSENT_KEPT (`discard_unsent`, one of the hub's daily chores).
+
 A message carries a summary of each of its photos (id, type, size in pixels and bytes), so every
 reader of a transcript knows they are there without loading them.
 """
@@ -10,19 +13,22 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import undefer
 
+from handoff.clock import utcnow
 from handoff.errors import BadInput, NotFound, TooManyRequests
 from handoff.models import Attachment, Message
 from handoff.text import clean_text
-from handoff.uow import UnitOfWork
+from handoff.uow import UnitOfWork, UnitOfWorkFactory
 
 MAX_PER_MESSAGE = 4
 # Photos uploaded but never sent with a message; past this, a conversation must send them first.
 MAX_UNSENT = 8
+UNSENT_KEPT = timedelta(hours=24)
 
 
 class Image(Protocol):
@@ -110,3 +116,13 @@ async def read(uow: UnitOfWork, attachment_id: str, conversation_id: str | None 
 
 def _is_id(value: str) -> bool:
     return len(value) == 32 and all(c in "0123456789abcdef" for c in value)
+
+
+async def discard_unsent(uows: UnitOfWorkFactory, now: datetime | None = None) -> int:
+    """Deletes the photos uploaded more than UNSENT_KEPT ago and never sent; returns how many."""
+    cutoff = (now or utcnow()) - UNSENT_KEPT
+    async with uows() as uow:
+        result = await uow.session.execute(
+            delete(Attachment).where(Attachment.message_id.is_(None), Attachment.created_at < cutoff))
+        await uow.commit()
+    return int(getattr(result, "rowcount", 0) or 0)

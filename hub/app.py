@@ -8,6 +8,7 @@ import itertools
 import logging
 import os
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from sanic import Request, Sanic
@@ -15,7 +16,7 @@ from sanic.response import HTTPResponse, json
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from handoff import console, privacy_settings
+from handoff import attachments, console, privacy_settings
 from handoff.api.account import account
 from handoff.api.admin import admin
 from handoff.api.canned import canned_replies
@@ -136,7 +137,7 @@ def _wire(settings: HubSettings, shop: ShopReader | None) -> tuple[Services, _Re
     bus.subscribe(router.on_event)
     bus.subscribe(ContactLinker(uows, desk.directory, _contact_rules).on_event)
     retention = Retention(uows, TrackerStore(settings.tracker_url), settings.retention_months)
-    maintenance = Maintenance(uows, _contact_rules, daily=[retention.run])
+    maintenance = Maintenance(uows, _contact_rules, daily=[retention.run, partial(attachments.discard_unsent, uows)])
     bus.subscribe(maintenance.on_event)
     bus.subscribe(metrics.on_event, everywhere=True)
     services = Services(settings, uows, bus, desk, assigner, router, delivery, Conversations(uows, settings), limiter)
