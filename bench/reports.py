@@ -1,13 +1,16 @@
 """How long the reports take over 100,000 conversations on PostgreSQL (and SQLite, for comparison).
 
-    .venv/bin/python bench/reports.py [--conversations 100000] [--days 90] [--skip-sqlite]
+    .venv/bin/python bench/reports.py [--conversations 100000] [--days 90] [--skip-sqlite] [--keep NAME]
 
 Builds a hub database through the migrations in a database of its own (PostgreSQL on 127.0.0.1,
 database `test`'s server; dropped afterwards), fills it with `shopdesk demo-history`'s generator
 (the given number of conversations spread over the days: two to six messages each, about one in
-five handed to a person, ratings, transfers, agents' shifts), then times each report as the API
-serves it: the whole period and the last 30 days, each with the period before for comparison,
-best of three runs after one warm-up. Prints the figures; bench/README.md keeps the measured ones.
+five handed to a person, ratings, transfers, agents' shifts), vacuums and analyses it (as autovacuum
+would after a bulk load), then times each report as the API serves it: the whole period and the
+last 30 days, each with the period before for comparison, best of three runs after one warm-up.
+Prints the figures; bench/README.md keeps the measured ones.
+`--keep NAME` fills the PostgreSQL database NAME only if it has no conversations yet and keeps it
+afterwards, so a change can be timed before and after on the same data without filling twice.
 """
 
 from __future__ import annotations
@@ -19,39 +22,55 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from handoff.clock import utcnow  # noqa: E402
+from handoff.clock import aware, utcnow  # noqa: E402
 from handoff.db import create_engine, migrate, session_factory  # noqa: E402
 from handoff.demo_history import write_demo_history  # noqa: E402
-from handoff.models import Message  # noqa: E402
+from handoff.models import Conversation, Message, Ticket  # noqa: E402
 from handoff.reports import ReportFilter, reports, run_report  # noqa: E402
 
 POSTGRES = os.environ.get("SHOPDESK_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 RUNS = 3
 
 
+async def fill(engine: AsyncEngine, conversations: int, days: int) -> datetime:
+    """Fills an empty hub database (the time the history ends at is `now`); a filled one is reused
+    as it is, its history ending at its last conversation."""
+    async with session_factory(engine)() as session:
+        last: datetime | None = (await session.execute(select(func.max(Conversation.created_at)))).scalar_one()
+        if last is not None:
+            print(f"  reusing the filled database (history up to {last:%Y-%m-%d %H:%M})")
+            return aware(last) + timedelta(hours=1)
+    now, started = utcnow(), time.perf_counter()
+    async with session_factory(engine)() as session:
+        made = await write_demo_history(session, now, days, per_day=conversations / days)
+    print(f"  filled: {made.conversations} conversations, {made.tickets} tickets in {time.perf_counter() - started:.0f} s")
+    return now
+
+
 async def bench(url: str, conversations: int, days: int) -> None:
     engine = create_engine(url)
     try:
         await migrate(engine)
-        now = utcnow()
-        started = time.perf_counter()
+        now = await fill(engine, conversations, days)
         async with session_factory(engine)() as session:
-            made = await write_demo_history(session, now, days, per_day=conversations / days)
-        async with session_factory(engine)() as session:
-            messages = (await session.execute(select(func.count()).select_from(Message))).scalar_one()
-            if url.startswith("postgresql"):
-                await session.execute(text("ANALYZE"))
-                await session.commit()
-        print(f"  filled: {made.conversations} conversations, {messages} messages, {made.tickets} tickets "
-              f"in {time.perf_counter() - started:.0f} s")
+            counted = [(await session.execute(select(func.count()).select_from(table))).scalar_one()
+                       for table in (Conversation, Message, Ticket)]
+        if url.startswith("postgresql"):
+            # What autovacuum does on a live database soon after a bulk load: statistics for the
+            # planner, and the visibility map that lets it read covering indexes alone.
+            async with engine.connect() as connection:
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
+                await connection.execute(text("VACUUM ANALYZE"))
+        print("  holds: {} conversations, {} messages, {} tickets".format(*counted))
         for label, first in ((f"{days} days", now - timedelta(days=days - 1)), ("30 days", now - timedelta(days=29))):
             found = ReportFilter.for_days(first.date(), now.date(), now)
             figures = []
@@ -69,16 +88,19 @@ async def bench(url: str, conversations: int, days: int) -> None:
         await engine.dispose()
 
 
-async def postgres(conversations: int, days: int) -> None:
-    name = f"shopdesk_bench_{uuid.uuid4().hex[:10]}"
+async def postgres(conversations: int, days: int, keep: str | None) -> None:
+    name = keep or f"shopdesk_bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
     async with admin.connect() as connection:
-        await connection.execute(text(f'create database "{name}"'))
+        there = (await connection.execute(text("select 1 from pg_database where datname = :name"), {"name": name})).first()
+        if not there:
+            await connection.execute(text(f'create database "{name}"'))
     try:
         await bench(POSTGRES.rsplit("/", 1)[0] + f"/{name}", conversations, days)
     finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'drop database "{name}" with (force)'))
+        if not keep:
+            async with admin.connect() as connection:
+                await connection.execute(text(f'drop database "{name}" with (force)'))
         await admin.dispose()
 
 
@@ -87,9 +109,10 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--keep", metavar="NAME", help="PostgreSQL database to fill once and keep")
     args = parser.parse_args()
     print(f"PostgreSQL ({POSTGRES.rsplit('@', 1)[-1]}), load average {os.getloadavg()[0]:.1f}:")
-    asyncio.run(postgres(args.conversations, args.days))
+    asyncio.run(postgres(args.conversations, args.days, args.keep))
     if not args.skip_sqlite:
         with tempfile.TemporaryDirectory() as directory:
             print(f"SQLite, load average {os.getloadavg()[0]:.1f}:")

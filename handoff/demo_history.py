@@ -181,7 +181,7 @@ def arrivals(rng: random.Random, start: datetime, end: datetime, per_day: float)
     """Conversation start times between start and end, `per_day` a day on average, shaped by hour_weight
     (thinning a Poisson process)."""
     peak = 1.8
-    rate = per_day / 24 / 3600 * peak / 0.62  # 0.62: hour_weight's average over a week, roughly
+    rate = per_day / 24 / 3600 * peak / 0.53  # 0.53: hour_weight's average over a week
     moment = start
     while True:
         moment += timedelta(seconds=rng.expovariate(rate))

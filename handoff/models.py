@@ -113,6 +113,8 @@ class Message(Base):
               postgresql_where=_HAS_INTENT),
         Index("ix_messages_shopper", "created_at", "conversation_id", sqlite_where=_FROM_SHOPPER,
               postgresql_where=_FROM_SHOPPER),
+        Index("ix_messages_shopper_by_conversation", "conversation_id", "created_at", sqlite_where=_FROM_SHOPPER,
+              postgresql_where=_FROM_SHOPPER),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

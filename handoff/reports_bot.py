@@ -1,67 +1,77 @@
 """The bot report: containment overall, per channel, per day and per intent, handoffs by reason,
 and contained conversations whose shopper came back within 7 days about the same thing
-(docs/METRICS.md defines each)."""
+(docs/METRICS.md defines each).
+
+The period's conversations are summarised once per request (one row per conversation: channel,
+day, contact, handed off or not, and the intents read in it), and every grouping is counted from
+that summary in the same statement, so the database reads the period once.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Integer, case, cast, distinct, exists, func, select, true
+from sqlalchemy import Integer, String, and_, case, cast, distinct, func, literal, null, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from handoff.models import Conversation, Message, Ticket
 from handoff.reports import ReportFilter, conversations_in, is_handoff, tickets_in
 from handoff.reports_sql import json_items, ratio, seconds_between, utc_day
 
 CAME_BACK_SECONDS = 7 * 86400
+CHANNEL, DAY, INTENT, CAME_BACK = "channel", "day", "intent", "came_back"
 
 
-def _base(found: ReportFilter) -> Any:
-    handed = exists().where(Ticket.conversation_id == Conversation.id, is_handoff())
-    return conversations_in(found).add_columns(cast(case((handed, 1), else_=0), Integer).label("handed")).subquery()
+def _summary(found: ReportFilter) -> Any:
+    handed = select(Ticket.conversation_id).where(is_handoff())
+    flag = cast(case((Conversation.id.in_(handed), 1), else_=0), Integer)
+    return conversations_in(found).add_columns(flag.label("handed")).cte("summary")
+
+
+def _intents(summary: Any, found: ReportFilter) -> Any:
+    """Every intent the bot read in a conversation of the summary, once per conversation, with the
+    conversation's summary columns (so no grouping needs to join the summary again)."""
+    return (select(Message.intent, summary.c.id, summary.c.handed, summary.c.contact_id, summary.c.created_at).distinct()
+            .join(summary, summary.c.id == Message.conversation_id)
+            .where(Message.intent.is_not(None), Message.created_at >= found.start)
+            .cte("intents"))
+
+
+def _came_back(intents: Any, found: ReportFilter) -> Any:
+    """Contained conversations whose contact opened another within 7 days with an intent in common.
+    The later conversations are any of the contact's (any channel) opened up to 7 days after the
+    period; they are matched to the period's by contact and intent in one join."""
+    later = (select(Conversation.id, Conversation.contact_id, Conversation.created_at, Message.intent)
+             .join(Message, Message.conversation_id == Conversation.id)
+             .where(Conversation.contact_id.is_not(None), Conversation.created_at > found.start,
+                    Conversation.created_at < found.end + timedelta(seconds=CAME_BACK_SECONDS),
+                    Message.intent.is_not(None), Message.created_at > found.start)
+             .subquery("later"))
+    pairs = intents.join(later, and_(later.c.contact_id == intents.c.contact_id, later.c.intent == intents.c.intent))
+    # Counting only the contained ones (rather than filtering on `handed`) keeps the planner's row
+    # estimate right, so it matches by hash rather than by a loop over the period's conversations.
+    contained = case((intents.c.handed == 0, intents.c.id))
+    return (select(literal(CAME_BACK), cast(null(), String), func.count(distinct(contained)), literal(0))
+            .select_from(pairs)
+            .where(later.c.created_at > intents.c.created_at,
+                   seconds_between(intents.c.created_at, later.c.created_at) <= CAME_BACK_SECONDS))
+
+
+def _groupings(summary: Any, intents: Any, found: ReportFilter) -> Any:
+    """(grouping, key, conversations, handed off) rows for every grouping of the report."""
+    def grouped(kind: str, table: Any, key: Any) -> Any:
+        return (select(literal(kind), key, func.count(), func.coalesce(func.sum(table.c.handed), 0))
+                .select_from(table).group_by(key))
+
+    return union_all(grouped(CHANNEL, summary, summary.c.channel), grouped(DAY, summary, utc_day(summary.c.created_at)),
+                     grouped(INTENT, intents, intents.c.intent), _came_back(intents, found))
 
 
 def _containment(conversations: int, handed: int) -> dict[str, Any]:
     contained = conversations - handed
     return {"conversations": conversations, "handed_off": handed, "contained": contained,
             "containment": ratio(contained, conversations)}
-
-
-async def _grouped(session: AsyncSession, key: Any, base: Any) -> list[dict[str, Any]]:
-    query = (select(key.label("key"), func.count(), func.coalesce(func.sum(base.c.handed), 0))
-             .select_from(base).group_by(key).order_by(key))
-    return [{"key": row[0], **_containment(row[1], row[2])} for row in (await session.execute(query)).all()]
-
-
-async def _per_intent(session: AsyncSession, base: Any, found: ReportFilter) -> list[dict[str, Any]]:
-    """A conversation counts once under every intent the bot read in it."""
-    handed = case((base.c.handed == 1, base.c.id))
-    query = (
-        select(Message.intent, func.count(distinct(base.c.id)), func.count(distinct(handed)))
-        .select_from(base.join(Message, Message.conversation_id == base.c.id))
-        .where(Message.intent.is_not(None), Message.created_at >= found.start)
-        .group_by(Message.intent)
-        .order_by(func.count(distinct(base.c.id)).desc(), Message.intent)
-    )
-    return [{"key": row[0], **_containment(row[1], row[2])} for row in (await session.execute(query)).all()]
-
-
-async def _came_back(session: AsyncSession, base: Any) -> int:
-    """Contained conversations whose contact opened another within 7 days with an intent in common."""
-    later = aliased(Conversation)
-    first_intent, later_intent = aliased(Message), aliased(Message)
-    shared = exists().where(
-        later.contact_id == base.c.contact_id,
-        later.created_at > base.c.created_at,
-        seconds_between(base.c.created_at, later.created_at) <= CAME_BACK_SECONDS,
-        first_intent.conversation_id == base.c.id,
-        later_intent.conversation_id == later.id,
-        first_intent.intent.is_not(None),
-        later_intent.intent == first_intent.intent,
-    )
-    query = select(func.count()).select_from(base).where(base.c.handed == 0, base.c.contact_id.is_not(None), shared)
-    return int((await session.execute(query)).scalar_one())
 
 
 async def _by_reason(session: AsyncSession, found: ReportFilter) -> list[dict[str, Any]]:
@@ -82,18 +92,24 @@ async def _outage_tickets(session: AsyncSession, found: ReportFilter) -> int:
 
 
 async def bot_report(session: AsyncSession, found: ReportFilter) -> dict[str, Any]:
-    base = _base(found)
-    per_channel = await _grouped(session, base.c.channel, base)
+    summary = _summary(found)
+    groups: dict[str, list[dict[str, Any]]] = {CHANNEL: [], DAY: [], INTENT: []}
+    came_back = 0
+    for kind, key, conversations, handed in (await session.execute(_groupings(summary, _intents(summary, found), found))).all():
+        if kind == CAME_BACK:
+            came_back = int(conversations)
+        else:
+            groups[kind].append({"key": key, **_containment(int(conversations), int(handed))})
+    per_channel = sorted(groups[CHANNEL], key=lambda row: row["key"])
     # The channels' counts add up to the whole (each conversation has one channel).
     overall = _containment(sum(row["conversations"] for row in per_channel), sum(row["handed_off"] for row in per_channel))
-    came_back = await _came_back(session, base)
     return {
         "overall": overall,
         "came_back_7d": came_back,
         "containment_net_of_returns": ratio(overall["contained"] - came_back, overall["conversations"]),
         "per_channel": per_channel,
-        "per_day": await _grouped(session, utc_day(base.c.created_at), base),
-        "per_intent": await _per_intent(session, base, found),
+        "per_day": sorted(groups[DAY], key=lambda row: row["key"]),
+        "per_intent": sorted(groups[INTENT], key=lambda row: (-row["conversations"], row["key"])),
         "handoffs_by_reason": await _by_reason(session, found),
         "outage_tickets": await _outage_tickets(session, found),
     }

@@ -70,13 +70,16 @@ TIMES = ("first_response", "resolution", "end_to_end")
 STARS = range(1, 6)
 
 
-async def _medians(session: AsyncSession, base: Any) -> dict[str, float | None]:
-    """The middle value of each time (the mean of the two middle ones for an even count): PostgreSQL's
-    percentile_cont, or the same by counting on SQLite."""
-    if session.get_bind().dialect.name == "postgresql":
-        row = (await session.execute(select(*(func.percentile_cont(0.5).within_group(base.c[name])
-                                              for name in TIMES)).select_from(base))).one()
-        return {name: rounded(value) for name, value in zip(TIMES, row, strict=True)}
+def _postgres_medians(base: Any) -> list[Any]:
+    """The middle value of each time (the mean of the two middle ones for an even count), read with
+    the totals on PostgreSQL."""
+    return [func.percentile_cont(0.5).within_group(base.c[name]) for name in TIMES]
+
+
+async def _medians(session: AsyncSession, base: Any, computed: Any) -> dict[str, float | None]:
+    """The medians PostgreSQL computed with the totals, or the same by counting on SQLite."""
+    if computed:
+        return {name: rounded(value) for name, value in zip(TIMES, computed, strict=True)}
     return {name: await _counted_median(session, base.c[name], base) for name in TIMES}
 
 
@@ -114,14 +117,16 @@ async def _comments(session: AsyncSession, base: Any) -> list[dict[str, Any]]:
 
 async def service_report(session: AsyncSession, found: ReportFilter) -> dict[str, Any]:
     base = _base(found)
+    postgres = session.get_bind().dialect.name == "postgresql"
     totals = (await session.execute(select(
         func.count(), func.sum(base.c.resolved), func.sum(base.c.reopened), func.sum(base.c.first_contact),
         *(func.avg(base.c[name]) for name in TIMES),
         func.avg(cast(base.c.csat_rating, Float)), *(func.sum(_flag(base.c.csat_rating == stars)) for stars in STARS),
+        *(_postgres_medians(base) if postgres else []),
     ).select_from(base))).one()
     tickets, resolved, reopened, first_contact = totals[0], int(totals[1] or 0), totals[2], totals[3]
     averages, rating, stars = totals[4:7], totals[7], [int(n or 0) for n in totals[8:13]]
-    medians = await _medians(session, base)
+    medians = await _medians(session, base, totals[13:16])
     rated = sum(stars)
     return {
         "tickets": tickets,
