@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.clock import aware
+from handoff.errors import LastAdmin
 from handoff.models import Agent, Ticket
 from handoff.serialize import agent_json
 from handoff.states import TicketStatus
@@ -56,3 +57,14 @@ async def agent_view(session: AsyncSession, agent: Agent, now: datetime, timeout
 async def agents_view(session: AsyncSession, now: datetime, timeout: timedelta) -> list[dict[str, Any]]:
     counts = await open_ticket_counts(session)
     return [agent_json(a, is_online(a, now, timeout), counts.get(a.id, 0)) for a in await all_agents(session)]
+
+
+async def keep_an_admin(session: AsyncSession, target: Agent, role: str, active: bool) -> None:
+    """Refuses to demote or disable the only active admin (two admins demoting each other at once,
+    say): nobody could manage the shop after."""
+    if target.role != "admin" or not target.active or (role == "admin" and active):
+        return
+    others = await session.scalar(select(func.count()).select_from(Agent).where(
+        Agent.role == "admin", Agent.active.is_(True), Agent.id != target.id))
+    if not others:
+        raise LastAdmin(f"{target.display_name} is the last active admin; make someone else admin first.")

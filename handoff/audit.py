@@ -4,7 +4,7 @@ Every row is chained to the one before it (handoff/audit_chain.py), whoever reco
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,9 @@ VIEW_TRANSCRIPT = "view_transcript"
 VIEW_CUSTOMER = "view_customer"
 AGENT_CREATED = "agent_created"
 AGENT_CHANGED = "agent_changed"
+ROLE_CHANGED = "role_changed"
+AGENT_DEACTIVATED = "agent_deactivated"
+AGENT_REACTIVATED = "agent_reactivated"
 TEAM_CREATED = "team_created"
 TEAM_CHANGED = "team_changed"
 TEAM_DELETED = "team_deleted"
@@ -37,7 +40,8 @@ ERASE = "erase"
 RETENTION = "retention"
 SECOND_FACTOR_ENROLLED = "second_factor_enrolled"
 SECOND_FACTOR_RESET = "second_factor_reset"
-ACTIONS = (VIEW_TRANSCRIPT, VIEW_CUSTOMER, AGENT_CREATED, AGENT_CHANGED, TEAM_CREATED, TEAM_CHANGED, TEAM_DELETED,
+ACTIONS = (VIEW_TRANSCRIPT, VIEW_CUSTOMER, AGENT_CREATED, AGENT_CHANGED, ROLE_CHANGED, AGENT_DEACTIVATED,
+           AGENT_REACTIVATED, TEAM_CREATED, TEAM_CHANGED, TEAM_DELETED,
            CANNED_CREATED, CANNED_CHANGED, CANNED_DELETED, SETTINGS_CHANGED, EXPORT, REVIEW_SCORED, LOGIN, LOGIN_FAILED,
            VIEW_CONTACTS, REVEAL, ERASE, RETENTION, SECOND_FACTOR_ENROLLED, SECOND_FACTOR_RESET)
 
@@ -58,6 +62,20 @@ def record(
                        created_at=utcnow())
     session.add(entry)
     audit_chain.enqueue(session, entry)
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The fields whose value differs, each as {"before", "after"} (for an admin change's details)."""
+    return {name: {"before": before.get(name), "after": value} for name, value in after.items()
+            if before.get(name) != value}
+
+
+def created(fields: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return changes({}, fields)
+
+
+def deleted(fields: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {name: {"before": value, "after": None} for name, value in fields.items()}
 
 
 @dataclass(frozen=True)
@@ -90,6 +108,7 @@ def _conditions(found: AuditFilter) -> list[ColumnElement[bool]]:
 
 
 async def entries(session: AsyncSession, limit: int = 100, found: AuditFilter | None = None) -> list[dict[str, Any]]:
+    """The rows the filter finds, newest first (at most its limit)."""
     found = found or AuditFilter(limit=limit)
     query = (
         select(AuditEntry, Agent.display_name)
@@ -111,3 +130,11 @@ async def entries(session: AsyncSession, limit: int = 100, found: AuditFilter | 
         }
         for entry, name in (await session.execute(query)).all()
     ]
+
+
+async def page(session: AsyncSession, found: AuditFilter) -> dict[str, Any]:
+    """One page of the log and where the next (older) one starts, None on the last page."""
+    rows = await entries(session, found=replace(found, limit=found.limit + 1))
+    more = len(rows) > found.limit
+    rows = rows[:found.limit]
+    return {"entries": rows, "next_before_id": rows[-1]["id"] if more else None}

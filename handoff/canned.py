@@ -109,23 +109,24 @@ async def get(session: AsyncSession, reply_id: int) -> CannedReply:
 
 
 async def update(session: AsyncSession, reply_id: int, body: dict[str, Any]) -> tuple[CannedReply, dict[str, Any]]:
-    """Changes shortcut, title or text (already cleaned); returns the reply and what changed."""
+    """Changes shortcut, title or text (already cleaned); returns the reply and {field: {"before",
+    "after"}} for what changed."""
     unknown = set(body) - {"shortcut", "title", "text"}
-    if unknown:
-        raise BadInput(f"Cannot change {', '.join(sorted(unknown))} of a canned reply.", "invalid_field")
+    if unknown or not body:
+        raise BadInput(f"Cannot change {', '.join(sorted(unknown)) or 'nothing'} of a canned reply.", "invalid_field")
     reply = await get(session, reply_id)
-    changed: dict[str, Any] = {}
+    before = canned_json(reply)
     if "shortcut" in body and body["shortcut"] != reply.shortcut:
         await _taken(session, _shortcut(body["shortcut"]), other_than=reply.id)
-        reply.shortcut = changed["shortcut"] = body["shortcut"]
+        reply.shortcut = body["shortcut"]
     if "title" in body:
-        title = _title(body["title"])
-        if title != reply.title:
-            reply.title = changed["title"] = title
-    if "text" in body and body["text"] != reply.text:
-        reply.text = changed["text"] = body["text"]
+        reply.title = _title(body["title"])
+    if "text" in body:
+        reply.text = body["text"]
+    after = canned_json(reply)
     await session.flush()
-    return reply, changed
+    return reply, {name: {"before": before[name], "after": after[name]} for name in ("shortcut", "title", "text")
+                   if before[name] != after[name]}
 
 
 async def delete(session: AsyncSession, reply_id: int) -> CannedReply:

@@ -72,3 +72,15 @@ class AtCapacity(Conflict):
     """The agent already holds as many tickets as their capacity allows."""
 
     code = "at_capacity"
+
+
+class LastAdmin(Conflict):
+    """A change that would leave the shop without an active admin."""
+
+    code = "last_admin"
+
+
+class InUse(Conflict):
+    """A record others still refer to (a team with open tickets or agents)."""
+
+    code = "in_use"

@@ -398,3 +398,14 @@ class AgentSecondFactor(Base):
     last_step: Mapped[int | None] = mapped_column(Integer)
     recovery_hashes: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ServiceLevelSetting(Base):
+    """The SLA settings admins change in the console (handoff/sla_settings.py): `targets` (minutes
+    per severity) and `business_hours` (time zone and opening hours per weekday)."""
+
+    __tablename__ = "service_level_settings"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -18,25 +18,12 @@ from handoff.reports import ReportFilter, conversations_in
 from handoff.reports_sql import rounded, seconds_between
 from handoff.severity import SEVERITY_RANK
 from handoff.states import State
+from handoff.text import safe_cell
 
 # What names one item of a list in a report, in order of preference.
 _ITEM_KEYS = ("key", "reason", "severity", "display_name", "topic", "ticket_id", "hour")
 TICKET_COLUMNS = ("conversation_id", "opened_at", "channel", "intents", "tickets", "handoff_reasons", "severity",
                   "wait_seconds", "first_response_seconds", "resolution_seconds", "resolved", "rating", "outage")
-
-
-def _cell(value: object) -> str:
-    """A spreadsheet reads a leading = + - @ as a formula; such text is quoted with a leading '."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text) else text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _flatten(value: Any, path: str) -> Iterator[tuple[str, Any]]:
@@ -60,7 +47,7 @@ def report_csv(answer: dict[str, Any]) -> str:
             continue
         window = answer["filter" if period == "current" else "previous_filter"]
         for metric, value in _flatten(answer[period], ""):
-            writer.writerow((period, window["from"], window["to"], _cell(metric), _cell(value)))
+            writer.writerow((period, window["from"], window["to"], safe_cell(metric), safe_cell(value)))
     return out.getvalue()
 
 
@@ -87,7 +74,7 @@ async def tickets_csv(session: AsyncSession, found: ReportFilter) -> str:
     writer.writerow(TICKET_COLUMNS)
     listed = await session.execute(select(conversations).order_by(conversations.c.created_at, conversations.c.id))
     for conversation in listed.all():
-        writer.writerow([_cell(value) for value in _conversation_row(conversation, intents, tickets)])
+        writer.writerow([safe_cell(value) for value in _conversation_row(conversation, intents, tickets)])
     return out.getvalue()
 
 

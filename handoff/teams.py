@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handoff.errors import BadInput, Conflict, NotFound
+from handoff.errors import BadInput, Conflict, InUse, NotFound
 from handoff.models import Agent, Team, Ticket
 from handoff.states import TicketStatus
 
@@ -76,9 +76,14 @@ def _intents(value: object) -> list[str]:
     return list(dict.fromkeys(value))
 
 
-async def create_team(session: AsyncSession, name: object, title: object, intents: object) -> Team:
-    if not isinstance(name, str) or not _NAME.match(name):
+def _name(value: object) -> str:
+    if not isinstance(value, str) or not _NAME.match(value):
         raise BadInput("'name' must be 1-20 lowercase letters, digits, '-' or '_', starting with a letter.", "invalid_field")
+    return value
+
+
+async def create_team(session: AsyncSession, name: object, title: object, intents: object) -> Team:
+    name = _name(name)
     if name in await team_names(session):
         raise Conflict("A team with that name exists.")
     team = Team(name=name, title=_title(title), intents=_intents(intents if intents is not None else []))
@@ -95,26 +100,51 @@ async def get_team(session: AsyncSession, team_id: int) -> Team:
 
 
 async def update_team(session: AsyncSession, team: Team, body: dict[str, Any]) -> dict[str, Any]:
-    """Changes title and intents (the name is the key tickets and agents refer to); returns what changed."""
-    unknown = set(body) - {"title", "intents"}
-    if unknown:
-        raise BadInput(f"Cannot change {', '.join(sorted(unknown))} of a team.", "invalid_field")
-    changed: dict[str, Any] = {}
+    """Changes name, title and intents; returns {field: {"before", "after"}} for what changed. A new
+    name follows into every ticket (resolved ones too, so reports keep one team) and agent."""
+    unknown = set(body) - {"name", "title", "intents"}
+    if unknown or not body:
+        raise BadInput(f"Cannot change {', '.join(sorted(unknown)) or 'nothing'} of a team.", "invalid_field")
+    after: dict[str, Any] = {}
+    if "name" in body:
+        after["name"] = _name(body["name"])
     if "title" in body:
-        team.title = changed["title"] = _title(body["title"])
+        after["title"] = _title(body["title"])
     if "intents" in body:
-        team.intents = changed["intents"] = _intents(body["intents"])
+        after["intents"] = _intents(body["intents"])
+    before = team_json(team)
+    changed = {name: {"before": before[name], "after": value} for name, value in after.items() if before[name] != value}
+    if "name" in changed:
+        await _rename(session, team, after["name"])
+    if "title" in changed:
+        team.title = after["title"]
+    if "intents" in changed:
+        team.intents = after["intents"]
     await session.flush()
     return changed
 
 
-async def delete_team(session: AsyncSession, team: Team) -> None:
-    """Its waiting tickets move to the general queue; its agents keep their other teams."""
-    await session.execute(
-        update(Ticket).where(Ticket.team == team.name, Ticket.status != TicketStatus.RESOLVED).values(team=None)
-    )
+async def _rename(session: AsyncSession, team: Team, new: str) -> None:
+    if new in await team_names(session):
+        raise Conflict("A team with that name exists.")
+    old = team.name
+    await session.execute(update(Ticket).where(Ticket.team == old).values(team=new))
     for agent in (await session.execute(select(Agent))).scalars():
-        if team.name in (agent.teams or []):
-            agent.teams = [name for name in agent.teams if name != team.name]
+        if old in (agent.teams or []):
+            agent.teams = [new if name == old else name for name in agent.teams]
+    team.name = new
+
+
+async def delete_team(session: AsyncSession, team: Team) -> None:
+    """Refused while open tickets or agents are in the team (resolved tickets keep its name)."""
+    tickets = await session.scalar(select(func.count()).select_from(Ticket).where(
+        Ticket.team == team.name, Ticket.status != TicketStatus.RESOLVED))
+    members = [agent.display_name for agent in (await session.execute(select(Agent).order_by(Agent.display_name))).scalars()
+               if team.name in (agent.teams or [])]
+    if tickets or members:
+        uses = [f"{tickets} open ticket{'s' if tickets != 1 else ''}" if tickets else "",
+                f"{len(members)} agent{'s' if len(members) != 1 else ''} ({', '.join(members[:5])})" if members else ""]
+        raise InUse(f"The team {team.title} still has {' and '.join(use for use in uses if use)}: move them to "
+                    "another team or the general queue first.")
     await session.delete(team)
     await session.flush()

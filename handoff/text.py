@@ -28,3 +28,17 @@ def clean_text(raw: object, limit: int, field: str = "text") -> str:
     if len(text) > limit:
         raise BadInput(f"'{field}' is longer than {limit} characters.", "text_too_long")
     return text
+
+
+def safe_cell(value: object) -> str:
+    """A spreadsheet reads a leading = + - @ as a formula; such text is quoted with a leading '."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text) else text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handoff import agents, wording
+from handoff import agents, sla_settings, wording
 from handoff.clock import utcnow
 from handoff.conversations import append_message
 from handoff.customers import Customer, CustomerDirectory
@@ -60,7 +60,8 @@ async def open_ticket(uow: UnitOfWork, desk: Desk, conversation: Conversation, s
     cues = urgent_cues(texts)
     severity = severity_for(signal.reasons, cues)
     tier = customer.tier if customer else None
-    due = due_times(severity, now, desk.settings.sla_first_response, desk.settings.sla_resolution)
+    levels = await sla_settings.policy(uow.session, desk.settings)
+    due = due_times(severity, now, levels.first_response, levels.resolution, levels.hours)
     ticket = Ticket(
         conversation_id=conversation.id,
         status=TicketStatus.QUEUED,

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from handoff import attachments, console, privacy_settings
 from handoff.api.account import account
 from handoff.api.admin import admin
+from handoff.api.audit_log import audit_log
 from handoff.api.canned import canned_replies
 from handoff.api.contacts import contacts
 from handoff.api.errors import install_error_handlers
@@ -29,6 +30,7 @@ from handoff.api.personal_data import personal_data
 from handoff.api.privacy import privacy
 from handoff.api.reports import report_routes
 from handoff.api.second_factor import second_factors
+from handoff.api.service_levels import service_levels
 from handoff.api.shopper import shopper
 from handoff.api.tickets import tickets
 from handoff.api.ws import console_feed
@@ -107,8 +109,8 @@ def create_app(
     app.ctx.metrics = resources.metrics
     install_error_handlers(app)
     install_security_headers(app)
-    for blueprint in (shopper, photos, account, tickets, canned_replies, admin, management, contacts, privacy,
-                      report_routes, personal_data, second_factors, console_feed, openapi):
+    for blueprint in (shopper, photos, account, tickets, canned_replies, admin, management, audit_log, contacts,
+                      privacy, service_levels, report_routes, personal_data, second_factors, console_feed, openapi):
         app.blueprint(blueprint)
     app.add_route(_health, "/health", name="health")
     app.add_route(_ready_route(resources), "/ready", name="ready")

@@ -9,7 +9,7 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
 from handoff import audit, presence
-from handoff.agents import agent_view, agents_view
+from handoff.agents import agent_view, agents_view, keep_an_admin
 from handoff.api.context import services
 from handoff.api.guard import requires
 from handoff.api.requests import json_body
@@ -22,6 +22,8 @@ from handoff.uow import UnitOfWork
 
 admin = Blueprint("admin", url_prefix="/api/admin")
 _EDITABLE = {"display_name", "role", "teams", "capacity", "active", "password", "takes_tickets"}
+_CREATABLE = {"email", "display_name", "password", "role", "teams", "capacity", "takes_tickets"}
+_AUDITED = ("display_name", "role", "teams", "capacity", "takes_tickets")
 
 
 @admin.get("/agents")
@@ -37,11 +39,19 @@ async def add_agent(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResp
     email, name, password = body.get("email"), body.get("display_name"), body.get("password")
     if not isinstance(email, str) or not isinstance(name, str) or not isinstance(password, str):
         raise BadInput("'email', 'display_name' and 'password' are required strings.", "invalid_field")
+    unknown = set(body) - _CREATABLE
+    if unknown:
+        raise BadInput(f"Unknown fields: {', '.join(sorted(unknown))}.", "invalid_field")
+    takes_tickets = body.get("takes_tickets")
+    if takes_tickets is not None and not isinstance(takes_tickets, bool):
+        raise BadInput("'takes_tickets' must be true or false.", "invalid_field")
     created = await create_agent(
         uow.session, email, name, password, body.get("role", "agent"), body.get("teams", []), body.get("capacity", 3),
     )
+    if takes_tickets is not None:
+        created.takes_tickets = takes_tickets
     audit.record(uow.session, agent, audit.AGENT_CREATED, created.email,
-                 details={"role": created.role, "teams": created.teams, "capacity": created.capacity})
+                 details=audit.created({name: getattr(created, name) for name in _AUDITED}))
     return json(await agent_view(uow.session, created, utcnow(), services(request).settings.presence_timeout), status=201)
 
 
@@ -50,8 +60,8 @@ async def add_agent(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResp
 async def edit_agent(request: Request, uow: UnitOfWork, agent: Agent, agent_id: int) -> HTTPResponse:
     body = json_body(request)
     unknown = set(body) - _EDITABLE
-    if unknown:
-        raise BadInput(f"Cannot change {', '.join(sorted(unknown))}.", "invalid_field")
+    if unknown or not body:
+        raise BadInput(f"Cannot change {', '.join(sorted(unknown)) or 'nothing'}.", "invalid_field")
     target = await uow.session.get(Agent, agent_id)
     if target is None:
         raise NotFound("No such agent.")
@@ -67,15 +77,31 @@ async def edit_agent(request: Request, uow: UnitOfWork, agent: Agent, agent_id: 
         # A promoted agent stops getting tickets unless asked; a demoted supervisor starts.
         changed["takes_tickets"] = changed["role"] == "agent"
     changed.update({flag: body[flag] for flag in ("active", "takes_tickets") if flag in body})
-    changed = {name: value for name, value in changed.items() if getattr(target, name) != value}
+    before = {name: getattr(target, name) for name in changed}
+    changed = {name: value for name, value in changed.items() if before[name] != value}
+    await keep_an_admin(uow.session, target, changed.get("role", target.role), changed.get("active", target.active))
     for name, value in changed.items():
         setattr(target, name, value)
     await _apply_password_and_access(uow, target, body, changed)
-    details = {**changed, **({"password": "changed"} if "password" in body else {})}
-    if details:
-        audit.record(uow.session, agent, audit.AGENT_CHANGED, target.email, details=details)
+    _audit_changes(uow, agent, target, before, changed, password="password" in body)
     await uow.session.flush()
     return json(await agent_view(uow.session, target, utcnow(), services(request).settings.presence_timeout))
+
+
+def _audit_changes(uow: UnitOfWork, actor: Agent, target: Agent, before: dict[str, Any], changed: dict[str, Any],
+                   password: bool) -> None:
+    """A role change and a (de)activation are rows of their own, the rest one agent_changed row;
+    each with the fields' values before and after (a password only as "changed")."""
+    details: dict[str, Any] = audit.changes(before, changed)
+    if "role" in details:
+        audit.record(uow.session, actor, audit.ROLE_CHANGED, target.email, details={"role": details.pop("role")})
+    if "active" in details:
+        action = audit.AGENT_REACTIVATED if details["active"]["after"] else audit.AGENT_DEACTIVATED
+        audit.record(uow.session, actor, action, target.email, details={"active": details.pop("active")})
+    if password:
+        details["password"] = "changed"
+    if details:
+        audit.record(uow.session, actor, audit.AGENT_CHANGED, target.email, details=details)
 
 
 def _profile_changes(body: dict[str, Any], target: Agent) -> dict[str, Any]:

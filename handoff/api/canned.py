@@ -9,7 +9,7 @@ from handoff import audit, canned
 from handoff.api.context import services
 from handoff.api.guard import requires
 from handoff.api.requests import json_body
-from handoff.models import Agent
+from handoff.models import Agent, CannedReply
 from handoff.text import clean_text
 from handoff.tickets import get_ticket
 from handoff.uow import UnitOfWork
@@ -20,7 +20,8 @@ canned_replies = Blueprint("canned_replies", url_prefix="/api/agent")
 @canned_replies.get("/canned")
 @requires("agent")
 async def list_canned(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
-    return json({"canned": [canned.canned_json(reply) for reply in await canned.all_canned(uow.session)]})
+    return json({"canned": [canned.canned_json(reply) for reply in await canned.all_canned(uow.session)],
+                 "placeholders": list(canned.PLACEHOLDERS)})
 
 
 @canned_replies.get("/tickets/<ticket_id:int>/canned")
@@ -37,7 +38,7 @@ async def add_canned(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPRes
     body = json_body(request)
     text = clean_text(body.get("text"), services(request).settings.max_text)
     reply = await canned.create(uow.session, agent, body.get("shortcut"), body.get("title"), text)
-    audit.record(uow.session, agent, audit.CANNED_CREATED, reply.shortcut, details={"title": reply.title, "text": text})
+    audit.record(uow.session, agent, audit.CANNED_CREATED, reply.shortcut, details=audit.created(_fields(reply)))
     return json(canned.canned_json(reply), status=201)
 
 
@@ -45,5 +46,10 @@ async def add_canned(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPRes
 @requires("supervisor")
 async def delete_canned(request: Request, uow: UnitOfWork, agent: Agent, reply_id: int) -> HTTPResponse:
     reply = await canned.delete(uow.session, reply_id)
-    audit.record(uow.session, agent, audit.CANNED_DELETED, reply.shortcut)
+    audit.record(uow.session, agent, audit.CANNED_DELETED, reply.shortcut,
+                 details=audit.deleted(_fields(reply)))
     return empty()
+
+
+def _fields(reply: CannedReply) -> dict[str, str]:
+    return {"shortcut": reply.shortcut, "title": reply.title, "text": reply.text}

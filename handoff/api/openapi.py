@@ -81,13 +81,22 @@ ROUTES: list[tuple[str, str, str, str, dict[str, Any] | None]] = [
          "role": {"enum": ["agent", "supervisor", "admin"]}, "teams": {"type": "array", "items": {"type": "string"}},
          "capacity": {"type": "integer"}}}),
     ("patch", "/api/admin/agents/{agent_id}", "Change an agent account", "admin", _OBJ),
-    ("get", "/api/admin/audit", "Audit log: ?agent_id, action, from, to, q (subject), before_id, limit", "supervisor", None),
+    ("get", "/api/admin/audit", "Audit log, newest first: ?agent_id, action, from, to (ISO dates or times, UTC), "
+     "q (subject), before_id (the page's next_before_id), limit", "supervisor", None),
+    ("get", "/api/admin/audit/csv", "The audit log as CSV, same filters (the export is audited)", "supervisor", None),
+    ("get", "/api/admin/sla", "SLA targets per severity and business hours", "supervisor", None),
+    ("put", "/api/admin/sla", "Change SLA targets and/or business hours (audited)", "admin",
+     {"type": "object", "properties": {"targets": _OBJ, "business_hours": {
+         "type": "object", "required": ["enabled", "timezone", "week"], "properties": {
+             "enabled": {"type": "boolean"}, "timezone": {"type": "string"}, "week": _OBJ}}}}),
     ("get", "/api/admin/teams", "Teams with their intents", "agent", None),
     ("post", "/api/admin/teams", "Create a team", "admin",
      {"type": "object", "required": ["name", "title"], "properties": {
          "name": {"type": "string"}, "title": {"type": "string"}, "intents": {"type": "array", "items": {"type": "string"}}}}),
-    ("patch", "/api/admin/teams/{team_id}", "Change a team's title or intents", "admin", _OBJ),
-    ("delete", "/api/admin/teams/{team_id}", "Delete a team (its tickets go to the general queue)", "admin", None),
+    ("patch", "/api/admin/teams/{team_id}", "Change a team's name, title or intents (a new name follows"
+     " into its tickets and agents)",
+     "admin", _OBJ),
+    ("delete", "/api/admin/teams/{team_id}", "Delete a team (409 in_use while open tickets or agents are in it)", "admin", None),
     ("patch", "/api/admin/canned/{reply_id}", "Change a canned reply", "supervisor", _OBJ),
     ("get", "/api/contacts", "Contacts: ?q (name, email, phone, customer number), tier, tag, channel, identified, "
      "before_id, limit (masked without the personal data permission)", "supervisor", None),

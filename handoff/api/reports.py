@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json, raw
 
-from handoff import audit
+from handoff import audit, sla_settings
 from handoff.api.context import services
 from handoff.api.guard import requires
 from handoff.api.requests import client_address
@@ -65,8 +65,8 @@ async def report_filter(request: Request, uow: UnitOfWork) -> ReportFilter:
     if channel is not None and not _CHANNEL.fullmatch(channel):
         raise BadInput("'channel' must be a channel name (letters, digits, '_').", "invalid_field")
     found = ReportFilter.for_days(first, last, now, team=team, channel=channel)
-    target = services(request).settings.sla_first_response.get("normal")
-    return replace(found, first_response_target_seconds=float(target * 60)) if target else found
+    target = (await sla_settings.policy(uow.session, services(request).settings)).first_response["normal"]
+    return replace(found, first_response_target_seconds=float(target * 60))
 
 
 def _date_arg(request: Request, name: str) -> date | None:

@@ -72,7 +72,8 @@ async def test_an_edited_detail_or_time_is_found_too(api: HubApi, db: HubDb) -> 
         await uow.commit()
     assert (await verdict(db)).problem is not None
     async with db.uows() as uow:
-        await uow.session.execute(text("UPDATE audit_log SET details = '{\"capacity\": 5}' WHERE chain_seq = 5"))
+        await uow.session.execute(text(
+            "UPDATE audit_log SET details = '{\"capacity\": {\"after\": 5, \"before\": 3}}' WHERE chain_seq = 5"))
         await uow.commit()
     assert (await verdict(db)).intact  # the same JSON again, however it is spelled
     async with db.uows() as uow:

@@ -207,8 +207,10 @@ async def test_admin_changes_are_audited_and_teams_are_editable(api: HubApi, db:
     assert "vip" in (await api.call("get", "/api/agent/teams", agent_token)).body["teams"]
     ticket = await db.queued_ticket(HandoffSignal(("complaint",), summary={"intents": ["complaint"]}))
     assert ticket.team == "vip", "the team's intents route its tickets"
+    assert (await api.call("delete", f"/api/admin/teams/{team.body['id']}", boss_token)).code == "in_use"
+    transfer = await api.call("post", f"/api/agent/tickets/{ticket.id}/transfer", boss_token, json={"team": None})
+    assert transfer.status == 200, transfer
     assert (await api.call("delete", f"/api/admin/teams/{team.body['id']}", boss_token)).status == 204
-    assert (await db.get(Ticket, ticket.id)).team is None, "its waiting tickets go to the general queue"
 
     reply = await api.call("post", "/api/agent/canned", sup_token, json={"shortcut": "hi", "title": "Hi", "text": "Hello"})
     patched = await api.call("patch", f"/api/admin/canned/{reply.body['id']}", sup_token, json={"text": "Hello there"})
@@ -217,11 +219,14 @@ async def test_admin_changes_are_audited_and_teams_are_editable(api: HubApi, db:
 
     log = (await api.call("get", "/api/admin/audit?limit=50", sup_token)).body["entries"]
     actions = [entry["action"] for entry in log]
-    for action in ("agent_created", "agent_changed", "team_created", "team_changed", "team_deleted", "canned_created",
-                   "canned_changed"):
+    for action in ("agent_created", "agent_changed", "role_changed", "team_created", "team_changed", "team_deleted",
+                   "canned_created", "canned_changed"):
         assert action in actions, action
     change = next(entry for entry in log if entry["action"] == "agent_changed")
-    assert change["details"] == {"role": "supervisor", "capacity": 6, "takes_tickets": False, "password": "changed"}
+    assert change["details"] == {"capacity": {"before": 3, "after": 6}, "takes_tickets": {"before": True, "after": False},
+                                 "password": "changed"}
+    role = next(entry for entry in log if entry["action"] == "role_changed")
+    assert role["details"] == {"role": {"before": "agent", "after": "supervisor"}}
     only = (await api.call("get", "/api/admin/audit?action=team_created", sup_token)).body["entries"]
     assert [entry["subject"] for entry in only] == ["vip"]
     assert (await api.call("get", "/api/admin/audit?from=tomorrow", sup_token)).code == "invalid_field"
