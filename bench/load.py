@@ -38,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -198,7 +198,7 @@ class Phase:
     level: int
     seconds: float
     latencies: list[float]
-    errors: int
+    errors: Counter[str]  # why each failed answer failed
     cpu: dict[str, float]
 
     @property
@@ -217,7 +217,8 @@ class Target:
     async def open(self) -> Any:
         return f"load-{secrets.token_hex(8)}"
 
-    async def say(self, conversation: Any, text: str) -> bool:
+    async def say(self, conversation: Any, text: str) -> str | None:
+        """Sends one message; None when it was answered, else what went wrong."""
         raise NotImplementedError
 
 
@@ -234,15 +235,17 @@ class HubTarget(Target):
         opened = response.json()
         return opened["conversation_id"], opened["token"]
 
-    async def say(self, conversation: Any, text: str) -> bool:
+    async def say(self, conversation: Any, text: str) -> str | None:
         conversation_id, token = conversation
         response = await self.http.post(f"{self.url}/api/conversations/{conversation_id}/messages", json={"text": text},
                                         headers={"Authorization": f"Bearer {token}"})
         if response.status_code != 200:
-            return False
+            return f"HTTP {response.status_code}"
         answer = response.json()
+        if answer.get("state") != "bot":
+            return f"conversation {answer.get('state')} after {text!r}"
         replies = [m for m in answer.get("messages", []) if m.get("direction") == "out" and m.get("author_kind") == "bot"]
-        return bool(replies) and answer.get("state") == "bot"
+        return None if replies else "no reply"
 
 
 class RasaHubChannelTarget(Target):
@@ -253,11 +256,11 @@ class RasaHubChannelTarget(Target):
         self.url = url
         self.signer = TokenSigner(secret)
 
-    async def say(self, conversation: Any, text: str) -> bool:
+    async def say(self, conversation: Any, text: str) -> str | None:
         response = await self.http.post(f"{self.url}{WEBHOOK_PATH}", json={"sender": conversation, "message": text,
                                                                             "metadata": {"channel": "webchat"}},
                                         headers={"Authorization": f"Bearer {self.signer.token()}"})
-        return response.status_code == 200 and bool(response.json())
+        return _rasa_failure(response)
 
 
 class PlainRasaTarget(Target):
@@ -267,9 +270,15 @@ class PlainRasaTarget(Target):
         super().__init__(http)
         self.url = url
 
-    async def say(self, conversation: Any, text: str) -> bool:
+    async def say(self, conversation: Any, text: str) -> str | None:
         response = await self.http.post(f"{self.url}/webhooks/rest/webhook", json={"sender": conversation, "message": text})
-        return response.status_code == 200 and bool(response.json())
+        return _rasa_failure(response)
+
+
+def _rasa_failure(response: httpx.Response) -> str | None:
+    if response.status_code != 200:
+        return f"HTTP {response.status_code}"
+    return None if response.json() else "no reply"
 
 
 async def play_phase(target: Target, level: int, shoppers: int, seed: int,
@@ -277,20 +286,20 @@ async def play_phase(target: Target, level: int, shoppers: int, seed: int,
     scripts = [shopper_script(n, seed) for n in range(shoppers)]
     conversations = [await target.open() for _ in scripts]
     latencies: list[float] = []
-    errors = 0
+    errors: Counter[str] = Counter()
     slots = asyncio.Semaphore(level)
 
     async def shopper(conversation: Any, script: list[str]) -> None:
-        nonlocal errors
         async with slots:
             for text in script:
                 started = time.perf_counter()
                 try:
-                    ok = await target.say(conversation, text)
-                except httpx.HTTPError:
-                    ok = False
+                    failure = await target.say(conversation, text)
+                except httpx.HTTPError as error:
+                    failure = type(error).__name__
                 latencies.append(time.perf_counter() - started)
-                errors += not ok
+                if failure:
+                    errors[failure] += 1
 
     before = {name: cpu_seconds(pid) for name, pid in processes.items()}
     started = time.perf_counter()
@@ -324,8 +333,8 @@ class Summary:
         return [value for p in self.phases for value in p.latencies]
 
     @property
-    def errors(self) -> int:
-        return sum(p.errors for p in self.phases)
+    def errors(self) -> Counter[str]:
+        return sum((p.errors for p in self.phases), Counter())
 
     def cpu_ms(self) -> dict[str, float]:
         messages = sum(p.messages for p in self.phases)
@@ -346,7 +355,10 @@ def report(summaries: dict[tuple[str, int], Summary], levels: list[int], targets
             cpu_text = " + ".join(f"{name} {value:.1f}" for name, value in cpu.items() if value >= 0.05)
             print(f"| {target} | {level} | {summary.rate:.1f} | {1000 * statistics.median(lat):.0f} | "
                   f"{1000 * percentile(lat, 0.95):.0f} | {1000 * percentile(lat, 0.99):.0f} | "
-                  f"{summary.errors}/{len(lat)} | {cpu_text} = {sum(cpu.values()):.1f} |")
+                  f"{summary.errors.total()}/{len(lat)} | {cpu_text} = {sum(cpu.values()):.1f} |")
+    failures = [(key, summary.errors) for key, summary in summaries.items() if summary.errors]
+    for (target, level), errors in failures:
+        print(f"errors of {target} at {level} at once: " + "; ".join(f"{count}x {why}" for why, count in errors.most_common()))
     if "plain" in targets:
         print()
         for target in (t for t in targets if t != "plain"):
@@ -385,7 +397,7 @@ async def run_rounds(targets: dict[str, Target], processes: dict[str, dict[str, 
                 summaries[(name, level)].phases.append(phase)
                 print(f"  {name:9} {level:3} at once, round {round_number + 1}: {phase.messages / phase.seconds:6.1f} msg/s, "
                       f"p50 {1000 * statistics.median(phase.latencies):5.0f} ms, "
-                      f"p99 {1000 * percentile(phase.latencies, 0.99):5.0f} ms, errors {phase.errors}, "
+                      f"p99 {1000 * percentile(phase.latencies, 0.99):5.0f} ms, errors {phase.errors.total()}, "
                       f"load {os.getloadavg()[0]:.1f}", flush=True)
     return summaries
 
@@ -403,6 +415,8 @@ def main() -> None:
     parser.add_argument("--rasa-env", action="append", default=[], metavar="NAME=VALUE",
                         help="for ShopDesk's Rasa, e.g. SHOPDESK_ENCODER_CACHE=0 or OPENBLAS_NUM_THREADS=2 (before/after)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", metavar="DIR", default="",
+                        help="keep the processes' logs and databases in DIR (default: a temporary directory, removed)")
     parser.add_argument("--quick", action="store_true", help="levels 1,20, one round")
     parser.add_argument("--retrain-plain", action="store_true")
     parser.add_argument("--plain-epochs", type=int, default=None,
@@ -417,8 +431,10 @@ def main() -> None:
     if "plain" in target_names:
         train_plain_rasa(args.retrain_plain, args.plain_epochs)
     loads = [os.getloadavg()]
-    with tempfile.TemporaryDirectory(prefix="shopdesk-load-") as work:
-        summaries, rss = asyncio.run(_run(Path(work), args, levels, rounds, target_names))
+    with tempfile.TemporaryDirectory(prefix="shopdesk-load-") as temporary:
+        work = Path(args.keep or temporary)
+        work.mkdir(parents=True, exist_ok=True)
+        summaries, rss = asyncio.run(_run(work, args, levels, rounds, target_names))
     loads.append(os.getloadavg())
     report(summaries, levels, target_names, loads, rss)
     print(f"ShopDesk: {args.rasa} Rasa process(es), Rasa env {args.rasa_env or 'as shipped'}, "
