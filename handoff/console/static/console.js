@@ -8,6 +8,7 @@ import { resetSecondFactor, secondFactorCode, secondFactorStep, showRecoveryCode
 import { tick } from './badges.js';
 import { byId, setText, showError } from './dom.js';
 import { connectFeed } from './feed.js';
+import { createManage } from './manage.js';
 import { listKeyboard, renderList } from './queue.js';
 import { createReports } from './reports.js';
 import { createTicketView } from './ticket.js';
@@ -42,6 +43,7 @@ const state = {
 const api = createApi({ token: () => sessionStorage.getItem(TOKEN_KEY), onUnauthorized: () => signedOut('Your session ended. Please sign in again.') });
 const now = () => Date.now() + state.clockOffset;
 const reports = createReports({ api, token: () => sessionStorage.getItem(TOKEN_KEY) });
+const manage = createManage({ api, token: () => sessionStorage.getItem(TOKEN_KEY) });
 const ticketView = createTicketView({
   api,
   me: () => state.agent,
@@ -119,6 +121,7 @@ function signedIn(agent) {
   byId('app-view').hidden = false;
   showAgent(agent);
   reports.signedIn(agent);
+  manage.signedIn(agent);
   state.feed?.close();
   state.feed = connectFeed({
     token: sessionStorage.getItem(TOKEN_KEY),
@@ -148,6 +151,7 @@ function signedOut(message) {
   Object.assign(state, { agent: null, queue: [], mine: [], remote: [], feed: null, unread: new Set() });
   ticketView.close();
   reports.signedOut();
+  manage.signedOut();
   showLogin(message);
 }
 

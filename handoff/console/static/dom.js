@@ -27,3 +27,19 @@ export function showError(element, message) {
 export function setText(element, text) {
   if (element.textContent !== text) element.textContent = text;
 }
+
+// An export needs the session token, so it is fetched and handed to the browser as a file.
+export async function download(path, token, fallbackName) {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${token()}` } });
+  if (!response.ok) {
+    const data = await response.json().catch(() => null);
+    throw new Error(data?.error?.message ?? `The export failed (HTTP ${response.status}).`);
+  }
+  const disposition = response.headers.get('content-disposition') ?? '';
+  const link = h('a', { href: URL.createObjectURL(await response.blob()),
+    download: /filename="([^"]+)"/.exec(disposition)?.[1] ?? fallbackName });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+}

@@ -2,8 +2,9 @@
 // period before, one tab per report (bot, service, agents, volume) and CSV exports. Metrics are
 // defined in docs/METRICS.md; the hub computes them (GET /api/reports/<name>).
 
-import { byId, h, showError } from './dom.js';
+import { byId, download, h, showError } from './dom.js';
 import { REPORT_TABS, renderReport } from './report_views.js';
+import { fullScreen } from './screens.js';
 
 const DAY_MS = 86400000;
 const isoDay = (date) => date.toISOString().slice(0, 10);
@@ -71,21 +72,12 @@ export function createReports({ api, token }) {
     }
   }
 
-  // The CSV needs the session token, so it is fetched and handed to the browser as a file.
   async function exportCsv(name) {
-    const response = await fetch(`/api/reports/${name}/csv?${query()}`, { headers: { Authorization: `Bearer ${token()}` } });
-    if (!response.ok) {
-      const data = await response.json().catch(() => null);
-      showError(byId('report-error'), data?.error?.message ?? `The export failed (HTTP ${response.status}).`);
-      return;
+    try {
+      await download(`/api/reports/${name}/csv?${query()}`, token, `shopdesk-${name}.csv`);
+    } catch (error) {
+      showError(byId('report-error'), error.message);
     }
-    const disposition = response.headers.get('content-disposition') ?? '';
-    const link = h('a', { href: URL.createObjectURL(await response.blob()),
-      download: /filename="([^"]+)"/.exec(disposition)?.[1] ?? `shopdesk-${name}.csv` });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 10000);
   }
 
   function selectTab(name) {
@@ -94,21 +86,7 @@ export function createReports({ api, token }) {
     load();
   }
 
-  function open() {
-    build();
-    byId('app-view').classList.add('reports-open');
-    view.hidden = false;
-    toggle.setAttribute('aria-pressed', 'true');
-    load();
-  }
-
-  function close() {
-    byId('app-view').classList.remove('reports-open');
-    view.hidden = true;
-    toggle.setAttribute('aria-pressed', 'false');
-  }
-
-  toggle.addEventListener('click', () => (view.hidden ? open() : close()));
+  const { close } = fullScreen('reports', view, toggle, { onOpen: () => { build(); load(); } });
 
   return {
     signedIn(agent) {
