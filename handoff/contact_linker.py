@@ -46,6 +46,8 @@ class ContactLinker:
             await self.recognise(event.data["ticket"]["conversation_id"], "", rederive=True)
 
     async def recognise(self, conversation_id: str, text: str, rederive: bool = False) -> None:
+        if not rederive and not await self._may_link(conversation_id, text):
+            return
         async with self._uows() as uow:
             conversation = await get_conversation(uow.session, conversation_id)
             contact = await contacts.contact_of(uow.session, conversation)
@@ -58,6 +60,21 @@ class ContactLinker:
             elif rederive:
                 await facts.rederive(uow.session, contact, await self._rules(uow))
             await uow.commit()
+
+    async def _may_link(self, conversation_id: str, text: str) -> bool:
+        """Whether this message could change who the contact is, read without the write lock: most
+        messages of a conversation whose shopper is known, or who gave nothing, cannot."""
+        async with self._uows.reading() as session:
+            conversation = await get_conversation(session, conversation_id)
+            contact = await contacts.get_contact(session, conversation.contact_id)
+            if contact is None:
+                return True
+            email = (conversation.customer_email or "").lower()
+            if email:
+                holder = await contacts.by_identity(session, contacts.EMAIL, email)
+                if holder is None or holder.id != contact.id:
+                    return True
+            return contact.shop_customer_id is None and bool(_MATERIAL.search(text))
 
     async def _by_proven_email(self, uow: UnitOfWork, conversation: Conversation, contact: Contact) -> Contact | None:
         email = (conversation.customer_email or "").lower()

@@ -10,6 +10,7 @@ Two shop customers are never merged: a contact that already is one customer stay
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,6 +53,10 @@ async def by_identity(session: AsyncSession, kind: str, value: str) -> Contact |
     return await get_contact(session, row.contact_id) if row else None
 
 
+# How fresh a contact's "last seen" is kept: not rewritten on every message of a conversation.
+LAST_SEEN_STEP = timedelta(minutes=1)
+
+
 async def contact_of(session: AsyncSession, conversation: Conversation) -> Contact:
     """The conversation's contact, made now if it has none."""
     contact = await get_contact(session, conversation.contact_id)
@@ -67,8 +72,10 @@ async def contact_of(session: AsyncSession, conversation: Conversation) -> Conta
         await session.flush()
         if personal and conversation.channel_user_id:
             await _give(session, contact, personal, conversation.channel_user_id)
-    conversation.contact_id = contact.id
-    contact.last_seen_at = now
+    if conversation.contact_id != contact.id:
+        conversation.contact_id = contact.id
+    if contact.last_seen_at is None or now - aware(contact.last_seen_at) >= LAST_SEEN_STEP:
+        contact.last_seen_at = now
     return contact
 
 

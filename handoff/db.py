@@ -2,6 +2,9 @@
 
 SQLite (the embedded default) gets WAL, a busy timeout and BEGIN IMMEDIATE, so concurrent
 writers queue up instead of failing with "database is locked"; PostgreSQL needs nothing special.
+Sessions made with `read_only=True` begin with a plain (deferred) BEGIN instead: in WAL a reader
+reads its snapshot without queueing behind the writers. They must not write (a deferred
+transaction that tries to would fail with "database is locked" instead of waiting its turn).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from sqlalchemy.engine import Connection, CursorResult, Result, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+READ_ONLY = "shopdesk_read_only"
 
 
 def create_engine(database_url: str, **kwargs: object) -> AsyncEngine:
@@ -42,7 +46,7 @@ def _serialise_sqlite_writers(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 def rows_changed(result: Result[Any]) -> int:
@@ -50,8 +54,9 @@ def rows_changed(result: Result[Any]) -> int:
     return cast(CursorResult[Any], result).rowcount
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: AsyncEngine, read_only: bool = False) -> async_sessionmaker[AsyncSession]:
+    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+    return async_sessionmaker(bind, expire_on_commit=False)
 
 
 def alembic_config() -> Config:

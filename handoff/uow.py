@@ -44,9 +44,16 @@ class UnitOfWork:
 
 
 class UnitOfWorkFactory:
-    def __init__(self, sessions: Callable[[], AsyncSession], bus: EventBus) -> None:
+    def __init__(self, sessions: Callable[[], AsyncSession], bus: EventBus,
+                 readers: Callable[[], AsyncSession] | None = None) -> None:
         self.sessions = sessions
         self.bus = bus
+        self.readers = readers or sessions
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.bus)
+
+    def reading(self) -> AsyncSession:
+        """A session that only reads (`async with uows.reading() as session:`): on SQLite it does
+        not take the write lock (handoff/db.py), so it never waits for, or holds up, a writer."""
+        return self.readers()

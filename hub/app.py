@@ -124,7 +124,7 @@ def create_app(
 def _wire(settings: HubSettings, shop: ShopReader | None) -> tuple[Services, _Resources]:
     engine = create_engine(settings.database_url)
     bus = RedisEventBus(settings.redis_url, replica_name(), settings.redis_namespace) if settings.redis_url else EventBus()
-    uows = UnitOfWorkFactory(session_factory(engine), bus)
+    uows = UnitOfWorkFactory(session_factory(engine), bus, session_factory(engine, read_only=True))
     desk = Desk(settings, CustomerDirectory(shop))
     rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
     limiter = RateLimiter(settings.rate_limits)

@@ -120,8 +120,8 @@ class Router:
 
     async def _handle(self, conversation_id: str, inbound: Inbound, text: str) -> HandleResult:
         if inbound.external_id:
-            async with self._uows() as uow:
-                repeat = await find_external(uow.session, conversation_id, inbound.external_id)
+            async with self._uows.reading() as session:
+                repeat = await find_external(session, conversation_id, inbound.external_id)
             if repeat is not None:
                 return await self._repeated(conversation_id, repeat)
         async with self._uows() as uow:
@@ -285,9 +285,9 @@ class Router:
             await uow.commit()
 
     async def _result(self, conversation_id: str, first_seq: int) -> HandleResult:
-        async with self._uows() as uow:
-            conversation = await get_conversation(uow.session, conversation_id)
-            produced = await messages_after(uow.session, conversation_id, first_seq - 1, _REPLAY_LIMIT, include_internal=False)
+        async with self._uows.reading() as session:
+            conversation = await get_conversation(session, conversation_id)
+            produced = await messages_after(session, conversation_id, first_seq - 1, _REPLAY_LIMIT, include_internal=False)
             return HandleResult(conversation_id, conversation.state, False, [shopper_message_json(m) for m in produced])
 
 

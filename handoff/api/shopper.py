@@ -44,8 +44,8 @@ async def send(request: Request, conversation_id: str) -> HTTPResponse:
     text = attachments.caption(body.get("text", ""), limit) if photos else clean_text(body.get("text"), limit)
     client_id = optional_str(body, "client_message_id", 200)
     services(request).limiter.check("address_messages", client_address(request))
-    async with services(request).uows() as uow:
-        await authorised_conversation(uow.session, conversation_id, bearer(request))
+    async with services(request).uows.reading() as session:
+        await authorised_conversation(session, conversation_id, bearer(request))
     inbound = Inbound(channel=CHANNEL_NAME, text=text, conversation_id=conversation_id, external_id=client_id,
                       attachment_ids=photos)
     result = await services(request).inbound.handle(inbound)
@@ -56,14 +56,14 @@ async def send(request: Request, conversation_id: str) -> HTTPResponse:
 async def read(request: Request, conversation_id: str) -> HTTPResponse:
     after = int_arg(request, "after", 0, 0, MAX_ID)
     limit = int_arg(request, "limit", 100, 1, 500)
-    async with services(request).uows() as uow:
-        conversation = await authorised_conversation(uow.session, conversation_id, bearer(request))
-        messages = await messages_after(uow.session, conversation_id, after, limit, include_internal=False)
+    async with services(request).uows.reading() as session:
+        conversation = await authorised_conversation(session, conversation_id, bearer(request))
+        messages = await messages_after(session, conversation_id, after, limit, include_internal=False)
         return json({"messages": [shopper_message_json(m) for m in messages], "last_seq": conversation.last_seq})
 
 
 @shopper.get("/<conversation_id:str>")
 async def status(request: Request, conversation_id: str) -> HTTPResponse:
-    async with services(request).uows() as uow:
-        await authorised_conversation(uow.session, conversation_id, bearer(request))
-        return json(await conversation_status(uow.session, services(request).settings, conversation_id))
+    async with services(request).uows.reading() as session:
+        await authorised_conversation(session, conversation_id, bearer(request))
+        return json(await conversation_status(session, services(request).settings, conversation_id))

@@ -172,5 +172,5 @@ async def hub_db(engine: AsyncEngine, settings: HubSettings, shop: object | None
         events.append(event)
 
     bus.subscribe(record)
-    uows = UnitOfWorkFactory(session_factory(engine), bus)
+    uows = UnitOfWorkFactory(session_factory(engine), bus, session_factory(engine, read_only=True))
     return HubDb(engine, settings, bus, uows, Desk(settings, CustomerDirectory(shop)), events)  # type: ignore[arg-type]

@@ -122,16 +122,19 @@ async def test_waiting_shoppers_hear_their_place_move_up(router: Router, db: Hub
     assert joined == "Anna joined the conversation."
 
 
-async def test_a_message_the_bot_answers_takes_three_transactions(router: Router, db: HubDb) -> None:
-    """Store and claim it, store the bot's turn (and see that nothing else waits), read the result
-    back: on SQLite each is a BEGIN IMMEDIATE, so each one more is a turn in the writers' queue."""
+async def test_a_message_the_bot_answers_takes_two_write_transactions_and_one_read(router: Router, db: HubDb) -> None:
+    """Store and claim it, store the bot's turn (and see that nothing else waits): on SQLite each is
+    a BEGIN IMMEDIATE, a turn in the writers' queue. Reading the result back only reads, with a
+    plain BEGIN that waits for no writer."""
     from sqlalchemy import event
 
-    first = await router.handle(telegram("hello"))
-    begins: list[int] = []
+    from handoff.db import READ_ONLY
 
-    def count(_connection: Any) -> None:
-        begins.append(1)
+    first = await router.handle(telegram("hello"))
+    begins: list[str] = []
+
+    def count(connection: Any) -> None:
+        begins.append("read" if connection.get_execution_options().get(READ_ONLY) else "write")
 
     event.listen(db.engine.sync_engine, "begin", count)
     try:
@@ -139,4 +142,21 @@ async def test_a_message_the_bot_answers_takes_three_transactions(router: Router
     finally:
         event.remove(db.engine.sync_engine, "begin", count)
     assert [m["text"] for m in result.messages] == ["and again", "bot heard: and again"]
-    assert len(begins) == 3
+    assert begins == ["write", "write", "read"]
+
+
+async def test_a_reading_session_does_not_wait_for_a_writer_on_sqlite(db: HubDb) -> None:
+    from handoff.conversations import get_conversation, open_conversation
+
+    async with db.uows() as uow:
+        conversation, _ = await open_conversation(uow, "webchat")
+        await uow.commit()
+    async with db.uows() as writer:
+        # The writer holds SQLite's write lock (BEGIN IMMEDIATE) and has not committed...
+        (await get_conversation(writer.session, conversation.id)).display_name = "Not yet committed"
+        await writer.session.flush()
+        # ...and a reader still reads at once, the last committed state.
+        async with db.uows.reading() as session:
+            read = await asyncio.wait_for(get_conversation(session, conversation.id), timeout=5)
+            assert read.display_name != "Not yet committed"
+        await writer.commit()
