@@ -10,7 +10,7 @@ import csv
 import io
 import re
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -103,7 +103,8 @@ def test_an_admin_creates_an_agent_who_then_signs_in_and_is_deactivated(browser,
     form.get_by_label("Capacity").fill("2")
     form.get_by_label("Returns").check()
     form.get_by_role("button", name="Create agent").click()
-    expect(page.locator("#manage-flash")).to_contain_text(f"{name} can now sign in as {email}")
+    # Hashing the password (argon2, slow on purpose) takes seconds on a busy machine.
+    expect(page.locator("#manage-flash")).to_contain_text(f"{name} can now sign in as {email}", timeout=20000)
     row = page.locator("#manage-body tr").filter(has_text=email)
     expect(row).to_contain_text("returns")
     expect(row).to_contain_text("0 / 2")
@@ -265,6 +266,40 @@ def test_an_sla_target_set_in_the_console_is_a_new_tickets_due_time(console_page
         with admin_session(hub.url) as admin:
             admin.put("/api/admin/sla", json={"targets": {"normal": {"first_response_minutes": 60,
                                                                      "resolution_minutes": 1440}}}).raise_for_status()
+
+
+def test_business_hours_set_in_the_console_move_a_due_time_to_the_next_opening(console_page: Page, hub,
+                                                                                agent_factory) -> None:
+    page = console_page
+    log_in(page, the_admin(hub))
+    open_manage(page, "SLA & hours")
+    # Open only the day after tomorrow (UTC), 10:00 to 12:00: a ticket now is due when it opens.
+    opening = (datetime.now(UTC) + timedelta(days=2)).replace(hour=10, minute=0, second=0, microsecond=0)
+    day = opening.strftime("%A")
+    try:
+        page.get_by_label("Keep business hours").check()
+        page.get_by_label("Time zone").fill("UTC")
+        for other in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"):
+            page.get_by_label(f"Open on {other}").set_checked(other == day)
+        page.get_by_label(f"{day} opens").fill("10:00")
+        page.get_by_label(f"{day} closes").fill("12:00")
+        page.get_by_role("button", name="Save SLA settings").click()
+        expect(page.locator("#manage-flash")).to_contain_text("SLA settings saved")
+        expect(page.get_by_label(f"Open on {day}")).to_be_checked()
+        log_out(page)
+
+        watcher = agent_factory("Bea Hours")
+        log_in(page, watcher)
+        go_away(page)
+        hand_off(hub.url, "a human please, we are closed today", email=None)
+        card = queue_card(page, "we are closed today")
+        shown_due = datetime.fromisoformat(card.locator(".sla").get_attribute("data-due"))
+        assert shown_due == opening
+        expect(card.locator(".sla")).to_contain_text(re.compile(r"First reply in (\d+h \d+m|\dd \d+h)"))
+    finally:
+        with admin_session(hub.url) as admin:
+            hours = admin.get("/api/admin/sla").json()["business_hours"]
+            admin.put("/api/admin/sla", json={"business_hours": {**hours, "enabled": False}}).raise_for_status()
 
 
 def test_an_admin_filters_the_audit_log_to_the_changes_just_made_and_exports_it(console_page: Page, hub) -> None:

@@ -229,6 +229,8 @@ async def test_sla_targets_and_business_hours_set_new_tickets_due_times(api: Hub
                              json={"targets": {"normal": {"first_response_minutes": 7, "resolution_minutes": 90}}})
     assert changed.body["targets"]["normal"]["first_response_minutes"] == 7
     assert changed.body["targets"]["urgent"]["first_response_minutes"] == 5, "the others keep theirs"
+    staffing = await api.call("get", "/api/reports/staffing", tokens["supervisor"])
+    assert staffing.body["current"]["target"]["first_response_seconds"] == 7 * 60, "Erlang C plans for the new target"
     ticket = await db.queued_ticket(HandoffSignal(("explicit_request",), message="a person please"))
     assert ticket.severity == "normal"
     assert aware(ticket.first_response_due) - aware(ticket.created_at) == timedelta(minutes=7)
