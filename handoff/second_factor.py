@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff import totp
@@ -103,6 +104,12 @@ async def status(session: AsyncSession, agent: Agent) -> dict[str, object]:
     enrolled = factor is not None and factor.enrolled_at is not None
     return {"enrolled": enrolled, "required": agent.role in await second_factor_roles(session),
             "recovery_codes_left": len(factor.recovery_hashes) if factor is not None and enrolled else 0}
+
+
+async def enrolled_ids(session: AsyncSession) -> set[int]:
+    """The agents who have a second factor (an enrolment begun and not finished counts too: an
+    admin may need to clear it)."""
+    return set((await session.execute(select(AgentSecondFactor.agent_id))).scalars())
 
 
 async def remove(session: AsyncSession, agent: Agent) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
-from handoff import audit, presence
+from handoff import audit, presence, second_factor
 from handoff.agents import agent_view, agents_view, keep_an_admin
 from handoff.api.context import services
 from handoff.api.guard import requires
@@ -29,7 +29,9 @@ _AUDITED = ("display_name", "role", "teams", "capacity", "takes_tickets")
 @admin.get("/agents")
 @requires("admin")
 async def list_agents(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
-    return json({"agents": await agents_view(uow.session, utcnow(), services(request).settings.presence_timeout)})
+    agents = await agents_view(uow.session, utcnow(), services(request).settings.presence_timeout)
+    with_factor = await second_factor.enrolled_ids(uow.session)
+    return json({"agents": [{**view, "second_factor": view["id"] in with_factor} for view in agents]})
 
 
 @admin.post("/agents")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from handoff import totp
 from tests.browsers import screenshot
 from tests.e2e.desk import ADMIN_EMAIL, ADMIN_PASSWORD, AgentAccount, admin_session
 from tests.e2e.test_console import go_away, hand_off, log_in, queue_card
@@ -142,6 +144,23 @@ def test_an_admin_creates_an_agent_who_then_signs_in_and_is_deactivated(browser,
     row.get_by_role("button", name=f"Reactivate {name}").click()
     expect(row).to_contain_text("Active")
     rita.go_offline()  # she can sign in again
+
+    # She lost the phone with her authenticator app: the admin removes her second factor.
+    token = rita.token()
+    secret = rita.call("POST", "/api/agent/me/second-factor", token).json()["secret"]
+    rita.call("POST", "/api/agent/me/second-factor/confirm", token, {"code": totp.code_at(secret, time.time())}
+              ).raise_for_status()
+    page.get_by_role("tab", name="Teams").click()
+    page.get_by_role("tab", name="Agents").click()
+    expect(row).to_contain_text("second factor")
+    reset = row.get_by_role("button", name=f"Reset second factor of {name}")
+    reset.click()
+    reset.click()
+    expect(page.locator("#manage-flash")).to_contain_text("second factor is removed")
+    expect(row).not_to_contain_text("second factor")
+    assert rita.call("GET", "/api/agent/me/second-factor", token).json()["enrolled"] is False
+    rita.call("PUT", "/api/agent/me/status", token, {"status": "offline"}).raise_for_status()
+    rita.call("POST", "/api/agent/logout", token).raise_for_status()
     log_out(page)
 
 

@@ -83,6 +83,8 @@ async def test_an_admin_manages_agents_and_every_change_is_audited_without_passw
     assert created.status == 201, created
     assert (created.body["email"], created.body["teams"], created.body["capacity"]) == ("mia@shop.example", ["returns"], 4)
     mia = f"/api/admin/agents/{created.body['id']}"
+    listed = (await api.call("get", "/api/admin/agents", admin)).body["agents"]
+    assert {(agent["email"], agent["second_factor"]) for agent in listed} >= {("mia@shop.example", False)}
     assert (await api.call("post", "/api/agent/login", json={"email": "mia@shop.example",
                                                              "password": "a long secret pw"})).status == 200
 

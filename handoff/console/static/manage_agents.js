@@ -1,5 +1,6 @@
 // Agents (admins): create an account with its role, teams, capacity and whether it takes tickets;
-// change any of them or the password; deactivate and reactivate. The hub refuses an admin's
+// change any of them or the password; deactivate and reactivate; remove a lost second factor.
+// The hub refuses an admin's
 // own deactivation or demotion and the last admin's; its message is shown as it comes.
 
 import { h } from './dom.js';
@@ -18,6 +19,8 @@ export async function renderAgents(panel, context) {
       () => api.patch(`/api/admin/agents/${agent.id}`, body), `${agent.display_name}: saved.`), () => editor.replaceChildren())),
     setActive: (active) => act(() => api.patch(`/api/admin/agents/${agent.id}`, { active }),
       `${agent.display_name} ${active ? 'can sign in again' : 'is deactivated: signed out, tickets back in the queue'}.`),
+    resetFactor: () => act(() => api.delete(`/api/admin/agents/${agent.id}/second-factor`),
+      `${agent.display_name}'s second factor is removed: they add one again at their next sign-in if their role needs it.`),
   }));
   panel.append(
     section('New agent', createForm(teams, note, (body) => act(() => api.post('/api/admin/agents', body),
@@ -67,9 +70,13 @@ function createForm(teams, note, submit) {
   return form;
 }
 
-function agentRow(agent, me, { edit, setActive }) {
+function agentRow(agent, me, { edit, setActive, resetFactor }) {
   const self = agent.id === me?.id;
-  const status = agent.active ? (agent.online ? 'Active · online' : `Active · ${agent.status}`) : 'Deactivated';
+  const status = (agent.active ? (agent.online ? 'Active · online' : `Active · ${agent.status}`) : 'Deactivated')
+    + (agent.second_factor ? ' · second factor' : '');
+  // A lost phone: the admin removes the factor (never their own here: they still have theirs).
+  const reset = agent.second_factor && !self ? confirmButton('Reset second factor', 'Confirm reset',
+    { 'aria-label': `Reset second factor of ${agent.display_name}` }, resetFactor) : null;
   const toggle = agent.active
     ? confirmButton('Deactivate', 'Confirm deactivation', { 'aria-label': `Deactivate ${agent.display_name}`,
       disabled: self || null, title: self ? 'You cannot deactivate your own account' : null }, () => setActive(false))
@@ -82,7 +89,7 @@ function agentRow(agent, me, { edit, setActive }) {
     h('td', { text: `${agent.open_tickets ?? 0} / ${agent.capacity}` }),
     h('td', { text: agent.takes_tickets ? 'Yes' : 'No' }), h('td', { text: status }),
     h('td', { class: 'manage-actions' }, h('button', { type: 'button', class: 'button small',
-      'aria-label': `Edit ${agent.display_name}`, onclick: edit }, 'Edit'), toggle));
+      'aria-label': `Edit ${agent.display_name}`, onclick: edit }, 'Edit'), toggle, reset));
 }
 
 function editForm(agent, teams, me, note, save, cancel) {
