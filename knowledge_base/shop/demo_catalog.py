@@ -24,7 +24,7 @@ CUSTOMERS: tuple[tuple[Any, ...], ...] = (
     (6, "Farid Haddad", "farid.haddad@example.com", None, "vip",
      ("Keizersgracht 100", "1015 CV", "Amsterdam", "Netherlands")),
     (7, "Grace Lee", "grace.lee@example.com", "+1 415 555 0134", "new",
-     ("500 Market Street", "94105", "San Francisco", "United States")),
+     ("Leopoldstraße 20", "80802", "München", "Germany")),
 )
 
 _APPAREL_SIZES = ["XS", "S", "M", "L", "XL", "XXL"]

@@ -21,9 +21,10 @@ DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
 PAYMENT_DELAY = timedelta(minutes=10)
 CURRENCY = "EUR"
+# Where every parcel starts, as the help article on delivery times says.
+WAREHOUSE = "Kassel, DE"
 TRACKING_URLS = {
     "DHL": "https://www.dhl.com/global-en/home/tracking.html?tracking-id={}",
-    "DPD": "https://tracking.dpd.de/status/en_US/parcel/{}",
     "UPS": "https://www.ups.com/track?tracknum={}",
     "GLS": "https://gls-group.com/track/{}",
 }
@@ -34,8 +35,8 @@ Event = tuple[datetime, str, str]  # at, location, description
 ORDERS: tuple[tuple[str, int, str, timedelta, list[Item]], ...] = (
     ("10001", 1, "paid", DAY, [("TS-200", 2, "M", "White"), ("HD-100", 1, "L", "Grey")]),
     ("10002", 1, "shipped", 4 * DAY, [("SH-600", 1, "42", "Black")]),
-    ("10003", 2, "delivered", 9 * DAY, [("JK-300", 1, "L", "Navy"), ("EL-700", 1, None, "White")]),
-    ("10004", 2, "delivered", 50 * DAY, [("HM-810", 1, "King", "Natural")]),
+    ("10003", 2, "delivered", 11 * DAY, [("JK-300", 1, "L", "Navy"), ("EL-700", 1, None, "White")]),
+    ("10004", 2, "delivered", 52 * DAY, [("HM-810", 1, "King", "Natural")]),
     ("10005", 3, "pending", 2 * HOUR, [("SC-500", 1, None, "Burgundy")]),
     ("10006", 3, "cancelled", 6 * DAY, [("EL-710", 1, None, "White")]),
     ("10007", 4, "returned", 30 * DAY, [("SH-620", 1, "43", "White")]),
@@ -44,8 +45,8 @@ ORDERS: tuple[tuple[str, int, str, timedelta, list[Item]], ...] = (
     ("10010", 5, "shipped", 10 * DAY, [("BG-900", 1, None, "Olive"), ("EL-720", 2, None, "Black")]),
     ("10011", 6, "shipped", 2 * DAY, [("HD-110", 1, "M", "Black")]),
     ("10012", 1, "delivered", 6 * DAY, [("HD-100", 1, "M", "Black"), ("SC-500", 1, None, "Grey")]),
-    ("10013", 7, "shipped", 5 * DAY, [("EL-700", 1, None, "White"), ("EL-720", 1, None, "Black")]),
-    ("10014", 2, "delivered", 33 * DAY, [("SH-630", 1, "44", "Brown")]),
+    ("10013", 7, "shipped", 2 * DAY, [("EL-700", 1, None, "White"), ("EL-720", 1, None, "Black")]),
+    ("10014", 2, "delivered", 36 * DAY, [("SH-630", 1, "44", "Brown")]),
 )
 
 
@@ -135,28 +136,29 @@ class _OrderBuilder:
         now = self.now
         by_number = {order.number: order for order in orders}
         by_number["10002"].shipment = _in_transit("DHL", "JJD0001502410002", now - 2 * DAY, now + DAY, [
-            (now - 2 * DAY, "Leipzig, DE", "Parcel handed over to DHL"),
-            (now - DAY - 6 * HOUR, "Leipzig parcel centre, DE", "Processed at the parcel centre"),
+            (now - 2 * DAY, WAREHOUSE, "Parcel handed over to DHL"),
+            (now - DAY - 6 * HOUR, "Kassel parcel centre, DE", "Processed at the parcel centre"),
             (now - 8 * HOUR, "Berlin, DE", "Parcel arrived at the delivery depot"),
         ])
+        # Sent express, so UPS within the EU (the express delivery article): due in 2 working days.
         by_number["10010"].shipment = _in_transit("UPS", "1Z999AA10123410010", now - 9 * DAY,
-                                                  now - 5 * DAY, [
-            (now - 9 * DAY, "Leipzig, DE", "Shipment picked up by UPS"),
-            (now - 8 * DAY, "Nuremberg, DE", "In transit"),
-            (now - 6 * DAY, "Praha, CZ", "Arrived at facility"),
-            (now - 5 * DAY, "Praha, CZ", "Delivery exception: address not found"),
+                                                  now - 7 * DAY, [
+            (now - 9 * DAY, WAREHOUSE, "Shipment picked up by UPS"),
+            (now - 9 * DAY + 8 * HOUR, "Nuremberg, DE", "In transit"),
+            (now - 8 * DAY, "Praha, CZ", "Arrived at facility"),
+            (now - 7 * DAY, "Praha, CZ", "Delivery exception: address not found"),
         ], status="exception")
         by_number["10011"].shipment = _in_transit("GLS", "GLS7741010011", now - DAY, now + 2 * DAY, [
-            (now - DAY, "Leipzig, DE", "Parcel handed over to GLS"),
+            (now - DAY, WAREHOUSE, "Parcel handed over to GLS"),
             (now - 10 * HOUR, "Bad Hersfeld hub, DE", "Parcel in transit to the destination country"),
         ])
-        by_number["10013"].shipment = _in_transit("DHL", "JJD0001502410013", now - 4 * DAY,
-                                                  now + 2 * DAY, [
-            (now - 4 * DAY, "Leipzig, DE", "Parcel handed over to DHL Express"),
-            (now - 3 * DAY, "Cincinnati hub, US", "Cleared customs"),
+        by_number["10013"].shipment = _in_transit("DHL", "JJD0001502410013", now - DAY, now + DAY, [
+            (now - DAY, WAREHOUSE, "Parcel handed over to DHL"),
+            (now - 14 * HOUR, "Aschheim parcel centre, DE", "Processed at the parcel centre"),
         ])
-        delivered = {"10003": ("DPD", 8, 5), "10004": ("DPD", 48, 45), "10007": ("DHL", 28, 25),
-                     "10008": ("DHL", 12, 10), "10012": ("DHL", 5, 3), "10014": ("DPD", 31, 29)}
+        # The carriers and delivery times of the articles: DHL in Germany, GLS to the EU, UPS to the UK.
+        delivered = {"10003": ("UPS", 10, 5), "10004": ("UPS", 51, 45), "10007": ("GLS", 28, 25),
+                     "10008": ("GLS", 13, 10), "10012": ("DHL", 5, 3), "10014": ("UPS", 35, 29)}
         for number, (carrier, shipped_days, delivered_days) in delivered.items():
             order = by_number[number]
             order.shipment = _delivered(carrier, number, now - shipped_days * DAY,
@@ -188,7 +190,7 @@ def _delivered(
 ) -> models.Shipment:
     tracking = f"{carrier}{number}0001"
     events = [
-        (shipped, "Leipzig, DE", f"Parcel handed over to {carrier}"),
+        (shipped, WAREHOUSE, f"Parcel handed over to {carrier}"),
         (shipped + DAY, f"{city} depot", "Parcel arrived at the delivery depot"),
         (delivered - 4 * HOUR, city, "Out for delivery"),
         (delivered, city, "Delivered"),
