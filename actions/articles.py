@@ -20,6 +20,11 @@ FAQ_ACTION = "action_answer_faq"
 VAGUE_WORDS = 2
 VAGUE_MARGIN = 0.1
 _WORD = re.compile(r"[a-z]{3,}")
+# Words around a topic that say nothing about it ("a delivery question", "info about returns").
+_EMPTY_WORDS = frozenset("""
+question questions query queries info information help about regarding concerning inquiry enquiry thing things
+stuff topic have quick
+""".split())
 # Words in front of a question that say nothing about it ("never mind, do you take paypal?",
 # "hi, actually ..."): left out when the articles are searched, so they do not dilute the match.
 _PREAMBLE = re.compile(
@@ -38,16 +43,30 @@ OVERVIEWS = {
 
 def best_answer(faq: FaqIndex, text: str, intent: str | None) -> FaqAnswer:
     """The index's answer, except that a topic of a word or two gets options when its best
-    article is not far ahead of the next one."""
-    text = without_preamble(text)
+    article is not far ahead of the next one (a menu, not one lone option)."""
+    text = topic_words(without_preamble(text))
     found = faq.answer(text, intent=intent)
-    if not found.confident or len(_WORD.findall(text.lower())) > VAGUE_WORDS:
+    vague = len(_WORD.findall(text.lower())) <= VAGUE_WORDS
+    if not vague or (not found.confident and len(found.suggestions) != 1):
         return found
     scored = faq.rank(text, intent).scored
-    if len(scored) > 1 and scored[0][1] - scored[1][1] >= VAGUE_MARGIN:
+    if found.confident and len(scored) > 1 and scored[0][1] - scored[1][1] >= VAGUE_MARGIN:
         return found
     options = [article for article, score in scored[:MAX_SUGGESTIONS] if score >= faq.tuning.suggest]
+    if len(options) == 1:
+        # "delivery question": the other articles of the one topic that matched, to pick from.
+        kin = [article for article, _ in scored[1:] if set(article.intents) & set(options[0].intents)]
+        options += kin[: MAX_SUGGESTIONS - 1]
     return FaqAnswer(article=None, score=found.score, confident=False, suggestions=options)
+
+
+def topic_words(text: str) -> str:
+    """A short message without the words that name no topic ("delivery question" -> "delivery")."""
+    words = _WORD.findall(text.lower())
+    kept = [word for word in words if word not in _EMPTY_WORDS]
+    if not kept or len(kept) == len(words) or len(kept) > VAGUE_WORDS:
+        return text
+    return " ".join(kept)
 
 
 def without_preamble(text: str) -> str:

@@ -40,12 +40,20 @@ def anger_score(parse_data: Mapping[str, Any] | None) -> float:
         return 0.0
 
 
+# Cues that only stress a message: capitals, "??". Alone they are no bad mood ("HOW MUCH IS
+# SHIPPING TO FRANCE", "is WELCOME10 still valid??").
+STRESS_MARKS = frozenset({"shouting", "emphasis", "punctuation"})
+
+
 def is_annoyed(parse: Mapping[str, Any] | None, threshold: float) -> bool:
-    """Annoyed: the anger score reaches the threshold, or the words say so ("ugh", "fed up")."""
+    """Annoyed: the words say so ("ugh", "fed up"), or the anger score reaches the threshold
+    for more than stress marks."""
     anger = (parse or {}).get("anger") or {}
-    cues = anger.get("cues") if isinstance(anger, Mapping) else None
-    annoyance = any(str(cue).startswith("annoyance:") for cue in cues or ())
-    return anger_score(parse) >= threshold or annoyance
+    cues = [str(cue) for cue in (anger.get("cues") if isinstance(anger, Mapping) else None) or ()]
+    kinds = {cue.split(":")[0] for cue in cues}
+    if "annoyance" in kinds:
+        return True
+    return anger_score(parse) >= threshold and not (kinds and kinds <= STRESS_MARKS)
 
 
 def apologised_since(tracker: Tracker, form: str = "order_form") -> bool:

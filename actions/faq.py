@@ -22,12 +22,13 @@ from actions.articles import (
     topic_articles,
     utter_article,
 )
-from actions.clarify import Choice, done
+from actions.clarify import Choice, done, offer_options, pending
 from actions.empathy import Empathy
 from actions.handoff import hand_off
-from actions.parts import answer_other_parts
+from actions.parts import answer_other_parts, answer_parts
 from actions.products import answer_promo_question, find_promo, shopper_tier
 from knowledge_base.faq import Article, FaqIndex
+from knowledge_base.faq.retrieval import MAX_SUGGESTIONS
 from knowledge_base.shop.destinations import unserved_destination
 
 # Questions about a problem get the article and, with it, the offer of a person.
@@ -71,6 +72,9 @@ class ActionAnswerFaq(Action):
         query = f"{earlier} {text}" if earlier else text
         intent = None if earlier else tracker.get_intent_of_latest_message()
         events: list[EventType] = [SlotSet("follow_up", None)]
+        if tracker.get_slot("topic_missing"):
+            # "What about the fees?" with nothing before it: which topic, never a guess.
+            return [*events, SlotSet("topic_missing", None), *offer_topics(shop.faq, dispatcher, text)]
         topic = payload_intent(text)
         if topic is not None:
             # A starter button ("Shipping costs and times"): its overview, or its articles to pick.
@@ -101,6 +105,10 @@ class ActionAnswerFaq(Action):
                 return events + self._quote(dispatcher, tracker, [found.article], intent)
             with Empathy(dispatcher, [tracker.latest_message], shop.annoyed_threshold):
                 return events + self._quote(dispatcher, tracker, [found.article], intent)
+        if not earlier and answer_parts(shop, dispatcher, tracker):
+            # Two questions that match nothing well together ("gift wrapping, and klarna?"):
+            # each part answered on its own.
+            return [*events, SlotSet("clarify_declined", None), SlotSet("last_options", None)]
         if tracker.get_slot("clarify_declined"):
             # The one more try after "none of these": an article clearly ahead of the others is
             # the answer (also one of the titles offered: the shopper may not have recognised
@@ -110,8 +118,12 @@ class ActionAnswerFaq(Action):
                 return events + self._quote(dispatcher, tracker, [clear], intent)
             return events + hand_off(dispatcher, tracker, ["repeated_fallback"])
         offered = [a.id for a in found.suggestions]
-        if found.suggestions and offered != (tracker.get_slot("last_options") or []):
+        last = tracker.get_slot("last_options") or []
+        if found.suggestions and not same_options(offered, last):
             return events + offer_articles(dispatcher, found.suggestions) + [SlotSet("last_options", offered)]
+        if earlier and last:
+            # A reply to the menu that narrows nothing ("hmm"): the menu stands, not asked again.
+            return events + ask_again_which(shop.faq, dispatcher, last)
         dispatcher.utter_message(response="utter_faq_unknown")
         return events
 
@@ -158,7 +170,38 @@ class ActionClarifyFallback(Action):
             # "is FLASH5 broken?": NLU missed it, but the shop knows the code.
             return answer_promo_question(shop, dispatcher, text, shopper_tier(shop, tracker))
         found = best_answer(faq, text, None)
+        offered = [a.id for a in found.suggestions]
         if found.suggestions and found.score >= FALLBACK_SUGGEST and not tracker.get_slot("last_options"):
-            return [*offer_articles(dispatcher, found.suggestions), SlotSet("last_options", [a.id for a in found.suggestions])]
+            return [*offer_articles(dispatcher, found.suggestions), SlotSet("last_options", offered)]
+        if answer_parts(shop, dispatcher, tracker):
+            return []
         dispatcher.utter_message(response="utter_please_rephrase")
         return []
+
+
+def same_options(offered: Sequence[str], last: Sequence[str] | None) -> bool:
+    """The same menu as the one just offered, in whatever order: never asked twice."""
+    return bool(offered) and set(offered) == set(last or ())
+
+
+def ask_again_which(faq: FaqIndex, dispatcher: CollectingDispatcher, last: Sequence[str]) -> list[EventType]:
+    """The options offered still stand: ask which (by tap, number or words), without the menu again."""
+    by_id = {article.id: article for article in faq.articles}
+    options = [(i, by_id[i].title) for i in last if i in by_id]
+    dispatcher.utter_message(response="utter_clarify_which")
+    return [pending(FAQ_ACTION, "articles", options)] if len(options) > 1 else []
+
+
+# A menu for a question that leans on nothing: the articles its words point to, else these.
+GENERAL_TOPICS = ("shipping-costs", "returns-policy", "payment-methods")
+
+
+def offer_topics(faq: FaqIndex, dispatcher: CollectingDispatcher, text: str) -> list[EventType]:
+    scored = faq.rank(text, None).scored
+    likely = [article for article, score in scored[:MAX_SUGGESTIONS] if score >= faq.tuning.suggest]
+    if len(likely) < 2:
+        by_id = {article.id: article for article in faq.articles}
+        likely = [by_id[i] for i in GENERAL_TOPICS if i in by_id]
+    options = [(article.id, article.title) for article in likely]
+    return [*offer_options(dispatcher, FAQ_ACTION, "articles", options, "utter_ask_topic"),
+            SlotSet("last_options", [i for i, _ in options])]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from knowledge_base.shop.views import OrderView, ReturnView, ShipmentView
+from knowledge_base.shop.views import OrderView, ProductView, ReturnView, ShipmentView
 
 MAX_ITEMS_LISTED = 4
 
@@ -85,3 +85,15 @@ def _one_refund(item: ReturnView) -> str:
                 "is being processed; it's issued within 5 working days of arrival.")
     return (f"Return {item.number} is registered but hasn't reached our warehouse yet; the refund of "
             f"{amount} follows within 5 working days of its arrival.")
+
+
+def describe_product(product: ProductView) -> str:
+    if not product.in_stock:
+        stock = "out of stock at the moment"
+    elif product.low_stock:
+        stock = f"only {product.stock} left"
+    else:
+        stock = "in stock"
+    variants = "; ".join(f"{name}: {', '.join(values)}" for name, values in product.attributes if values)
+    details = f" ({variants})" if variants else ""
+    return f"- {product.name}: {money(product.price, product.currency)}, {stock}{details}. {product.url}"

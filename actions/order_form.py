@@ -32,7 +32,9 @@ Slots = dict[str, Any]
 _GENERAL_QUESTION = re.compile(
     r"^\s*(how (do|can|does|long|much|to)|can (i|you|we)|could (i|you)|is it possible|do (you|i)|"
     r"what('s| is| are)? (the|your)|are (returns|refunds)|when (do|does) (a|the|refunds?|returns?))\b"
-    r"|\bpolicy\b|\bhow long\b|\bhow many days\b", re.IGNORECASE)
+    r"|\bpolicy\b|\bhow long\b|\bhow many days\b|\breturnable\b|\bdo i (have to )?pay\b"
+    r"|\b(in|from) (the|a) sale\b|\bon sale\b|\bsale items?\b|\bdiscounted\b|\breduced items?\b"
+    r"|[,.;!?]\s*(but |so )?(can|could) (i|we) (still )?\w+", re.IGNORECASE)
 
 
 _TOPIC_WORD = re.compile(r"[a-z]{3,}")

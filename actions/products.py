@@ -10,14 +10,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import services
-from actions.articles import answer_from_articles, offer_articles, utter_confident_article
+from actions.articles import answer_from_articles, offer_articles, utter_article, utter_confident_article
 from actions.empathy import Empathy
-from actions.formatting import day, money
+from actions.formatting import day, describe_product, money
 from actions.order_access import ChannelIdentity
 from actions.parts import answer_other_parts, other_parts
 from actions.services import Services
 from knowledge_base.shop.rules import Decision, promo_decision
-from knowledge_base.shop.views import ProductView, PromoView, Tier
+from knowledge_base.shop.views import PromoView, Tier
 
 # A promo code as shoppers type it: one token of letters and digits, 4-20 long ("WELCOME10").
 _CODE_CANDIDATE = re.compile(r"\b[A-Za-z][A-Za-z0-9]{3,19}\b")
@@ -25,18 +25,9 @@ MAX_CODE_CANDIDATES = 12
 # A product question no product matches gets help articles to pick from only when they match
 # it well ("gift": gift cards, gift wrapping); "do you sell submarines" gets a plain no.
 SUGGEST_FOR_PRODUCTS = 0.3
-
-
-def describe_product(product: ProductView) -> str:
-    if not product.in_stock:
-        stock = "out of stock at the moment"
-    elif product.low_stock:
-        stock = f"only {product.stock} left"
-    else:
-        stock = "in stock"
-    variants = "; ".join(f"{name}: {', '.join(values)}" for name, values in product.attributes if values)
-    details = f" ({variants})" if variants else ""
-    return f"- {product.name}: {money(product.price, product.currency)}, {stock}{details}. {product.url}"
+# The article every product question resembles ("where can I find product details"): the
+# product's own line answers better.
+GENERIC_PRODUCT_ARTICLE = "product-information"
 
 
 def question_text(tracker: Tracker) -> str:
@@ -55,7 +46,8 @@ class ActionProductInfo(Action):
         shop = services.current()
         with Empathy(dispatcher, [tracker.latest_message], shop.annoyed_threshold):
             events = answer_product_question(shop, dispatcher, question_text(tracker))
-            answer_other_parts(shop, dispatcher, tracker, skip_text=_product_part(tracker))
+            said = {str(m.get("article_id")) for m in dispatcher.messages if m.get("response") == "utter_faq_answer"}
+            answer_other_parts(shop, dispatcher, tracker, quoted=said, skip_text=_product_part(tracker))
         return [*events, SlotSet("follow_up", None)]
 
 
@@ -69,6 +61,10 @@ def answer_product_question(shop: Services, dispatcher: CollectingDispatcher, te
     if products:
         dispatcher.utter_message(response="utter_product_info",
                                  products="\n".join(describe_product(p) for p in products))
+        found = shop.faq.answer(text, intent="product_info")
+        if found.confident and found.article is not None and found.article.id != GENERIC_PRODUCT_ARTICLE:
+            # "a size chart for the jeans": the jeans, and the article the question is about.
+            utter_article(dispatcher, found.article)
         return []
     found = utter_confident_article(shop.faq, dispatcher, text, "product_info")
     if found.confident:

@@ -113,7 +113,13 @@ def _content_words(text: str) -> set[str]:
 
 
 def _stem(word: str) -> str:
+    """A crude stem, the same for "delete", "deleting" and "deleted", "ship" and "shipping"."""
     for suffix in ("ing", "es", "s", "ed"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
+            word = word[: -len(suffix)]
+            break
+    if word.endswith("e") and len(word) > 3:
+        word = word[:-1]
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiou":
+        word = word[:-1]  # "shipping", "wrapped"
     return word

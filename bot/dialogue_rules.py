@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.choices import Option, resolve
+from bot.escalation_rules import only_a_mood
 
 # Order task of each intent (the order_task slot's values).
 TASK_OF_INTENT = {
@@ -70,6 +71,12 @@ QUESTION_ACTIONS = {
     "account_help": ARTICLES_ACTION, "warranty": ARTICLES_ACTION, "product_info": "action_product_info",
     "promo_code": "action_check_promo_code",
 }
+# Words that name no topic: what a follow-up says around the thing it leans on.
+_NO_TOPIC_WORDS = frozenset("""
+and or also plus what about how much many long is are was it its it's that this those these they them the a an
+to for in of with so ok okay oh hmm well then there one ones cost costs price prices charge charges fee fees
+again too do does can could you your i me my would will be please thanks right
+""".split())
 # An unplaced reply of a few words to a menu of articles narrows the topic ("gift" ... "wrapping").
 REFINE_WORDS = 4
 
@@ -85,9 +92,8 @@ class Message:
 
     @property
     def only_a_mood(self) -> bool:
-        """Annoyed words and stress marks, nothing hostile ("ugh, this is so annoying")."""
-        kinds = {cue.split(":")[0] for cue in self.cues}
-        return "annoyance" in kinds and kinds <= {"annoyance", "punctuation", "emphasis"}
+        """Annoyed words and stress marks, nothing hostile, no complaint ("ugh, this is so annoying")."""
+        return only_a_mood(self.text, self.cues)
 
 
 @dataclass(frozen=True)
@@ -138,10 +144,12 @@ class Route:
 def route(moment: Moment, min_confidence: float = 0.5) -> Route | None:
     """Where the latest message goes, when the conversation changes its meaning; None otherwise."""
     latest = moment.latest
-    if latest.intent in ("request_human", "complaint") and latest.confidence >= min_confidence:
+    if latest.intent == "request_human" and latest.confidence >= min_confidence:
+        return None
+    if latest.intent == "complaint" and latest.confidence >= min_confidence and not latest.only_a_mood:
         return None
     for decide in (_answer_to_pending, _change_of_course, _drop_for_question, _other_order, _same_task_new_order,
-                   _rephrased, _follow_up, _refined_topic, _mood_only):
+                   _rephrased, _follow_up, _no_context, _refined_topic, _mood_only, _bare_order_number):
         found = decide(moment, min_confidence)
         if found is not None:
             return found
@@ -273,12 +281,47 @@ def _follow_up(moment: Moment, min_confidence: float) -> Route | None:
     return Route((moment.previous_answer,), {"follow_up": moment.previous_text}, "follow-up question")
 
 
+def _no_context(moment: Moment, min_confidence: float) -> Route | None:
+    """ "What about the fees?" with nothing before it to be about: the bot asks which topic,
+    it does not guess one. A follow-up that names its topic ("what about delivery to Italy?")
+    is a question of its own."""
+    latest = moment.latest
+    if moment.active_loop is not None or moment.pending is not None or moment.previous_answer is not None:
+        return None
+    if moment.order_task is not None or moment.verified or not leans_on_context(latest.text):
+        return None
+    if latest.intent in _OWN_MEANING and latest.confidence >= 0.8:
+        return None
+    return Route((ARTICLES_ACTION,), {"topic_missing": True}, "a follow-up with nothing to follow",
+                 answers_question=True)
+
+
+def leans_on_context(text: str) -> bool:
+    """A follow-up that names nothing of its own: "and how much is that?", "what about the fees"."""
+    if not is_elliptical(text) or _ORDER_NUMBER.search(text):
+        return False
+    return not [w for w in re.findall(r"[a-z0-9']+", text.lower()) if w not in _NO_TOPIC_WORDS]
+
+
+def _bare_order_number(moment: Moment, min_confidence: float) -> Route | None:
+    """An order number in a message NLU could not place ("can you tell me where 10011 is"): it is
+    about that order, so the task at hand or else its status, never "that's outside what I can
+    help with"."""
+    latest = moment.latest
+    if moment.active_loop is not None or not _ORDER_NUMBER.search(latest.text):
+        return None
+    if latest.intent not in _NO_REQUEST or latest.intent == "feedback_negative":
+        return None
+    task = moment.order_task or "status"
+    return Route(("order_form",), {"order_task": task}, "an order number, nothing else understood")
+
+
 def _mood_only(moment: Moment, min_confidence: float) -> Route | None:
     """A bad mood with no request in it gets a question, not "that's outside what I can do"."""
     latest = moment.latest
     if moment.active_loop is not None or not latest.only_a_mood:
         return None
-    if latest.intent not in _NO_REQUEST and latest.confidence >= min_confidence:
+    if latest.intent not in (*_NO_REQUEST, "complaint") and latest.confidence >= min_confidence:
         return None
     return Route((MOOD_ACTION,), {}, "annoyed, no request")
 

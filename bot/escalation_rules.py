@@ -41,6 +41,10 @@ _ASKS_FOR_PERSON = re.compile(
     r"|\bcustomer service (?:agent|rep|representative|person)\b|\bcall me back\b",
     re.IGNORECASE,
 )
+# A complaint said in so many words, not only a mood.
+_COMPLAINT_WORDS = re.compile(
+    r"\bcomplain\w*|\bformal\b|\bescalat\w*|\bunacceptable\b|\bmanager\b|\bsupervisor\b|\bworst\b"
+    r"|\bterrible (?:service|experience)\b|\bhow (?:you|your (?:staff|team|company)) (?:treat|handle)", re.IGNORECASE)
 _NO_PERSON = re.compile(r"\b(?:don'?t|do not|doesn'?t|no need to|never|not)\s+(?:want|need|wish|have)\s+to\s*$"
                         r"|\bwithout (?:a |any )?$", re.IGNORECASE)
 
@@ -175,6 +179,9 @@ def _anger(turns: Sequence[Turn], settings: EscalationSettings, is_vip: bool) ->
         return shown
     if latest.anger < settings.annoyed_threshold:
         return ""
+    if latest.answers_question and not _hostile(latest):
+        # "option 2" to the bot's own menu: understood, whatever a short odd text scores.
+        return ""
     if _hostile(latest) or not (_answerable(latest, settings) or _only_stressed(latest)):
         return shown
     view = assess_conversation([ShopperTurn(turn.text, turn.anger) for turn in turns])
@@ -217,8 +224,15 @@ def _unresolved_loop(turns: Sequence[Turn], settings: EscalationSettings, is_vip
 def _complaint(turns: Sequence[Turn], settings: EscalationSettings, is_vip: bool) -> str:
     latest = turns[-1]
     if latest.intent in settings.complaint_intents and latest.confidence >= settings.min_confidence:
-        return "formal complaint"
+        return "" if only_a_mood(latest.text, latest.cues) else "formal complaint"
     return ""
+
+
+def only_a_mood(text: str, cues: Sequence[str]) -> bool:
+    """Words of a bad mood and stress marks, nothing hostile, no complaint in so many words
+    ("i'm so fed up with this"): the bot asks what is wrong, it does not file a complaint."""
+    kinds = {str(cue).split(":")[0] for cue in cues}
+    return "annoyance" in kinds and kinds <= _WEAK_CUES | {"shouting"} and not _COMPLAINT_WORDS.search(text or "")
 
 
 def _negative_feedback(turns: Sequence[Turn], settings: EscalationSettings, is_vip: bool) -> str:

@@ -65,3 +65,16 @@ def served_destination(text: str) -> str | None:
         return None
     name = match.group(1)
     return _ALIASES.get(name.lower()) or next(n for n in SERVED if n.lower() == name.lower())
+
+
+# Return labels, as the returns article says: prepaid from Germany (DHL) and the rest of the EU
+# (GLS); from Switzerland, the UK and Norway the shopper sends the parcel at their own cost.
+_OUTSIDE_EU = frozenset(_ALSO)
+
+
+def return_label_carrier(country: str | None) -> str | None:
+    """The carrier of the prepaid return label for a parcel from `country`; None when the
+    shopper sends it back at their own cost."""
+    if country in _OUTSIDE_EU:
+        return None
+    return "DHL" if country in (None, "Germany") else "GLS"

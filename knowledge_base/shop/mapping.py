@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import cast
 
@@ -147,7 +148,7 @@ def promo_view(row: models.PromoCode, currency: str) -> PromoView:
     )
 
 
-def invoice_view(row: models.Invoice, url: str) -> InvoiceView:
+def invoice_view(row: models.Invoice, url: str, url_expires: datetime | None = None) -> InvoiceView:
     return InvoiceView(
         number=row.number,
         order_number=row.order_number,
@@ -155,4 +156,5 @@ def invoice_view(row: models.Invoice, url: str) -> InvoiceView:
         amount=money(row.amount_cents),
         currency=row.currency,
         url=url,
+        url_expires=url_expires,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import unicodedata
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, func, select
@@ -175,20 +175,22 @@ class SqlOrderSource:
         query = select(models.Invoice).where(models.Invoice.order_number == number)
         with self._sessions() as session:
             row = session.scalars(query).first()
-            return invoice_view(row, self.invoice_url(row.number)) if row else None
+            return invoice_view(row, *self.invoice_link(row.number)) if row else None
 
     def get_invoice(self, number: str) -> InvoiceView | None:
         with self._sessions() as session:
             row = session.get(models.Invoice, number) if len(number) <= MAX_INVOICE_NUMBER_LENGTH else None
-            return invoice_view(row, self.invoice_url(row.number)) if row else None
+            return invoice_view(row, *self.invoice_link(row.number)) if row else None
 
-    def invoice_url(self, number: str) -> str:
-        """Signed and expiring when a link secret is set: the link alone lets its holder download it."""
+    def invoice_link(self, number: str) -> tuple[str, datetime | None]:
+        """The invoice's link and when it expires: signed and expiring when a link secret is set
+        (the link alone lets its holder download it), else the shop's own page (no expiry)."""
         path = f"/invoices/{number}.pdf"
         if not self._settings.link_secret:
-            return self._settings.shop_url + path
+            return self._settings.shop_url + path, None
         expires = int(time.time()) + self._settings.invoice_link_hours * 3600
-        return signed_url(self._settings.shop_url, path, self._settings.link_secret, expires)
+        return (signed_url(self._settings.shop_url, path, self._settings.link_secret, expires),
+                datetime.fromtimestamp(expires, UTC))
 
     def get_product(self, sku: str) -> ProductView | None:
         with self._sessions() as session:

@@ -178,3 +178,5 @@ class InvoiceView:
     amount: Decimal
     currency: str
     url: str
+    # When a signed link stops working; None for a link to the shop's own site (it checks).
+    url_expires: datetime | None = None

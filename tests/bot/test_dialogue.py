@@ -16,8 +16,17 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.choices import Option, resolve
 from bot.dialogue_policy import DialoguePolicy, answers_pending_question
-from bot.dialogue_rules import Message, Moment, Pending, mentioned_tasks, route, switch_target
-from bot.escalation_rules import Turn, asks_for_person, decide
+from bot.dialogue_rules import (
+    Message,
+    Moment,
+    Pending,
+    Route,
+    leans_on_context,
+    mentioned_tasks,
+    route,
+    switch_target,
+)
+from bot.escalation_rules import Turn, asks_for_person, decide, only_a_mood
 from bot.segments import primary_intent, split_requests
 
 ARTICLES = (Option("express-delivery", "Can I get express delivery?"),
@@ -84,6 +93,27 @@ def test_a_bad_mood_alone_is_not_anger_to_hand_off() -> None:
 def test_an_answer_to_the_bots_question_is_no_fallback() -> None:
     earlier = Turn("gift", "product_info", bot_actions=("action_product_info",))
     assert decide([earlier, Turn("all of it", "nlu_fallback", 0.2, answers_question=True)], "vip") is None
+
+
+def test_an_answer_to_the_bots_menu_is_no_anger() -> None:
+    # "option 2" scores 0.51 on its own, without a single cue: it answers the menu.
+    menu = Turn("returns", "return_item", bot_actions=("action_answer_faq",))
+    assert decide([menu, Turn("option 2", "nlu_fallback", 0.3, anger=0.51, answers_question=True)]) is None
+    assert decide([menu, Turn("option 2 you idiots", "nlu_fallback", 0.3, anger=0.8, cues=("insult: idiots",),
+                              answers_question=True)]) is not None
+
+
+def test_a_mood_filed_as_a_complaint_is_not_handed_off() -> None:
+    assert decide([Turn("i'm so fed up with this", "complaint", 0.6, anger=0.93, cues=("annoyance: fed up",))]) is None
+    formal = decide([Turn("I want to make a formal complaint", "complaint", 0.97, anger=0.4)])
+    assert formal is not None and formal.reasons == ("complaint",)
+
+
+def test_title_words_match_in_any_form_of_the_word() -> None:
+    options = (Option("privacy-data", "What data do you keep, and how can I see it?"),
+               Option("delete-account", "How do I delete my account and data?"))
+    assert resolve("deleting it", options).chosen == ("delete-account",)
+    assert resolve("the shipping one", ARTICLES).chosen == ("shipping-costs",)
 
 
 def pending_articles() -> Pending:
@@ -158,8 +188,42 @@ def test_leaving_a_task_for_a_question() -> None:
 def test_the_same_task_for_another_order() -> None:
     found = route(Moment(Message("and for 10012?", "invoice_request", 0.5), verified=True, order_task="invoice"))
     assert found is not None and found.actions == ("order_form",) and found.slots == {"order_task": "invoice"}
-    assert route(Moment(Message("and for 10012?", "nlu_fallback", 0.2), order_task="invoice")) is None
+    # Not verified yet: still about that order, the task at hand (the form asks who they are).
+    unverified = route(Moment(Message("and for 10012?", "nlu_fallback", 0.2), order_task="invoice"))
+    assert unverified is not None and unverified.slots == {"order_task": "invoice"}
     assert route(Moment(Message("and cancel 10012", "cancel_order", 0.95), verified=True, order_task="invoice")) is None
+
+
+def test_an_order_number_nlu_could_not_place_is_about_that_order() -> None:
+    found = route(Moment(Message("can you tell me where 10011 is", "out_of_scope", 0.57)))
+    assert found is not None and found.actions == ("order_form",) and found.slots == {"order_task": "status"}
+    assert route(Moment(Message("can you tell me where 10011 is", "order_status", 0.9))) is None
+    assert route(Moment(Message("can you tell me where 10011 is", "out_of_scope", 0.6), active_loop="order_form")) is None
+
+
+def test_a_follow_up_with_nothing_to_follow_asks_what_it_is_about() -> None:
+    for text in ("what about the fees", "and how much is that?", "how much are they?", "and the price?"):
+        found = route(Moment(Message(text, "nlu_fallback", 0.3)))
+        assert found is not None and found.actions == ("action_answer_faq",), text
+        assert found.slots == {"topic_missing": True} and found.answers_question
+    # It names its own topic, or there is something before it to follow.
+    for text in ("what about the delivery time to Italy?", "and FREESHIP?", "and to the UK?", "and for 10012?"):
+        assert not leans_on_context(text), text
+    after = Moment(Message("what about the fees", "nlu_fallback", 0.3), previous_answer="action_answer_faq",
+                   previous_text="how much is shipping to spain")
+    assert route(after) == Route(("action_answer_faq",), {"follow_up": "how much is shipping to spain"},
+                                 "follow-up question")
+    assert route(Moment(Message("and how much is that?", "product_info", 0.5), order_task="status", verified=True)) is None
+
+
+def test_a_mood_is_no_complaint() -> None:
+    fed_up = Message("i'm so fed up with this", "complaint", 0.6, cues=("annoyance: fed up",))
+    found = route(Moment(fed_up))
+    assert found is not None and found.actions == ("utter_ask_what_is_wrong",)
+    formal = Message("I'm fed up and I want to make a complaint", "complaint", 0.9, cues=("annoyance: fed up",))
+    assert route(Moment(formal)) is None
+    assert only_a_mood("HONESTLY FED UP", ("annoyance: honestly", "shouting: HONESTLY FED UP"))
+    assert not only_a_mood("fed up, you are useless", ("annoyance: fed up", "insult: useless"))
 
 
 def test_a_follow_up_after_a_filler_word() -> None:

@@ -179,6 +179,7 @@ def test_invoices_only_for_paid_orders(source: SqlOrderSource) -> None:
     assert invoice is not None
     assert invoice.number == "INV-2026-10012" and invoice.amount == Decimal("79.80")
     assert invoice.url == "https://shop.example/invoices/INV-2026-10012.pdf"  # no link secret: the shop's site checks
+    assert invoice.url_expires is None
     assert source.invoice_for_order("10005") is None  # pending: not paid yet
     assert source.invoice_for_order("10006") is None  # cancelled before payment
     assert source.invoice_for_order("99999") is None
@@ -195,6 +196,8 @@ def test_with_a_link_secret_invoice_links_are_signed_and_expire(shop_engine: Eng
     assert (url.scheme, url.netloc, url.path) == ("https", "shop.example", "/invoices/INV-2026-10012.pdf")
     assert before + 2 * 3600 <= int(query["expires"][0]) <= time.time() + 2 * 3600
     assert is_valid("s" * 32, url.path, query["expires"][0], query["signature"][0], time.time())
+    # The bot tells the shopper when: the view carries the link's own expiry.
+    assert invoice.url_expires is not None and int(invoice.url_expires.timestamp()) == int(query["expires"][0])
 
 
 def test_get_invoice_and_product_by_their_number(source: SqlOrderSource) -> None:
