@@ -33,6 +33,7 @@ from handoff.models import (
     Transition,
 )
 from handoff.rasa_trackers import TrackerStore
+from handoff.review_models import Review
 
 ERASED_NOTE = "[erased]"
 
@@ -101,6 +102,9 @@ async def anonymise_conversations(session: AsyncSession, conversation_ids: Seque
     tickets = select(Ticket.id).where(Ticket.conversation_id.in_(ids))
     await session.execute(update(Note).where(Note.ticket_id.in_(tickets)).values(text=ERASED_NOTE)
                           .execution_options(synchronize_session="fetch"))
+    # A reviewer's note may quote the shopper.
+    await session.execute(update(Review).where(Review.conversation_id.in_(ids), Review.note.is_not(None))
+                          .values(note=ERASED_NOTE).execution_options(synchronize_session="fetch"))
     await session.execute(update(Ticket).where(Ticket.conversation_id.in_(ids)).values(
         customer_id=None, customer_name=None, customer_email=None, contact_email=None, trigger_text=None,
         summary={}, anger=None, severity_cues=[], csat_comment=None)

@@ -108,7 +108,7 @@ async def _analytic(session: AsyncSession) -> None:
 
 
 def reports() -> dict[str, Report]:
-    from handoff import reports_bot, reports_people, reports_service, reports_staffing, reports_topics
+    from handoff import reports_bot, reports_people, reports_quality, reports_service, reports_staffing, reports_topics
 
     return {
         "bot": reports_bot.bot_report,
@@ -117,6 +117,7 @@ def reports() -> dict[str, Report]:
         "volume": reports_people.volume_report,
         "topics": reports_topics.topics_report,
         "staffing": reports_staffing.staffing_report,
+        "quality": reports_quality.quality_report,
     }
 
 

@@ -29,6 +29,7 @@ from handoff.api.openapi import openapi
 from handoff.api.personal_data import personal_data
 from handoff.api.privacy import privacy
 from handoff.api.reports import report_routes
+from handoff.api.reviews import review_routes
 from handoff.api.second_factor import second_factors
 from handoff.api.service_levels import service_levels
 from handoff.api.shopper import shopper
@@ -110,7 +111,8 @@ def create_app(
     install_error_handlers(app)
     install_security_headers(app)
     for blueprint in (shopper, photos, account, tickets, canned_replies, admin, management, audit_log, contacts,
-                      privacy, service_levels, report_routes, personal_data, second_factors, console_feed, openapi):
+                      privacy, service_levels, report_routes, review_routes, personal_data, second_factors, console_feed,
+                      openapi):
         app.blueprint(blueprint)
     app.add_route(_health, "/health", name="health")
     app.add_route(_ready_route(resources), "/ready", name="ready")

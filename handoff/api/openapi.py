@@ -124,11 +124,26 @@ ROUTES: list[tuple[str, str, str, str, dict[str, Any] | None]] = [
      None),
     ("put", "/api/admin/privacy", "Change them (audited)", "admin", _OBJ),
     ("get", "/api/reports", "The reports and exports there are", "supervisor", None),
-    ("get", "/api/reports/{name}", "A report (bot, service, agents, volume, topics, staffing): ?from, to "
+    ("get", "/api/reports/{name}", "A report (bot, service, agents, volume, topics, staffing, quality): ?from, to "
      "(YYYY-MM-DD, UTC), team, channel, compare=1|0 (the previous period of the same length); metrics in "
      "docs/METRICS.md", "supervisor", None),
     ("get", "/api/reports/{name}/csv", "A report as CSV (period, metric, value), or name=tickets: one row per "
      "conversation (audited)", "supervisor", None),
+    ("post", "/api/reviews/samples", "Draw a quality review sample of resolved conversations (audited): size 1-50, "
+     "from, to, kind bot|human|both, agent_id or team, seed (the same seed draws the same conversations)", "supervisor",
+     {"type": "object", "required": ["from", "to"], "properties": {
+         "size": {"type": "integer", "minimum": 1, "maximum": 50}, "from": {"type": "string", "format": "date"},
+         "to": {"type": "string", "format": "date"}, "kind": {"enum": ["bot", "human", "both"]},
+         "agent_id": {"type": "integer"}, "team": {"type": "string"}, "seed": {"type": "string", "maxLength": 40}}}),
+    ("get", "/api/reviews/samples", "The latest samples with how many of each are scored", "supervisor", None),
+    ("get", "/api/reviews/samples/{sample_id}", "A sample with its reviews", "supervisor", None),
+    ("get", "/api/reviews/mine", "The scored reviews of the agent's own tickets", "agent", None),
+    ("get", "/api/reviews/{review_id}", "A review with the conversation's transcript, masked (audited; agents: their "
+     "own scored reviews)", "agent", None),
+    ("put", "/api/reviews/{review_id}", "Score a review, or change the scores of one you scored (audited)", "supervisor",
+     {"type": "object", "required": ["resolved", "correct", "tone"], "properties": {
+         "resolved": {"type": "boolean"}, "correct": {"type": "boolean"},
+         "tone": {"type": "integer", "minimum": 1, "maximum": 5}, "note": {"type": "string", "maxLength": 2000}}}),
     ("get", "/api/agent/ws", "Websocket: queue and conversation events (first frame {type: auth, token})", "agent", None),
     ("get", "/health", "Liveness", "none", None),
     ("get", "/ready", "Readiness: migrated, database and (scaled) Redis answer; 503 otherwise", "none", None),

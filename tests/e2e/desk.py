@@ -12,11 +12,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+from playwright.sync_api import expect
 
 from handoff.identity import sign
-from tests.integration.servers import ROOT, Launcher, Server
+from tests.integration.servers import ROOT, Launcher, Server, free_port
 
 IDENTITY_SECRET = "e2e-identity-secret"
 ADMIN_EMAIL = "admin@shopdesk.test"
@@ -131,3 +133,38 @@ def running_hub(work: Path, env: dict[str, str], port: int) -> Iterator[Server]:
         yield server
     finally:
         server.stop()
+
+
+@contextmanager
+def demo_history_hub(work: Path, bot: Any, days: int = 14, per_day: int = 40) -> Iterator[Server]:
+    """A hub on SQLite whose database holds `shopdesk demo-history`, as a new user would fill it."""
+    port = free_port()
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{work / 'hub.db'}", "RASA_URL": bot.url,
+           "SHOPDESK_RASA_TOKEN": bot.secret, "SHOPDESK_PORT": str(port), "SHOPDESK_RATE_LIMITS": "logins=1000/900"}
+    shopdesk_cli(env, "demo-history", "--days", str(days), "--per-day", str(per_day))
+    with running_hub(work, env, port) as server:
+        yield server
+
+
+@contextmanager
+def strict_page(browser: Any, base_url: str, **options: Any) -> Iterator[Any]:
+    """A page whose uncaught errors, console errors and CSP violations fail the test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=base_url, **options)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"error: {error}"))
+    page.on("console", lambda message: problems.append(f"console: {message.text}")
+            if message.type == "error" or "Content Security Policy" in message.text else None)
+    yield page
+    context.close()
+    assert problems == [], problems
+
+
+def sign_in(page: Any, account: AgentAccount) -> None:
+    """Signs in on the console's page as that account."""
+    page.goto("/console")
+    page.get_by_label("Email").fill(account.email)
+    page.get_by_label("Password").fill(account.password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#agent-name")).to_have_text(account.display_name)
+

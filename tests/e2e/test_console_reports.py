@@ -16,43 +16,23 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browsers import screenshot
-from tests.e2e.desk import AgentAccount, create_agent, running_hub, shopdesk_cli
+from tests.e2e.desk import create_agent, demo_history_hub, sign_in, strict_page
 from tests.e2e.fake_rasa import ConsoleFakeRasa
-from tests.integration.servers import Server, free_port
+from tests.integration.servers import Server
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def reports_hub(tmp_path_factory: pytest.TempPathFactory, console_bot: ConsoleFakeRasa) -> Iterator[Server]:
-    work = tmp_path_factory.mktemp("reports-hub")
-    port = free_port()
-    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{work / 'hub.db'}", "RASA_URL": console_bot.url,
-           "SHOPDESK_RASA_TOKEN": console_bot.secret, "SHOPDESK_PORT": str(port), "SHOPDESK_RATE_LIMITS": "logins=1000/900"}
-    shopdesk_cli(env, "demo-history", "--days", "14", "--per-day", "40")
-    with running_hub(work, env, port) as server:
+    with demo_history_hub(tmp_path_factory.mktemp("reports-hub"), console_bot) as server:
         yield server
 
 
 @pytest.fixture
 def reports_page(browser, reports_hub: Server) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=reports_hub.url, accept_downloads=True)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(f"error: {error}"))
-    page.on("console", lambda message: problems.append(f"console: {message.text}")
-            if message.type == "error" or "Content Security Policy" in message.text else None)
-    yield page
-    context.close()
-    assert problems == [], problems
-
-
-def sign_in(page: Page, account: AgentAccount) -> None:
-    page.goto("/console")
-    page.get_by_label("Email").fill(account.email)
-    page.get_by_label("Password").fill(account.password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("#agent-name")).to_have_text(account.display_name)
+    with strict_page(browser, reports_hub.url, accept_downloads=True) as page:
+        yield page
 
 
 def the_report(hub: Server, token: str, name: str) -> dict:

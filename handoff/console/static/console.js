@@ -10,6 +10,7 @@ import { byId, setText, showError } from './dom.js';
 import { connectFeed } from './feed.js';
 import { createManage } from './manage.js';
 import { listKeyboard, renderList } from './queue.js';
+import { createQuality } from './quality.js';
 import { createReports } from './reports.js';
 import { createTicketView } from './ticket.js';
 import { TABS, defaultTeamFilter, fillFilters, isLive, matches, readFilters, serverQuery } from './views.js';
@@ -44,6 +45,7 @@ const api = createApi({ token: () => sessionStorage.getItem(TOKEN_KEY), onUnauth
 const now = () => Date.now() + state.clockOffset;
 const reports = createReports({ api, token: () => sessionStorage.getItem(TOKEN_KEY) });
 const manage = createManage({ api, token: () => sessionStorage.getItem(TOKEN_KEY) });
+const quality = createQuality({ api });
 const ticketView = createTicketView({
   api,
   me: () => state.agent,
@@ -122,6 +124,7 @@ function signedIn(agent) {
   showAgent(agent);
   reports.signedIn(agent);
   manage.signedIn(agent);
+  quality.signedIn(agent);
   state.feed?.close();
   state.feed = connectFeed({
     token: sessionStorage.getItem(TOKEN_KEY),
@@ -152,6 +155,7 @@ function signedOut(message) {
   ticketView.close();
   reports.signedOut();
   manage.signedOut();
+  quality.signedOut();
   showLogin(message);
 }
 

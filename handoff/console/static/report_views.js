@@ -6,7 +6,7 @@ import { h } from './dom.js';
 import { duration, humanise, reasonLabel, severityLabel } from './format.js';
 
 export const REPORT_TABS = [['bot', 'Bot'], ['service', 'Service'], ['agents', 'Agents'], ['volume', 'Volume'],
-  ['topics', 'Topics'], ['staffing', 'Staffing']];
+  ['topics', 'Topics'], ['staffing', 'Staffing'], ['quality', 'Quality']];
 
 const percent = (value) => (value === null || value === undefined ? '–' : `${(value * 100).toFixed(1)}%`);
 const seconds = (value) => (value === null || value === undefined ? '–' : duration(value));
@@ -161,8 +161,29 @@ function renderStaffing(body, now) {
   heatMap(week, 'Agents needed by hour of the week', now.agents_needed);
 }
 
+const QUALITY_COLUMNS = [
+  ['Reviewed', (r) => number(r.reviewed)], ['Resolved', (r) => percent(r.resolved_share)],
+  ['Correct', (r) => percent(r.correct_share)], ['Tone', (r) => FORMATS.rating(r.tone_average)],
+  ['Not scored yet', (r) => number(r.pending)]];
+
+function renderQuality(body, now, before) {
+  const o = now.overall;
+  const b = before?.overall ?? {};
+  body.append(figures(
+    figure('Reviewed', 'number', o.reviewed, b.reviewed, 0, 'Conversations scored in quality review'),
+    figure('Judged resolved', 'percent', o.resolved_share, b.resolved_share),
+    figure('Judged correct', 'percent', o.correct_share, b.correct_share),
+    figure('Tone', 'rating', o.tone_average, b.tone_average, 1, 'Average tone, 1 to 5'),
+  ));
+  body.append(
+    section('Bot and people', table('Reviews of the conversations the bot handled alone and of those people resolved',
+      [['Handled by', (r) => (r.key === 'bot' ? 'Bot alone' : 'People')], ...QUALITY_COLUMNS], now.by_kind)),
+    section('Per agent', table('Reviews of each agent\'s resolved tickets',
+      [['Agent', (r) => r.display_name ?? `#${r.agent_id}`], ...QUALITY_COLUMNS], now.per_agent)));
+}
+
 const RENDERERS = { bot: renderBot, service: renderService, agents: renderAgents, volume: renderVolume,
-  topics: renderTopics, staffing: renderStaffing };
+  topics: renderTopics, staffing: renderStaffing, quality: renderQuality };
 
 export function renderReport(body, name, answer) {
   const period = `${answer.filter.from} to ${answer.filter.to}`;
