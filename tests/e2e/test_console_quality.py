@@ -33,7 +33,9 @@ def quality_page(browser, quality_hub: Server) -> Iterator[Page]:
 
 
 def score(page: Page, item: int, resolved: str, correct: str, tone: str, note: str) -> None:
-    page.locator("#review-list .quality-item").nth(item).click()
+    chosen = page.locator("#review-list .quality-item").nth(item)
+    chosen.click()
+    expect(chosen).to_have_attribute("aria-current", "true")  # its transcript and form replaced the last one's
     expect(page.locator("#review-pane .transcript .msg").first).to_be_visible()
     page.locator(f"#score-resolved-{resolved}").check()
     page.locator(f"#score-correct-{correct}").check()
@@ -66,6 +68,7 @@ def test_a_supervisor_samples_scores_and_sees_the_scores_in_reports(quality_page
     expect(page.locator("#review-list-title")).to_contain_text("2 of 2 scored")
     # The reviewer changes a score: the first one's tone after all.
     page.locator("#review-list .quality-item").nth(0).click()
+    expect(page.locator("#review-list .quality-item").nth(0)).to_have_attribute("aria-current", "true")
     expect(page.locator("#score-note")).to_have_value("Polite, but the return window it gave was wrong. <b>not bold</b>")
     page.get_by_label("Tone", exact=True).select_option("3")
     page.get_by_role("button", name="Save changes").click()
