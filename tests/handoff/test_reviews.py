@@ -12,7 +12,9 @@ from datetime import date
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from handoff.erasure import ERASED_NOTE, anonymise_conversations
 from handoff.models import Agent
 from handoff.reports import ReportFilter, run_report
 from handoff.review_models import Review, ReviewSample
@@ -134,3 +136,19 @@ async def test_quality_report_filters(any_db: HubDb, history: History) -> None:
     tuesday = ReportFilter.for_days(date(2026, 11, 3), date(2026, 11, 3), NOW)
     assert (await quality(any_db, tuesday))["overall"] == only_c3
     assert (await quality(any_db, WEEK.previous()))["overall"] == figures(0, 0, None, None, None)
+
+
+async def test_erasing_a_conversation_blanks_its_review_note(any_db: HubDb, history: History) -> None:
+    async with any_db.uows() as uow:
+        sue = await uow.session.get(Agent, history.agents["Sue"].id)
+        assert sue is not None
+        sample = await create_sample(uow.session, sue, wanted(kind="human"))
+        review = (await uow.session.execute(select(Review).where(Review.sample_id == sample.id))).scalars().first()
+        assert review is not None
+        await score(uow.session, sue, review, {"resolved": True, "correct": True, "tone": 5,
+                                               "note": "She said her address is Hauptstr. 5"}, None)
+        await anonymise_conversations(uow.session, [review.conversation_id])
+        await uow.commit()
+        review_id = review.id
+    erased = await any_db.get(Review, review_id)
+    assert (erased.note, erased.tone) == (ERASED_NOTE, 5)
