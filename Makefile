@@ -26,7 +26,7 @@ export SHOPDESK_VAR_DIR ?= $(CURDIR)/$(VAR)
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null) \
                    $(shell find bot -name '*.py')
 
-.PHONY: secrets help install run run-scaled test test-fast lint model validate seed bench browser clean
+.PHONY: secrets help install run demo-history-once run-scaled test test-fast lint model validate seed bench browser clean
 
 help:
 	@echo "make run    - set up (first time) and start ShopDesk: hub :8000, Rasa :5005, actions :5055"
@@ -89,9 +89,19 @@ browser:
 secrets:
 	@scripts/make-secrets $(VAR)/secrets.env
 
-run: install $(MODEL) $(VAR)/shop.db secrets
+run: install $(MODEL) $(VAR)/shop.db secrets demo-history-once
 	@if [ "$${SHOPDESK_PROFILE:-}" = scaled ]; then $(MAKE) --no-print-directory run-scaled; \
 	else $(APP_VENV)/bin/honcho start -f Procfile -e $(VAR)/secrets.env; fi
+
+# The first `make run` of a checkout fills the Reports screen with 30 days of clearly marked demo
+# history, so a new user sees what it is for: only on the embedded database (no DATABASE_URL), only
+# once (var/.demo-history remembers it, also after `shopdesk demo-history --remove`), and not with
+# SHOPDESK_DEMO_HISTORY=0.
+demo-history-once: $(APP_VENV)/.installed
+	@if [ -z "$${DATABASE_URL:-}" ] && [ "$${SHOPDESK_DEMO_HISTORY:-1}" != 0 ] && [ ! -e $(VAR)/.demo-history ]; then \
+		echo "First run: filling the Reports screen with 30 days of DEMO history (about 15 s)."; \
+		echo "  SHOPDESK_DEMO_HISTORY=0 make run skips it; $(APP_VENV)/bin/shopdesk demo-history --remove deletes it."; \
+		$(APP_VENV)/bin/shopdesk demo-history --days 30 && touch $(VAR)/.demo-history; fi
 
 # The scaled profile on one machine (docs/SCALING.md): two hub replicas behind no balancer (use
 # either port, or put one in front), two Rasa processes with each conversation sticky to one,
