@@ -52,7 +52,8 @@ async def current(session: AsyncSession, settings: HubSettings) -> dict[str, dic
     for key in KEYS:
         row = await session.get(ServiceLevelSetting, key)
         if row is not None:
-            found[key] = row.value
+            # Stored targets name the severities there were then; one added later has its default.
+            found[key] = {**found[key], **row.value} if key == "targets" else row.value
     return found
 
 

@@ -197,6 +197,7 @@ def test_an_admin_changes_a_team_and_cannot_delete_one_in_use(console_page: Page
     delete.click()
     refusal = page.locator(".manage-status[data-kind=error]")
     expect(refusal).to_contain_text("still has 1 agent (Val Team)")
+    screenshot(page, "manage-teams")
     expect(row).to_be_visible()
 
     with admin_session(hub.url) as admin:
@@ -235,6 +236,7 @@ def test_an_admin_edits_a_canned_reply_that_an_agent_then_uses_with_slash(browse
     editor.get_by_role("button", name="Save reply").click()
     expect(page.locator("#manage-flash")).to_contain_text(f"/{shortcut} saved")
     expect(row.locator(".placeholder")).to_have_text(["{customer_name}", "{order_number}"])
+    screenshot(page, "manage-canned")
     log_out(page)
 
     agent = agent_factory("Uma Slash")
