@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from bot.anger import AngerModel, train_model
-from bot.escalation_rules import Decision, EscalationSettings, Turn, decide
+from bot.escalation_rules import ANGER, Decision, EscalationSettings, Turn, decide
 
 POLICY_NAME = "bot.escalation_policy.EscalationPolicy"
 
@@ -55,6 +55,8 @@ def main() -> None:
           f"frustration_threshold={settings.frustration_threshold}")
     summarise(outcomes)
     sweep(scored, settings)
+    margins(scored, settings)
+    as_vip(scored, settings)
 
 
 def settings_from(config_path: Path) -> EscalationSettings:
@@ -126,6 +128,43 @@ def sweep(scored, settings: EscalationSettings) -> None:
             cells.append(f"annoyed {annoyed}: {hits}/{len(angry)} {false_alarms}/{len(calm)} "
                          f"{sum(o.correct for o in outcomes)}")
         print(f"  {anger_threshold:<5} " + " | ".join(cells))
+
+
+def margins(scored, settings: EscalationSettings) -> None:
+    """For each threshold alone (the others as configured), the range that keeps every
+    conversation correct, in steps of 0.005: how far the configured value is from its edges."""
+    print("\nmargins: each threshold moved alone, range keeping every conversation correct (step 0.005)")
+    for name in ("anger_threshold", "vip_anger_threshold", "annoyed_threshold", "frustration_threshold"):
+        current = float(getattr(settings, name))
+        values = [round(0.3 + 0.005 * step, 3) for step in range(141)]
+        good = [value for value in values
+                if all(run(c, t, _with(settings, name, value)).correct for c, t in scored)]
+        if current not in good:
+            print(f"  {name:<22} {current}: not all correct")
+            continue
+        low = high = values.index(current)
+        while low > 0 and values[low - 1] in good:
+            low -= 1
+        while high < len(values) - 1 and values[high + 1] in good:
+            high += 1
+        print(f"  {name:<22} {current}: all correct from {values[low]} to {values[high]} "
+              f"(margin {current - values[low]:.3f} below, {values[high] - current:.3f} above; "
+              f"the sweep spans 0.3-1.0)")
+
+
+def as_vip(scored, settings: EscalationSettings) -> None:
+    """The must-not conversations replayed as a VIP (vip_anger_threshold instead of
+    anger_threshold): which of them the VIP threshold alone would hand off for anger."""
+    calm = [(dict(c, tier=settings.vip_tiers[0]), t) for c, t in scored if c["expect"] == "none"]
+    outcomes = [run(c, t, settings) for c, t in calm]
+    angry = [o.conversation for o in outcomes if o.decision and ANGER in o.decision.reasons]
+    print(f"\nmust-not conversations replayed as a VIP (vip_anger_threshold={settings.vip_anger_threshold}): "
+          f"{len(angry)}/{len(calm)} handed off for anger {angry}")
+
+
+def _with(settings: EscalationSettings, name: str, value: float) -> EscalationSettings:
+    changes: dict[str, Any] = {name: value}
+    return dataclasses.replace(settings, **changes)
 
 
 if __name__ == "__main__":
