@@ -59,6 +59,16 @@ NEUTRAL = [
     "I want to talk to a real person",
     "can I speak with someone from your team please",
 ]
+# Short answers to the bot's options and questions: with the threshold at raw 0.42 instead of
+# 0.56, "none of these", "both" and an address scored 0.53-0.56 and, read as an unanswerable
+# annoyed message, handed off (bench/conversations.py). Written for this test.
+SHORT_ANSWERS = [
+    "none of those, thanks",
+    "the second option please",
+    "both items",
+    "Rosenweg 4, 80331 München",
+    "neither, it is something else",
+]
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +86,7 @@ def test_calm_messages_and_calm_complaints_score_below_half(model: AngerModel, t
     assert model.score(text).score < 0.5
 
 
-@pytest.mark.parametrize("text", NEUTRAL)
+@pytest.mark.parametrize("text", NEUTRAL + SHORT_ANSWERS)
 def test_shop_questions_with_words_angry_lines_use_score_below_half(model: AngerModel, text: str) -> None:
     assert model.score(text).score < 0.5
 
