@@ -39,11 +39,16 @@ export function createManage({ api, token }) {
       h('div', { id: 'manage-body', class: 'report-body manage-body', role: 'tabpanel' }));
   }
 
+  // Only the latest load shows its panel: opening the screen and clicking a tab at once start
+  // two, and the older one must not replace a form the agent already types in.
+  let loads = 0;
+
   async function load() {
     const body = byId('manage-body');
     const entry = TABS.find(([name]) => name === state.tab);
     if (!body || !entry) return;
     const tab = state.tab;
+    const run = ++loads;
     body.setAttribute('aria-busy', 'true');
     const panel = h('div', { class: 'manage-panel' });
     const context = { api, token, me: state.agent, isAdmin: state.agent?.role === 'admin', reload: load, flash };
@@ -52,7 +57,7 @@ export function createManage({ api, token }) {
     } catch (error) {
       panel.replaceChildren(h('p', { class: 'form-error', role: 'alert', text: error.message }));
     }
-    if (tab !== state.tab) return;
+    if (run !== loads || tab !== state.tab) return;
     body.replaceChildren(panel);
     body.removeAttribute('aria-busy');
   }

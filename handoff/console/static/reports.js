@@ -54,21 +54,26 @@ export function createReports({ api, token }) {
     return params.toString();
   }
 
+  // Only the latest load shows its answer: an older one (other dates, another tab) that answers
+  // later must not replace it, nor say the screen is ready while the latest is still on its way.
+  let loads = 0;
+
   async function load() {
     const tab = state.tab;
+    const run = ++loads;
     const body = byId('report-body');
     body.setAttribute('aria-busy', 'true');
     try {
       const answer = await api.get(`/api/reports/${tab}?${query()}`);
-      if (tab !== state.tab) return;
+      if (run !== loads || tab !== state.tab) return;
       showError(byId('report-error'), '');
       body.replaceChildren();
       renderReport(body, tab, answer);
       state.loaded = tab;
     } catch (error) {
-      showError(byId('report-error'), error.message);
+      if (run === loads) showError(byId('report-error'), error.message);
     } finally {
-      body.removeAttribute('aria-busy');
+      if (run === loads) body.removeAttribute('aria-busy');
     }
   }
 
