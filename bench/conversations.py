@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -26,8 +25,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.conversation_checks import SPLITS, ConversationResult, load_conversations  # noqa: E402
 from bench.conversation_runner import ConversationPlayer, Target, figures, latency_ms  # noqa: E402
-from knowledge_base.shop.seed import reset_database  # noqa: E402
-from knowledge_base.shop.sql_source import create_shop_engine  # noqa: E402
+from knowledge_base.shop.seed import seed_demo_shop  # noqa: E402
 from tests.integration.servers import MODEL, Launcher  # noqa: E402
 
 DATA = REPO / "bench" / "data" / "conversations"
@@ -48,10 +46,7 @@ def main() -> None:
 
 
 def run(work: Path, conversations: Sequence) -> list[ConversationResult]:
-    shop_url = f"sqlite:///{work / 'shop.db'}"
-    engine = create_shop_engine(shop_url)
-    reset_database(engine, datetime.now(UTC))
-    engine.dispose()
+    shop_url = seed_demo_shop(f"sqlite:///{work / 'shop.db'}")
     secret = secrets.token_urlsafe(32)
     launcher = Launcher(logs=work, env={"SHOP_DATABASE_URL": shop_url, "SHOPDESK_RATE_LIMITS": "off",
                                         "SHOPDESK_IDENTITY_SECRET": secret, "SHOPDESK_VAR_DIR": str(work)})

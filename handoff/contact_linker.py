@@ -12,6 +12,7 @@ import logging
 import re
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff import contact_facts as facts
 from handoff import contacts
@@ -53,7 +54,7 @@ class ContactLinker:
             contact = await contacts.contact_of(uow.session, conversation)
             before = (contact.id, contact.shop_customer_id)
             contact = await self._by_proven_email(uow, conversation, contact) or contact
-            if contact.shop_customer_id is None and _MATERIAL.search(text):
+            if _may_name_an_order(contact, text):
                 contact = await self._by_order_and_contact(uow, conversation) or contact
             if (contact.id, contact.shop_customer_id) != before:
                 await refresh(uow.session, self._directory, contact, await self._rules(uow))
@@ -67,19 +68,13 @@ class ContactLinker:
         async with self._uows.reading() as session:
             conversation = await get_conversation(session, conversation_id)
             contact = await contacts.get_contact(session, conversation.contact_id)
-            if contact is None:
+            if contact is None or await _unlinked_email(session, conversation, contact):
                 return True
-            email = (conversation.customer_email or "").lower()
-            if email:
-                holder = await contacts.by_identity(session, contacts.EMAIL, email)
-                if holder is None or holder.id != contact.id:
-                    return True
-            return contact.shop_customer_id is None and bool(_MATERIAL.search(text))
+            return _may_name_an_order(contact, text)
 
     async def _by_proven_email(self, uow: UnitOfWork, conversation: Conversation, contact: Contact) -> Contact | None:
-        email = (conversation.customer_email or "").lower()
-        holder = await contacts.by_identity(uow.session, contacts.EMAIL, email) if email else None
-        if not email or (holder is not None and holder.id == contact.id):
+        email = await _unlinked_email(uow.session, conversation, contact)
+        if email is None:
             return None
         customer = await self._directory.identify(email, None)
         if customer is None:
@@ -101,3 +96,17 @@ class ContactLinker:
         log.info("conversation %s: the shopper proved an order of theirs; contact linked", conversation.id)
         return await contacts.identify(uow.session, conversation, customer, contacts.Proof(contacts.ORDER_AND_CONTACT,
                                                                                             order_number))
+
+
+async def _unlinked_email(session: AsyncSession, conversation: Conversation, contact: Contact) -> str | None:
+    """The email the conversation proved, unless it is already this contact's."""
+    email = (conversation.customer_email or "").lower()
+    if not email:
+        return None
+    holder = await contacts.by_identity(session, contacts.EMAIL, email)
+    return None if holder is not None and holder.id == contact.id else email
+
+
+def _may_name_an_order(contact: Contact, text: str) -> bool:
+    """An unknown shopper's message with an order number, an email or a phone in it."""
+    return contact.shop_customer_id is None and bool(_MATERIAL.search(text))
