@@ -19,6 +19,19 @@ export function h(tag, props = {}, ...children) {
   return element;
 }
 
+// For a screen whose loads may overlap (a tab clicked while the last one loads, other dates):
+// `const current = loads.start()` when a load begins, and only while `current()` is true is it
+// the latest, the one that may show its answer.
+export function latestOnly() {
+  let started = 0;
+  return {
+    start() {
+      const run = ++started;
+      return () => run === started;
+    },
+  };
+}
+
 export function showError(element, message) {
   element.textContent = message || '';
   element.hidden = !message;

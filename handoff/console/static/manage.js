@@ -1,7 +1,7 @@
 // The Manage screen: agents, teams, canned replies, SLA targets and business hours, and the audit
 // log, each tab for the roles its routes allow (agents see none of it; the hub refuses them too).
 
-import { byId, h } from './dom.js';
+import { byId, h, latestOnly } from './dom.js';
 import { renderAgents } from './manage_agents.js';
 import { renderAudit } from './manage_audit.js';
 import { renderCanned } from './manage_canned.js';
@@ -41,14 +41,14 @@ export function createManage({ api, token }) {
 
   // Only the latest load shows its panel: opening the screen and clicking a tab at once start
   // two, and the older one must not replace a form the agent already types in.
-  let loads = 0;
+  const loads = latestOnly();
 
   async function load() {
     const body = byId('manage-body');
     const entry = TABS.find(([name]) => name === state.tab);
     if (!body || !entry) return;
     const tab = state.tab;
-    const run = ++loads;
+    const current = loads.start();
     body.setAttribute('aria-busy', 'true');
     const panel = h('div', { class: 'manage-panel' });
     const context = { api, token, me: state.agent, isAdmin: state.agent?.role === 'admin', reload: load, flash };
@@ -57,7 +57,7 @@ export function createManage({ api, token }) {
     } catch (error) {
       panel.replaceChildren(h('p', { class: 'form-error', role: 'alert', text: error.message }));
     }
-    if (run !== loads || tab !== state.tab) return;
+    if (!current() || tab !== state.tab) return;
     body.replaceChildren(panel);
     body.removeAttribute('aria-busy');
   }

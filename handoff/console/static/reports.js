@@ -2,7 +2,7 @@
 // period before, one tab per report (bot, service, agents, volume) and CSV exports. Metrics are
 // defined in docs/METRICS.md; the hub computes them (GET /api/reports/<name>).
 
-import { byId, download, h, showError } from './dom.js';
+import { byId, download, h, latestOnly, showError } from './dom.js';
 import { REPORT_TABS, renderReport } from './report_views.js';
 import { fullScreen } from './screens.js';
 
@@ -56,24 +56,24 @@ export function createReports({ api, token }) {
 
   // Only the latest load shows its answer: an older one (other dates, another tab) that answers
   // later must not replace it, nor say the screen is ready while the latest is still on its way.
-  let loads = 0;
+  const loads = latestOnly();
 
   async function load() {
     const tab = state.tab;
-    const run = ++loads;
+    const current = loads.start();
     const body = byId('report-body');
     body.setAttribute('aria-busy', 'true');
     try {
       const answer = await api.get(`/api/reports/${tab}?${query()}`);
-      if (run !== loads || tab !== state.tab) return;
+      if (!current() || tab !== state.tab) return;
       showError(byId('report-error'), '');
       body.replaceChildren();
       renderReport(body, tab, answer);
       state.loaded = tab;
     } catch (error) {
-      if (run === loads) showError(byId('report-error'), error.message);
+      if (current()) showError(byId('report-error'), error.message);
     } finally {
-      if (run === loads) body.removeAttribute('aria-busy');
+      if (current()) body.removeAttribute('aria-busy');
     }
   }
 
