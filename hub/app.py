@@ -54,7 +54,7 @@ from handoff.tickets import Desk
 from handoff.uow import UnitOfWork, UnitOfWorkFactory
 from hub import channels
 from hub.attachments_api import photos
-from hub.channels.webchat import MARKDOWN_SCRIPT
+from hub.channels.webchat import SHARED_WITH_CONSOLE
 from hub.jsonlog import JsonFormatter
 from hub.leases import Leadership
 from hub.metrics import HubMetrics
@@ -116,7 +116,7 @@ def create_app(
         app.blueprint(blueprint)
     app.add_route(_health, "/health", name="health")
     app.add_route(_ready_route(resources), "/ready", name="ready")
-    console.install(app, shared={"markdown.js": MARKDOWN_SCRIPT})
+    console.install(app, shared=SHARED_WITH_CONSOLE)
     channels.install(app, services, settings.telegram)
     install_shop_pages(app, shop, settings.link_secret)
     _install_lifecycle(app, resources, sweep)

@@ -6,8 +6,8 @@ versioned path (/console/assets/<content hash>/...), so browsers may cache them 
 itself is revalidated on every load, so a new deploy is picked up at once.
 
 `shared` adds files the console uses but does not own, by the name the page asks for: the hub
-hands it the widget's Markdown renderer (markdown.js), so the bot's replies look the same to the
-agent as to the shopper.
+hands it the widget's Markdown renderer and its style (markdown.js, markdown.css), so the bot's
+replies look the same to the agent as to the shopper.
 """
 
 from __future__ import annotations

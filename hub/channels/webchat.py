@@ -30,8 +30,11 @@ STATIC = Path(__file__).resolve().parent / "static"
 # The widget is one script for the shop's page, built from its parts in this order; the outer
 # function keeps every name out of the page's globals.
 WIDGET_PARTS = ("markdown.js", "photos.js", "main.js")
-# The bot's Markdown renderer, which the agent console loads too (as a plain script: `markdown`).
+# The bot's Markdown renderer and its style, which the agent console loads too (the script as a
+# plain script: `markdown`); the widget's stylesheet is the Markdown's and then its own.
 MARKDOWN_SCRIPT = STATIC / "widget" / "markdown.js"
+MARKDOWN_STYLE = STATIC / "widget" / "markdown.css"
+SHARED_WITH_CONSOLE = {"markdown.js": MARKDOWN_SCRIPT, "markdown.css": MARKDOWN_STYLE}
 HELLO_TIMEOUT_SECONDS = 15
 MAX_CLIENT_ID = 100
 POLICY_VIOLATION = 1008
@@ -58,6 +61,7 @@ def install_webchat(app: Sanic[Any, Any], services: Services) -> WebchatChannel:
     app.ctx.webchat = channel
     app.ctx.welcome = load_welcome(services.settings.domain_file)
     app.ctx.widget_script = widget_bundle()
+    app.ctx.widget_style = widget_stylesheet()
     app.blueprint(webchat)
     return channel
 
@@ -65,6 +69,10 @@ def install_webchat(app: Sanic[Any, Any], services: Services) -> WebchatChannel:
 def widget_bundle(static: Path = STATIC) -> bytes:
     parts = [(static / "widget" / name).read_text(encoding="utf-8") for name in WIDGET_PARTS]
     return ("(function () {\n" + "\n".join(parts) + "\n})();\n").encode()
+
+
+def widget_stylesheet(static: Path = STATIC) -> bytes:
+    return (static / "widget" / "markdown.css").read_bytes() + b"\n" + (static / "widget.css").read_bytes()
 
 
 @webchat.get("/")
@@ -84,7 +92,7 @@ async def widget_script(request: Request) -> HTTPResponse:
 
 @webchat.get("/widget.css")
 async def widget_style(request: Request) -> HTTPResponse:
-    return await _asset("widget.css", "text/css; charset=utf-8")
+    return raw(request.app.ctx.widget_style, content_type="text/css; charset=utf-8", headers=_ASSET_HEADERS)
 
 
 # Served cross-origin to the shop's pages; no-cache so a new widget version shows at once.

@@ -10,14 +10,14 @@ from pathlib import Path
 from sanic import Sanic
 
 from handoff import console
-from hub.channels.webchat import MARKDOWN_SCRIPT
+from hub.channels.webchat import MARKDOWN_SCRIPT, MARKDOWN_STYLE, SHARED_WITH_CONSOLE
 
 _apps = itertools.count(1)
 
 
 def console_app(static: Path = console.STATIC) -> Sanic:
     app = Sanic(f"console_assets_{next(_apps)}")
-    console.install(app, static, shared={"markdown.js": MARKDOWN_SCRIPT})  # as the hub installs it
+    console.install(app, static, shared=SHARED_WITH_CONSOLE)  # as the hub installs it
     return app
 
 
@@ -51,6 +51,9 @@ async def test_assets_are_versioned_by_content_and_cached_for_good() -> None:
     markdown = next(path for path in paths if path.endswith("/markdown.js"))
     _, shared = await app.asgi_client.get(markdown)
     assert shared.body == MARKDOWN_SCRIPT.read_bytes()
+    _, style = await app.asgi_client.get(markdown.replace("markdown.js", "markdown.css"))
+    assert style.body == MARKDOWN_STYLE.read_bytes()
+    assert style.headers["content-type"].startswith("text/css")
 
 
 def test_a_shared_asset_cannot_replace_one_of_the_consoles_own(tmp_path: Path) -> None:
@@ -62,14 +65,19 @@ def test_a_shared_asset_cannot_replace_one_of_the_consoles_own(tmp_path: Path) -
         raise AssertionError("a shared console.js replaced the console's own")
 
 
-async def test_every_module_the_page_imports_is_served() -> None:
+# What a script imports (`from './x.js'`) and what a stylesheet imports (`@import url("x.css")`).
+IMPORTS = {"*.js": r"from '\./([\w.]+)'", "*.css": r'@import url\("([\w.]+)"\)'}
+
+
+async def test_every_module_and_stylesheet_the_page_imports_is_served() -> None:
     app = console_app()
     _, page = await app.asgi_client.get("/console")
     base = re.search(r"/console/assets/[0-9a-f]{16}/", page.text).group(0)
-    for module in console.STATIC.glob("*.js"):
-        for imported in re.findall(r"from '\./([\w.]+)'", module.read_text()):
-            _, response = await app.asgi_client.get(base + imported)
-            assert response.status == 200, f"{module.name} imports {imported}, which is not served"
+    for files, pattern in IMPORTS.items():
+        for importer in console.STATIC.glob(files):
+            for imported in re.findall(pattern, importer.read_text()):
+                _, response = await app.asgi_client.get(base + imported)
+                assert response.status == 200, f"{importer.name} imports {imported}, which is not served"
 
 
 async def test_unknown_versions_and_files_are_not_found() -> None:

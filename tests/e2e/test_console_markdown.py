@@ -26,6 +26,9 @@ def test_the_agent_reads_the_bots_lists_tables_and_links(console_page: Page, hub
     expect(bot.locator(".msg-md li")).to_have_text(["Return it within 30 days", "Exchange it for another size"])
     expect(bot.locator(".msg-md table th")).to_have_text(["Method", "Days"])
     expect(bot.locator(".msg-md table td")).to_have_text(["Standard", "3-5", "Express", "1-2"])
+    # Styled by the widget's markdown.css, in the console's colours.
+    expect(bot.locator(".msg-md table th").first).to_have_css("background-color", "rgb(243, 238, 252)")
+    expect(bot.locator(".msg-md ul")).to_have_css("margin-top", "0px")
     link = bot.get_by_role("link", name="our returns policy")
     expect(link).to_have_attribute("href", "https://shop.example/returns")
     expect(link).to_have_attribute("target", "_blank")

@@ -183,6 +183,7 @@ async def test_widget_assets_and_demo_page_are_served(hub: RunningHub) -> None:
     assert script.headers["content-type"].startswith("text/javascript") and "textContent" in script.text
     assert "innerHTML" not in script.text
     assert style.status_code == 200 and ".sd-panel" in style.text
+    assert ".sd-md code" in style.text and ".sd-table th" in style.text  # the Markdown's, shared with the console
 
 
 async def test_a_flooding_widget_is_told_to_wait_and_keeps_its_message(hub: RunningHub) -> None:

@@ -63,6 +63,8 @@ async def test_the_bots_markdown_becomes_lists_tables_bold_and_safe_links(page: 
     await expect(answer.locator("strong")).to_have_text("14:00")
     await expect(answer.locator("em")).to_have_text("same day")
     await expect(answer.locator("code")).to_have_text("WELCOME10")
+    await expect(answer.locator("code")).to_have_css("font-size", "13px")  # markdown.css, served with widget.css
+    await expect(answer.locator("th").first).to_have_css("background-color", "rgb(241, 243, 249)")
     await expect(answer.locator("ul > li")).to_have_count(2)
     await expect(answer.locator("ol > li")).to_have_count(2)
 
