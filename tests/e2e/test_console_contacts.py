@@ -100,9 +100,11 @@ def test_an_admin_exports_a_shoppers_data(console_page: Page, hub, agent_factory
         dialog.get_by_role("button", name="Export JSON").click()
     data = json.loads(Path(download.value.path()).read_text())
     assert data["contact"]["email"] == BEN
+    assert download.value.suggested_filename == f"contact-{data['contact']['id']}.json"
     assert any("export my data" in (m["text"] or "") for c in data["conversations"] for m in c["messages"])
     with page.expect_download() as download:
         dialog.get_by_role("button", name="Export CSV").click()
     assert f"contact,,,,,email,{BEN}" in Path(download.value.path()).read_text()
+    assert download.value.suggested_filename == f"contact-{data['contact']['id']}.csv"
     dialog.get_by_role("button", name="Erase…").click()
     expect(dialog.locator("#erase-confirm")).to_be_visible()  # erasing takes a second, explicit click

@@ -2,7 +2,7 @@
 // story: every conversation on every channel with its rating, tags, notes, how we know who they
 // are), in one large dialog over the console. Admins export and erase a shopper's data here.
 
-import { h, showError } from './dom.js';
+import { download, h, showError } from './dom.js';
 import { tierBadge } from './badges.js';
 import { contactFacts, contactHeading, contactNotes, tagEditor } from './contact.js';
 import { humanise, shortDate, STATUSES } from './format.js';
@@ -143,22 +143,16 @@ export function createContacts({ api, me, token, onOpenTicket }) {
     };
     return h('section', { class: 'contact-admin' }, h('h3', {}, "The shopper's data"),
       h('div', { class: 'dialog-actions start' },
-        h('button', { type: 'button', class: 'button', onclick: () => download(contact, 'json', error) }, 'Export JSON'),
-        h('button', { type: 'button', class: 'button', onclick: () => download(contact, 'csv', error) }, 'Export CSV')),
+        h('button', { type: 'button', class: 'button', onclick: () => exportData(contact, 'json', error) }, 'Export JSON'),
+        h('button', { type: 'button', class: 'button', onclick: () => exportData(contact, 'csv', error) }, 'Export CSV')),
       h('div', { class: 'label-form' }, reason, h('button', { type: 'button', class: 'button', id: 'erase-contact',
         onclick: () => { confirmButton.hidden = false; confirmButton.focus(); } }, 'Erase…')),
       confirmButton, error);
   }
 
-  async function download(contact, format, error) {
+  async function exportData(contact, format, error) {
     try {
-      const response = await fetch(`/api/contacts/${contact.id}/export?format=${format}`,
-        { headers: { Authorization: `Bearer ${token()}` } });
-      if (!response.ok) throw new Error((await response.json().catch(() => null))?.error?.message ?? 'The export failed.');
-      const link = h('a', { href: URL.createObjectURL(await response.blob()), download: `contact-${contact.id}.${format}` });
-      document.body.append(link);
-      link.click();
-      link.remove();
+      await download(`/api/contacts/${contact.id}/export?format=${format}`, token, `contact-${contact.id}.${format}`);
     } catch (failure) {
       showError(error, failure.message);
     }
