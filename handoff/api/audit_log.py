@@ -1,5 +1,6 @@
 """The audit log for supervisors and admins: filtered (actor, action, subject, period), a page at
-a time, and as CSV (the export is itself audited)."""
+a time, and as CSV (the export is itself audited). An export holds at most MAX_EXPORT rows, the
+newest; when more match, its headers say so and where the next export starts (before_id)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from handoff.uow import UnitOfWork
 
 audit_log = Blueprint("audit_log", url_prefix="/api/admin")
 MAX_EXPORT = 50_000
+TRUNCATED_HEADER = "X-ShopDesk-Truncated"
+NEXT_BEFORE_HEADER = "X-ShopDesk-Next-Before-Id"
 MAX_SUBJECT = 200
 CSV_COLUMNS = ("id", "at", "actor_id", "actor", "action", "subject", "ticket_id", "address", "details")
 
@@ -36,10 +39,13 @@ async def show_log(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPRespo
 @audit_log.get("/audit/csv")
 @requires("supervisor")
 async def export_log(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
-    found = audit_filter(request, MAX_EXPORT)
+    found = audit_filter(request, MAX_EXPORT + 1)
     rows = await audit.entries(uow.session, found=found)
+    truncated = len(rows) > MAX_EXPORT
+    rows = rows[:MAX_EXPORT]
     audit.record(uow.session, agent, audit.EXPORT, "audit_log", address=client_address(request),
-                 details={"format": "csv", "rows": len(rows), **_filter_json(found)})
+                 details={"format": "csv", "rows": len(rows), **({"truncated": True} if truncated else {}),
+                          **_filter_json(found)})
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -50,8 +56,10 @@ async def export_log(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPRes
                                                         row["action"], row["subject"], row["ticket_id"], row["address"],
                                                         details)])
     stamp = utcnow().strftime("%Y%m%d-%H%M%S")
-    return raw(out.getvalue().encode(), content_type="text/csv; charset=utf-8",
-               headers={"content-disposition": f'attachment; filename="shopdesk-audit-{stamp}.csv"'})
+    headers = {"content-disposition": f'attachment; filename="shopdesk-audit-{stamp}.csv"'}
+    if truncated:
+        headers |= {TRUNCATED_HEADER: str(len(rows)), NEXT_BEFORE_HEADER: str(rows[-1]["id"])}
+    return raw(out.getvalue().encode(), content_type="text/csv; charset=utf-8", headers=headers)
 
 
 def audit_filter(request: Request, limit: int) -> audit.AuditFilter:
@@ -93,4 +101,5 @@ def _time_arg(request: Request, name: str, end_of_day: bool) -> datetime | None:
 def _filter_json(found: audit.AuditFilter) -> dict[str, object]:
     return {name: value.isoformat() if isinstance(value, datetime) else value
             for name, value in (("agent_id", found.agent_id), ("action", found.action), ("q", found.subject),
-                                ("from", found.since), ("to", found.until)) if value is not None}
+                                ("from", found.since), ("to", found.until), ("before_id", found.before_id))
+            if value is not None}

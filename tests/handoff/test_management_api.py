@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+import handoff.api.audit_log as audit_export
 from handoff.agents import keep_an_admin
 from handoff.clock import aware
 from handoff.errors import LastAdmin
@@ -323,6 +324,32 @@ async def test_the_audit_log_filters_pages_and_exports_and_the_export_is_audited
     assert exported[0]["subject"] == "audit_log"
     assert exported[0]["details"] == {"format": "csv", "rows": 5, "action": "canned_created"}
 
+    assert "X-ShopDesk-Truncated" not in export.headers
+
+
+async def test_an_audit_export_past_its_limit_says_so_and_where_the_next_one_starts(
+        api: HubApi, db: HubDb, monkeypatch: pytest.MonkeyPatch) -> None:
+    tokens = await _tokens(api, db)
+    for n in range(5):
+        await api.call("post", "/api/agent/canned", tokens["supervisor"],
+                       json={"shortcut": f"cut-{n}", "title": "T", "text": "Hi"})
+    monkeypatch.setattr(audit_export, "MAX_EXPORT", 3)
+    headers = {"authorization": f"Bearer {tokens['supervisor']}"}
+    _request, first = await api.app.asgi_client.get("/api/admin/audit/csv?action=canned_created", headers=headers)
+    assert [row["subject"] for row in csv.DictReader(io.StringIO(first.text))] == ["cut-4", "cut-3", "cut-2"]
+    assert first.headers["x-shopdesk-truncated"] == "3"
+    older = first.headers["x-shopdesk-next-before-id"]
+    _request, rest = await api.app.asgi_client.get(f"/api/admin/audit/csv?action=canned_created&before_id={older}",
+                                                   headers=headers)
+    assert [row["subject"] for row in csv.DictReader(io.StringIO(rest.text))] == ["cut-1", "cut-0"]
+    assert "x-shopdesk-truncated" not in rest.headers
+    exported = await _log(api, tokens["admin"], "action=export")
+    assert exported[1]["details"] == {"format": "csv", "rows": 3, "truncated": True, "action": "canned_created"}
+    assert exported[0]["details"] == {"format": "csv", "rows": 2, "action": "canned_created", "before_id": int(older)}
+
+
+async def test_the_audit_log_refuses_bad_filters(api: HubApi, db: HubDb) -> None:
+    tokens = await _tokens(api, db)
     for bad in ("action=nope", "from=tomorrow", "to=2026-13-40", "limit=0", "limit=5000", "agent_id=x",
                 "before_id=-1", "q=" + "x" * 201, "from=2026-02-02&to=2026-02-01"):
         answer = await api.call("get", f"/api/admin/audit?{bad}", tokens["admin"])

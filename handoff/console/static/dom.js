@@ -41,7 +41,8 @@ export function setText(element, text) {
   if (element.textContent !== text) element.textContent = text;
 }
 
-// An export needs the session token, so it is fetched and handed to the browser as a file.
+// An export needs the session token, so it is fetched and handed to the browser as a file. The
+// answer's headers stay readable for the caller (the audit log's say when an export was cut short).
 export async function download(path, token, fallbackName) {
   const response = await fetch(path, { headers: { Authorization: `Bearer ${token()}` } });
   if (!response.ok) {
@@ -55,4 +56,5 @@ export async function download(path, token, fallbackName) {
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+  return response.headers;
 }

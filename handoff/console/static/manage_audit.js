@@ -59,7 +59,10 @@ export async function renderAudit(panel, context) {
       const params = query();
       params.delete('limit');
       try {
-        await download(`/api/admin/audit/csv?${params}`, token, 'shopdesk-audit.csv');
+        const headers = await download(`/api/admin/audit/csv?${params}`, token, 'shopdesk-audit.csv');
+        const kept = headers.get('x-shopdesk-truncated');
+        note.ok(kept ? `The file holds only the newest ${Number(kept).toLocaleString('en')} matching entries `
+          + '(the most one export holds): set an earlier To date to export the older ones.' : '');
       } catch (error) {
         note.fail(error.message);
       }
