@@ -84,3 +84,9 @@ class InUse(Conflict):
     """A record others still refer to (a team with open tickets or agents)."""
 
     code = "in_use"
+
+
+class AlreadyScored(Conflict):
+    """A scored review counts in the figures: its reviewer may change it, nobody discards it."""
+
+    code = "already_scored"

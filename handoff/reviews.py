@@ -1,7 +1,7 @@
 """Quality reviews once drawn (handoff/review_sampling.py): scoring on the rubric (resolved and
 correct yes/no, tone 1-5, a note), edits by the reviewer who scored it and nobody else, who may
 read what (supervisors and admins every review, an agent the scored reviews of their own
-tickets), and the JSON shapes the console reads."""
+tickets), discarding what was drawn and not scored, and the JSON shapes the console reads."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff import audit
 from handoff.clock import iso, utcnow
-from handoff.errors import BadInput, Forbidden, NotFound
+from handoff.errors import AlreadyScored, BadInput, Forbidden, NotFound
 from handoff.models import Agent
 from handoff.review_models import Review, ReviewSample
 from handoff.roles import at_least
@@ -80,6 +80,35 @@ async def score(session: AsyncSession, reviewer: Agent, review: Review, body: di
     return review
 
 
+async def discard(session: AsyncSession, agent: Agent, sample: ReviewSample, review: Review | None,
+                  address: str | None) -> bool:
+    """Takes one conversation (`review`), or every one not yet scored, out of a sample, as if it had
+    never been drawn: a later sample may draw it. Scored reviews stay. Only the supervisor who drew
+    the sample, or an admin, discards from it; a sample left with nothing is deleted. Whether the
+    sample is still there."""
+    if sample.created_by != agent.id and not at_least(agent, "admin"):
+        raise Forbidden("Only the supervisor who drew this sample, or an admin, can discard from it.")
+    items = await _items(session, sample.id)
+    dropped = [review] if review is not None else [item for item in items if item.scored_at is None]
+    if not dropped or any(item.scored_at is not None for item in dropped):
+        raise AlreadyScored("A scored review stays (its reviewer can change its scores); nothing to discard.")
+    for item in dropped:
+        await session.delete(item)
+    await session.flush()
+    kept = len(items) - len(dropped)
+    subject = f"review:{review.id}" if review is not None else f"sample:{sample.id}"
+    audit.record(session, agent, audit.REVIEW_DISCARDED, subject, review.ticket_id if review else None,
+                 {"sample": sample.id, "reviews": [item.id for item in dropped], "kept": kept}, address)
+    if not kept:
+        await session.delete(sample)
+        await session.flush()
+    return kept > 0
+
+
+async def _items(session: AsyncSession, sample_id: int) -> list[Review]:
+    return list((await session.execute(select(Review).where(Review.sample_id == sample_id).order_by(Review.id))).scalars())
+
+
 async def _names(session: AsyncSession, ids: set[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
@@ -101,13 +130,13 @@ async def reviews_json(session: AsyncSession, reviews: list[Review]) -> list[dic
 
 
 async def sample_json(session: AsyncSession, sample: ReviewSample, with_items: bool) -> dict[str, Any]:
-    items = list((await session.execute(select(Review).where(Review.sample_id == sample.id)
-                                        .order_by(Review.id))).scalars())
+    items = await _items(session, sample.id)
     names = await _names(session, {sample.created_by, sample.agent_id})
     view: dict[str, Any] = {
         "id": sample.id, "seed": sample.seed, "kind": sample.kind, "from": sample.period_from.isoformat(),
         "to": sample.period_to.isoformat(), "agent_id": sample.agent_id, "agent_name": names.get(sample.agent_id or 0),
         "team": sample.team, "size": sample.size, "created_by": names.get(sample.created_by),
+        "created_by_id": sample.created_by,
         "created_at": iso(sample.created_at), "drawn": len(items), "scored": sum(1 for r in items if r.scored_at),
     }
     if with_items:

@@ -137,6 +137,8 @@ ROUTES: list[tuple[str, str, str, str, dict[str, Any] | None]] = [
          "agent_id": {"type": "integer"}, "team": {"type": "string"}, "seed": {"type": "string", "maxLength": 40}}}),
     ("get", "/api/reviews/samples", "The latest samples with how many of each are scored", "supervisor", None),
     ("get", "/api/reviews/samples/{sample_id}", "A sample with its reviews", "supervisor", None),
+    ("delete", "/api/reviews/samples/{sample_id}", "Discard a sample's unscored conversations (audited; its drawer "
+     "or an admin; scored reviews stay)", "supervisor", None),
     ("get", "/api/reviews/mine", "The scored reviews of the agent's own tickets", "agent", None),
     ("get", "/api/reviews/{review_id}", "A review with the conversation's transcript, masked (audited; agents: their "
      "own scored reviews)", "agent", None),
@@ -144,6 +146,8 @@ ROUTES: list[tuple[str, str, str, str, dict[str, Any] | None]] = [
      {"type": "object", "required": ["resolved", "correct", "tone"], "properties": {
          "resolved": {"type": "boolean"}, "correct": {"type": "boolean"},
          "tone": {"type": "integer", "minimum": 1, "maximum": 5}, "note": {"type": "string", "maxLength": 2000}}}),
+    ("delete", "/api/reviews/{review_id}", "Take one unscored conversation out of its sample (audited; the "
+     "sample's drawer or an admin)", "supervisor", None),
     ("get", "/api/agent/ws", "Websocket: queue and conversation events (first frame {type: auth, token})", "agent", None),
     ("get", "/health", "Liveness", "none", None),
     ("get", "/ready", "Readiness: migrated, database and (scaled) Redis answer; 503 otherwise", "none", None),

@@ -1,6 +1,7 @@
 """Quality review routes: supervisors and admins draw samples of resolved conversations, read each
 transcript (masked as for agents: reviewing needs no one's personal data) and score it; agents
-read the scored reviews of their own tickets. Every score and every change of one is audited."""
+read the scored reviews of their own tickets. The supervisor who drew a sample (or an admin)
+discards it, or one conversation of it, while unscored. Every score, change and discard is audited."""
 
 from __future__ import annotations
 
@@ -47,6 +48,15 @@ async def show_sample(request: Request, uow: UnitOfWork, agent: Agent, sample_id
     return json(await reviews.sample_json(uow.session, sample, with_items=True))
 
 
+@review_routes.delete("/samples/<sample_id:int>")
+@requires("supervisor")
+async def discard_sample(request: Request, uow: UnitOfWork, agent: Agent, sample_id: int) -> HTTPResponse:
+    """Discards the sample's conversations not yet scored (the scored ones stay)."""
+    sample = await reviews.get_sample(uow.session, sample_id)
+    kept = await reviews.discard(uow.session, agent, sample, None, client_address(request))
+    return json({"sample": await reviews.sample_json(uow.session, sample, with_items=True) if kept else None})
+
+
 @review_routes.get("/mine")
 @requires("agent")
 async def my_reviews(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
@@ -72,3 +82,13 @@ async def score_review(request: Request, uow: UnitOfWork, agent: Agent, review_i
     review = await reviews.get_review(uow.session, review_id)
     scored = await reviews.score(uow.session, agent, review, json_body(request), client_address(request))
     return json((await reviews.reviews_json(uow.session, [scored]))[0])
+
+
+@review_routes.delete("/<review_id:int>")
+@requires("supervisor")
+async def discard_review(request: Request, uow: UnitOfWork, agent: Agent, review_id: int) -> HTTPResponse:
+    """Takes one unscored conversation out of its sample."""
+    review = await reviews.get_review(uow.session, review_id)
+    sample = await reviews.get_sample(uow.session, review.sample_id)
+    kept = await reviews.discard(uow.session, agent, sample, review, client_address(request))
+    return json({"sample": await reviews.sample_json(uow.session, sample, with_items=True) if kept else None})

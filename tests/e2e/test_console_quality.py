@@ -98,6 +98,38 @@ def test_a_supervisor_samples_scores_and_sees_the_scores_in_reports(quality_page
     assert len(log) == 3
 
 
+def test_a_supervisor_takes_a_conversation_out_of_a_sample_and_discards_the_rest(
+        quality_page: Page, quality_hub: Server) -> None:
+    page = quality_page
+    boss = create_agent(quality_hub.url, "Dina Discard", role="supervisor")
+    sign_in(page, boss)
+    page.get_by_role("button", name="Quality").click()
+    page.get_by_label("How many").fill("3")
+    page.get_by_label("Resolved from").fill((datetime.now(UTC).date() - timedelta(days=13)).isoformat())
+    page.get_by_label("Seed").fill("e2e-discard")
+    page.get_by_role("button", name="Draw sample").click()
+    items = page.locator("#review-list .quality-item")
+    expect(items).to_have_count(3)
+    mine = page.locator("#sample-list .quality-item").filter(has_text="seed e2e-discard")
+    expect(mine).to_have_count(1)
+
+    items.nth(1).click()
+    expect(items.nth(1)).to_have_attribute("aria-current", "true")
+    page.get_by_role("button", name="Take out of the sample").click()
+    expect(items).to_have_count(2)
+    expect(page.locator("#review-list-title")).to_contain_text("0 of 2 scored")
+    expect(page.locator("#review-pane")).to_have_text("Pick a conversation.")
+
+    page.get_by_role("button", name="Discard the unscored").click()
+    expect(page.locator("#review-list")).to_have_text("No reviews yet.")
+    expect(page.locator("#review-list-title")).to_have_text("Conversations")
+    expect(mine).to_have_count(0)
+    expect(page.locator("#quality-error")).to_be_hidden()
+    log = httpx.get(f"{quality_hub.url}/api/admin/audit?action=review_discarded",
+                    headers={"Authorization": f"Bearer {boss.token()}"}, timeout=30).json()["entries"]
+    assert [(entry["details"]["kept"], len(entry["details"]["reviews"])) for entry in log] == [(0, 2), (2, 1)]
+
+
 def test_an_agent_gets_my_reviews_and_no_sampling(quality_page: Page, quality_hub: Server) -> None:
     page = quality_page
     sign_in(page, create_agent(quality_hub.url, "Otto Agent"))

@@ -106,11 +106,56 @@ async def test_agents_read_their_own_scored_reviews_only(api: HubApi, db: HubDb,
         (history.agents["Ann"].id, history.tickets["t1"].id, {"review": c3["id"]})]
 
 
+async def test_the_supervisor_who_drew_a_sample_or_an_admin_discards_what_is_not_scored(
+        api: HubApi, db: HubDb, history: History) -> None:
+    who = await tokens(api, db, history)
+    other = await api.login((await db.agent("Sam", role="supervisor")).email)
+    ada_id = (await api.call("get", "/api/agent/me", who["ada"])).body["id"]
+    drawn = await sample(api, who["sue"])
+    c3 = review_of(drawn, history, "c3")
+    await api.call("put", f"/api/reviews/{c3['id']}", who["sue"], json=RUBRIC)
+    unscored = [review for review in drawn["reviews"] if review["id"] != c3["id"]]
+    assert len(unscored) >= 2
+    for path in (f"/api/reviews/{unscored[0]['id']}", f"/api/reviews/samples/{drawn['id']}"):
+        refused = await api.call("delete", path, other)
+        assert (refused.status, refused.code) == (403, "forbidden"), path
+    scored = await api.call("delete", f"/api/reviews/{c3['id']}", who["sue"])
+    assert (scored.status, scored.code) == (409, "already_scored")
+
+    one = await api.call("delete", f"/api/reviews/{unscored[0]['id']}", who["sue"])
+    assert one.status == 200 and one.body["sample"]["drawn"] == len(drawn["reviews"]) - 1
+    assert unscored[0]["id"] not in [review["id"] for review in one.body["sample"]["reviews"]]
+    rest = await api.call("delete", f"/api/reviews/samples/{drawn['id']}", who["ada"])
+    assert rest.status == 200 and [review["id"] for review in rest.body["sample"]["reviews"]] == [c3["id"]]
+    nothing = await api.call("delete", f"/api/reviews/samples/{drawn['id']}", who["sue"])
+    assert (nothing.status, nothing.code) == (409, "already_scored")
+    quality = (await api.call("get", f"/api/reports/quality?from={WEEK['from']}&to={WEEK['to']}", who["sue"])).body
+    assert (quality["current"]["overall"]["reviewed"], quality["current"]["overall"]["pending"]) == (1, 0)
+
+    # Discarded as if never drawn: a later sample may draw them; one discarded whole is gone.
+    again = await sample(api, who["sue"], seed="s2")
+    assert {r["conversation_id"] for r in again["reviews"]} == {r["conversation_id"] for r in unscored}
+    gone = await api.call("delete", f"/api/reviews/samples/{again['id']}", who["sue"])
+    assert gone.status == 200 and gone.body == {"sample": None}
+    assert (await api.call("get", f"/api/reviews/samples/{again['id']}", who["sue"])).status == 404
+    async with db.uows() as uow:
+        rows = (await uow.session.execute(select(AuditEntry).where(AuditEntry.action == "review_discarded")
+                                          .order_by(AuditEntry.id))).scalars().all()
+    assert [(r.agent_id, r.subject, r.details) for r in rows] == [
+        (history.agents["Sue"].id, f"review:{unscored[0]['id']}",
+         {"sample": drawn["id"], "reviews": [unscored[0]["id"]], "kept": len(drawn["reviews"]) - 1}),
+        (ada_id, f"sample:{drawn['id']}", {"sample": drawn["id"], "reviews": [r["id"] for r in unscored[1:]], "kept": 1}),
+        (history.agents["Sue"].id, f"sample:{again['id']}",
+         {"sample": again["id"], "reviews": [r["id"] for r in again["reviews"]], "kept": 0}),
+    ]
+
+
 async def test_every_route_checks_its_role(api: HubApi, db: HubDb, history: History) -> None:
     who = await tokens(api, db, history)
     review_id = review_of(await sample(api, who["sue"]), history, "c3")["id"]
     supervisor_routes = [("post", "/api/reviews/samples", {**WEEK, "size": 1}), ("get", "/api/reviews/samples", None),
-                         ("get", "/api/reviews/samples/1", None), ("put", f"/api/reviews/{review_id}", RUBRIC)]
+                         ("get", "/api/reviews/samples/1", None), ("put", f"/api/reviews/{review_id}", RUBRIC),
+                         ("delete", f"/api/reviews/{review_id}", None), ("delete", "/api/reviews/samples/1", None)]
     agent_routes = [("get", "/api/reviews/mine", None), ("get", f"/api/reviews/{review_id}", None)]
     for method, path, body in supervisor_routes + agent_routes:
         assert (await api.call(method, path, **sent(body))).status == 401, path
@@ -122,6 +167,8 @@ async def test_every_route_checks_its_role(api: HubApi, db: HubDb, history: Hist
     assert (await api.call("get", "/api/reviews/mine", who["ann"])).status == 200
     assert (await api.call("get", "/api/reviews/samples/999", who["sue"])).status == 404
     assert (await api.call("get", "/api/reviews/999", who["sue"])).status == 404
+    assert (await api.call("delete", "/api/reviews/999", who["sue"])).status == 404
+    assert (await api.call("delete", "/api/reviews/samples/999", who["sue"])).status == 404
 
 
 def sent(body: dict[str, Any] | None) -> dict[str, Any]:

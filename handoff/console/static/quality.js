@@ -1,8 +1,9 @@
 // The Quality screen. Supervisors and admins draw a random sample of resolved conversations (the
 // bot's alone, people's, or both; one agent's or team's), read each transcript, masked as agents
 // see it, and score it: resolved, correct, tone 1-5 and a note; a score can be changed by the
-// reviewer who gave it. Agents read the scored reviews of their own tickets. Figures are in the
-// Reports screen's Quality tab (docs/METRICS.md). Everything shown is text.
+// reviewer who gave it. The supervisor who drew a sample (or an admin) discards its unscored
+// conversations, or one of them. Agents read the scored reviews of their own tickets. Figures are
+// in the Reports screen's Quality tab (docs/METRICS.md). Everything shown is text.
 
 import { byId, h, showError } from './dom.js';
 import { humanise } from './format.js';
@@ -32,6 +33,8 @@ export function createQuality({ api }) {
           senior() ? h('h2', { text: 'Samples' }) : null,
           senior() ? h('ul', { id: 'sample-list', class: 'quality-list', 'aria-label': 'Samples' }) : null,
           h('h2', { id: 'review-list-title', text: senior() ? 'Conversations' : 'Reviewed conversations' }),
+          senior() ? h('button', { id: 'discard-sample', type: 'button', class: 'button small', hidden: true,
+            onclick: () => attempt(() => discard(`/api/reviews/samples/${state.sample.id}`)) }, 'Discard the unscored') : null,
           h('ul', { id: 'review-list', class: 'quality-list', 'aria-label': 'Conversations to review' })),
         h('section', { id: 'review-pane', class: 'quality-pane', 'aria-label': 'Review' },
           h('p', { class: 'muted', text: 'Pick a conversation.' }))));
@@ -94,7 +97,28 @@ export function createQuality({ api }) {
   function showSample(sample) {
     state.sample = sample;
     byId('review-list-title').textContent = `Sample #${sample.id} (seed ${sample.seed}): ${sample.scored} of ${sample.drawn} scored`;
+    byId('discard-sample').hidden = !mayDiscard(sample) || sample.scored === sample.drawn;
     showReviews(sample.reviews);
+  }
+
+  const mayDiscard = (sample) => state.agent.role === 'admin' || sample.created_by_id === state.agent.id;
+
+  // Discarded conversations go back among those a later sample may draw; scored ones stay.
+  async function discard(path) {
+    const { sample } = await api.delete(path);
+    if (!(sample?.reviews ?? []).some((review) => review.id === state.open)) {
+      state.open = null;
+      byId('review-pane').replaceChildren(h('p', { class: 'muted', text: 'Pick a conversation.' }));
+    }
+    if (sample) {
+      showSample(sample);
+    } else {
+      state.sample = null;
+      byId('review-list-title').textContent = 'Conversations';
+      byId('discard-sample').hidden = true;
+      showReviews([]);
+    }
+    await loadSamples();
   }
 
   function title(review) {
@@ -148,7 +172,10 @@ export function createQuality({ api }) {
       h('p', { id: 'score-status', class: 'muted', role: 'status', text: review.scored
         ? `Scored by ${review.reviewer_name ?? 'a reviewer'}${review.updated_at ? ' (changed)' : ''}` : 'Not scored yet' }),
       h('p', { id: 'score-error', class: 'inline-error compact', role: 'alert', hidden: true }),
-      editable ? h('button', { class: 'button primary', type: 'submit' }, review.scored ? 'Save changes' : 'Save score') : null);
+      h('div', { class: 'dialog-actions start' },
+        editable ? h('button', { class: 'button primary', type: 'submit' }, review.scored ? 'Save changes' : 'Save score') : null,
+        !review.scored && state.sample && mayDiscard(state.sample) ? h('button', { id: 'discard-review', type: 'button',
+          class: 'button', onclick: () => attempt(() => discard(`/api/reviews/${review.id}`)) }, 'Take out of the sample') : null));
     form.addEventListener('submit', (event) => { event.preventDefault(); save(review.id, form); });
     return form;
   }
