@@ -1,5 +1,6 @@
 """CSV exports: any report as (period, metric, value) rows, and tickets as one row per conversation
-(channel, intents, handoff reasons, severity, waits, first response, resolution, rating)."""
+(channel, intents, handoff reasons, severity, waits, first response, resolution, rating, and the
+quality review's scores once a reviewer scored it)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from handoff.clock import iso
 from handoff.models import Message, Ticket, Transition
 from handoff.reports import ReportFilter, conversations_in
 from handoff.reports_sql import rounded, seconds_between
+from handoff.review_models import Review
 from handoff.severity import SEVERITY_RANK
 from handoff.states import State
 from handoff.text import safe_cell
@@ -23,7 +25,8 @@ from handoff.text import safe_cell
 # What names one item of a list in a report, in order of preference.
 _ITEM_KEYS = ("key", "reason", "severity", "display_name", "topic", "ticket_id", "hour")
 TICKET_COLUMNS = ("conversation_id", "opened_at", "channel", "intents", "tickets", "handoff_reasons", "severity",
-                  "wait_seconds", "first_response_seconds", "resolution_seconds", "resolved", "rating", "outage")
+                  "wait_seconds", "first_response_seconds", "resolution_seconds", "resolved", "rating", "outage",
+                  "review_resolved", "review_correct", "review_tone")
 
 
 def _flatten(value: Any, path: str) -> Iterator[tuple[str, Any]]:
@@ -69,12 +72,17 @@ async def tickets_csv(session: AsyncSession, found: ReportFilter) -> str:
         .join(conversations, conversations.c.id == Ticket.conversation_id).order_by(Ticket.id))
     for row in ticket_rows.all():
         tickets[row[0].conversation_id].append(row)
+    review_rows = await session.execute(
+        select(Review.conversation_id, Review.resolved, Review.correct, Review.tone)
+        .join(conversations, conversations.c.id == Review.conversation_id).where(Review.scored_at.is_not(None)))
+    scores = {row[0]: tuple(row[1:]) for row in review_rows.all()}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(TICKET_COLUMNS)
     listed = await session.execute(select(conversations).order_by(conversations.c.created_at, conversations.c.id))
     for conversation in listed.all():
-        writer.writerow([safe_cell(value) for value in _conversation_row(conversation, intents, tickets)])
+        cells = _conversation_row(conversation, intents, tickets) + list(scores.get(conversation.id, (None, None, None)))
+        writer.writerow([safe_cell(value) for value in cells])
     return out.getvalue()
 
 

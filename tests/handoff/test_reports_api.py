@@ -86,14 +86,22 @@ async def test_report_csv_is_audited(api: HubApi, db: HubDb, history: History) -
 
 async def test_tickets_csv_has_one_row_per_conversation(api: HubApi, db: HubDb, history: History) -> None:
     supervisor = await api.login(history.agents["Sue"].email)
-    table = {row["conversation_id"]: row for row in await exported(api, f"/api/reports/tickets/csv?{WEEK}", supervisor)}
     ids = {key: conversation.id for key, conversation in history.conversations.items()}
+    drawn = await api.call("post", "/api/reviews/samples", supervisor, json={"from": "2026-11-02", "to": "2026-11-08",
+                                                                            "size": 50, "seed": "csv"})
+    first = next(review for review in drawn.body["reviews"] if review["conversation_id"] != ids["c5"])
+    others = [review for review in drawn.body["reviews"] if review is not first]
+    await api.call("put", f"/api/reviews/{first['id']}", supervisor, json={"resolved": True, "correct": False, "tone": 3})
+    table = {row["conversation_id"]: row for row in await exported(api, f"/api/reports/tickets/csv?{WEEK}", supervisor)}
     assert set(table) == {ids[key] for key in ("c1", "c2", "c3", "c4", "c5", "c6", "c8")}
     assert table[ids["c5"]] == {
         "conversation_id": ids["c5"], "opened_at": "2026-11-05T12:00:00Z", "channel": "web", "intents": "cancel_order",
         "tickets": "2", "handoff_reasons": "bot_cannot_complete;complaint", "severity": "serious", "wait_seconds": "",
         "first_response_seconds": "120.0", "resolution_seconds": "600.0", "resolved": "True", "rating": "4",
-        "outage": "False"}
+        "outage": "False", "review_resolved": "", "review_correct": "", "review_tone": ""}
+    scored = table[first["conversation_id"]]
+    assert (scored["review_resolved"], scored["review_correct"], scored["review_tone"]) == ("True", "False", "3")
+    assert others and all(table[review["conversation_id"]]["review_tone"] == "" for review in others)  # not scored yet
     assert table[ids["c3"]]["wait_seconds"] == "120.0"  # claimed two minutes after the handoff
     assert table[ids["c3"]]["intents"] == "order_status;request_human"
     assert (table[ids["c6"]]["tickets"], table[ids["c6"]]["outage"]) == ("0", "True")
