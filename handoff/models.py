@@ -212,6 +212,9 @@ class Ticket(Base):
     csat_rating: Mapped[int | None] = mapped_column(Integer)
     csat_comment: Mapped[str | None] = mapped_column(Text)
     csat_at: Mapped[datetime | None]
+    # The answer to the optional "would you recommend us, 0-10?" after the rating (a shop setting).
+    nps_score: Mapped[int | None] = mapped_column(Integer)
+    nps_at: Mapped[datetime | None]
     # Opened because Rasa could not be reached: it goes back to the bot when Rasa is back, unless
     # an agent took it meanwhile.
     bot_outage: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
@@ -405,6 +408,17 @@ class ServiceLevelSetting(Base):
     per severity) and `business_hours` (time zone and opening hours per weekday)."""
 
     __tablename__ = "service_level_settings"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FeedbackSetting(Base):
+    """What the hub asks shoppers after an agent resolved (handoff/feedback_settings.py): `nps`
+    (whether the "would you recommend us, 0-10?" question follows the rating)."""
+
+    __tablename__ = "feedback_settings"
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[dict[str, Any]]

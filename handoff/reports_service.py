@@ -1,5 +1,5 @@
 """The service report: first response after handoff, resolution time (from handoff and end to
-end), first-contact resolution, reopen rate, SLA attainment per severity, CSAT (docs/METRICS.md)."""
+end), first-contact resolution, reopen rate, SLA attainment per severity, CSAT and NPS (docs/METRICS.md)."""
 
 from __future__ import annotations
 
@@ -68,6 +68,8 @@ def _base(found: ReportFilter) -> Any:
 
 TIMES = ("first_response", "resolution", "end_to_end")
 STARS = range(1, 6)
+SCORES = range(11)
+PROMOTER, DETRACTOR = 9, 6
 
 
 def _postgres_medians(base: Any) -> list[Any]:
@@ -122,11 +124,13 @@ async def service_report(session: AsyncSession, found: ReportFilter) -> dict[str
         func.count(), func.sum(base.c.resolved), func.sum(base.c.reopened), func.sum(base.c.first_contact),
         *(func.avg(base.c[name]) for name in TIMES),
         func.avg(cast(base.c.csat_rating, Float)), *(func.sum(_flag(base.c.csat_rating == stars)) for stars in STARS),
+        *(func.sum(_flag(base.c.nps_score == score)) for score in SCORES),
         *(_postgres_medians(base) if postgres else []),
     ).select_from(base))).one()
     tickets, resolved, reopened, first_contact = totals[0], int(totals[1] or 0), totals[2], totals[3]
     averages, rating, stars = totals[4:7], totals[7], [int(n or 0) for n in totals[8:13]]
-    medians = await _medians(session, base, totals[13:16])
+    scores = [int(n or 0) for n in totals[13:24]]
+    medians = await _medians(session, base, totals[24:27])
     rated = sum(stars)
     return {
         "tickets": tickets,
@@ -144,4 +148,19 @@ async def service_report(session: AsyncSession, found: ReportFilter) -> dict[str
             "share_4_5": ratio(stars[3] + stars[4], rated),
             "comments": await _comments(session, base),
         },
+        "nps": _nps(scores),
+    }
+
+
+def _nps(scores: list[int]) -> dict[str, Any]:
+    """Net promoter score: % of answers 9-10 minus % of answers 0-6, from -100 to 100."""
+    responses = sum(scores)
+    promoters, detractors = sum(scores[PROMOTER:]), sum(scores[: DETRACTOR + 1])
+    return {
+        "responses": responses,
+        "score": rounded((promoters - detractors) * 100 / responses) if responses else None,
+        "promoters": promoters,
+        "passives": responses - promoters - detractors,
+        "detractors": detractors,
+        "distribution": {str(n): count for n, count in zip(SCORES, scores, strict=True)},
     }

@@ -110,7 +110,7 @@ def _sla(ticket: Ticket, now: datetime) -> dict[str, bool]:
 def _csat(ticket: Ticket) -> dict[str, Any] | None:
     if ticket.csat_state == CsatState.NONE:
         return None
-    return {"state": ticket.csat_state, "rating": ticket.csat_rating, "comment": ticket.csat_comment}
+    return {"state": ticket.csat_state, "rating": ticket.csat_rating, "nps": ticket.nps_score, "comment": ticket.csat_comment}
 
 
 def note_json(note: Note, agent_name: str | None) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handoff.clock import utcnow
+from handoff import setting_rows
 from handoff.errors import BadInput
 from handoff.models import ServiceLevelSetting
 from handoff.settings import SEVERITIES, HubSettings
@@ -86,13 +86,7 @@ async def update(session: AsyncSession, settings: HubSettings, body: dict[str, A
     if "business_hours" in body:
         after["business_hours"] = checked_hours(body["business_hours"])
     changed = {key: {"before": before[key], "after": after[key]} for key in KEYS if after[key] != before[key]}
-    for key in changed:
-        row = await session.get(ServiceLevelSetting, key)
-        if row is None:
-            session.add(ServiceLevelSetting(key=key, value=after[key], updated_at=utcnow()))
-        else:
-            row.value, row.updated_at = after[key], utcnow()
-    await session.flush()
+    await setting_rows.store(session, ServiceLevelSetting, {key: after[key] for key in changed})
     return changed
 
 

@@ -1,6 +1,7 @@
 """The hub's vocabulary of states, named once: a conversation's state (the machine that moves it
 is handoff/status.py), a ticket's status, which follows its conversation, and a ticket's rating
-state in the CSAT flow (handoff/csat.py). Code compares with these, never with bare strings."""
+state in the CSAT flow (handoff/csat.py: rating, the optional NPS question, comment). Code
+compares with these, never with bare strings."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ class TicketStatus(StrEnum):
 class CsatState(StrEnum):
     NONE = "none"
     AWAITING_RATING = "awaiting_rating"
+    AWAITING_NPS = "awaiting_nps"
     AWAITING_COMMENT = "awaiting_comment"
     DONE = "done"
     SKIPPED = "skipped"

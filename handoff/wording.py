@@ -9,6 +9,10 @@ RATING_QUESTION = (
     "from 1 (poor) to 5 (excellent)?"
 )
 RATING_BUTTONS = [{"title": str(n), "payload": f'/csat{{"rating": {n}}}'} for n in range(1, 6)]
+NPS_QUESTION = (
+    "Thank you! How likely are you to recommend us to a friend, from 0 (not at all likely) to 10 (extremely likely)?"
+)
+NPS_BUTTONS = [{"title": str(n), "payload": f'/nps{{"score": {n}}}'} for n in range(11)]
 NO_COMMENT_PAYLOAD = "/csat_no_comment"
 COMMENT_QUESTION = "Thank you! Is there anything you'd like to tell us about it? Type it here, or tap No thanks."
 COMMENT_BUTTONS = [{"title": "No thanks", "payload": NO_COMMENT_PAYLOAD}]

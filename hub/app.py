@@ -23,6 +23,7 @@ from handoff.api.audit_log import audit_log
 from handoff.api.canned import canned_replies
 from handoff.api.contacts import contacts
 from handoff.api.errors import install_error_handlers
+from handoff.api.feedback import feedback
 from handoff.api.headers import install_security_headers
 from handoff.api.management import management
 from handoff.api.openapi import openapi
@@ -111,8 +112,8 @@ def create_app(
     install_error_handlers(app)
     install_security_headers(app)
     for blueprint in (shopper, photos, account, tickets, canned_replies, admin, management, audit_log, contacts,
-                      privacy, service_levels, report_routes, review_routes, personal_data, second_factors, console_feed,
-                      openapi):
+                      privacy, service_levels, feedback, report_routes, review_routes, personal_data, second_factors,
+                      console_feed, openapi):
         app.blueprint(blueprint)
     app.add_route(_health, "/health", name="health")
     app.add_route(_ready_route(resources), "/ready", name="ready")

@@ -182,15 +182,17 @@ class Router:
 
     async def _rating_answer(self, uow: UnitOfWork, conversation: Conversation, ticket: Ticket, pending: str,
                              text: str) -> bool:
-        """The hub takes the rating and the comment itself; anything else goes back to the bot."""
-        if pending == "rating":
-            rating = csat.parse_rating(text)
-            if rating is not None:
-                await csat.record_rating(uow, conversation, ticket, rating)
-                return False
+        """The hub takes the rating, the score and the comment itself; anything else instead of the
+        rating or the score goes back to the bot."""
+        if pending == "comment":
+            await csat.record_comment(uow, conversation, ticket, text)
+            return False
+        answer = csat.parse_rating(text) if pending == "rating" else csat.parse_nps(text)
+        if answer is None:
             await csat.skip(uow, conversation, ticket)
             return True
-        await csat.record_comment(uow, conversation, ticket, text)
+        record = csat.record_rating if pending == "rating" else csat.record_nps
+        await record(uow, conversation, ticket, answer)
         return False
 
     async def _answer_waiting(self, conversation_id: str, held: int | None, first: _Ask | None = None) -> None:

@@ -89,6 +89,10 @@ ROUTES: list[tuple[str, str, str, str, dict[str, Any] | None]] = [
      {"type": "object", "properties": {"targets": _OBJ, "business_hours": {
          "type": "object", "required": ["enabled", "timezone", "week"], "properties": {
              "enabled": {"type": "boolean"}, "timezone": {"type": "string"}, "week": _OBJ}}}}),
+    ("get", "/api/admin/feedback", "What the hub asks after the rating: the optional NPS question", "supervisor", None),
+    ("put", "/api/admin/feedback", "Turn the NPS question after the rating on or off (audited)", "admin",
+     {"type": "object", "required": ["nps"], "properties": {"nps": {
+         "type": "object", "required": ["enabled"], "properties": {"enabled": {"type": "boolean"}}}}}),
     ("get", "/api/admin/teams", "Teams with their intents", "agent", None),
     ("post", "/api/admin/teams", "Create a team", "admin",
      {"type": "object", "required": ["name", "title"], "properties": {

@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 CHANNEL_NAME = "telegram"
 MAX_CALLBACK_BYTES = 64
 _RATING = re.compile(r'^/csat\s*\{\s*"rating"\s*:\s*"?[1-5]"?\s*\}$')
+_NPS = re.compile(r'^/nps\s*\{\s*"score"\s*:\s*"?(?:10|[0-9])"?\s*\}$')
+_NPS_ROW = 6
 _REMEMBERED_PAYLOADS = 5000
 _DRAIN_SECONDS = 5.0
 
@@ -56,6 +58,9 @@ def keyboard(buttons: list[dict[str, str]], payloads: ButtonPayloads) -> InlineK
     keys = [InlineKeyboardButton(b["title"][:64], callback_data=payloads.data_for(b["payload"])) for b in buttons]
     if all(_RATING.match(b["payload"]) for b in buttons):
         return InlineKeyboardMarkup([keys])
+    if all(_NPS.match(b["payload"]) for b in buttons):
+        # 0-10 in two rows (0-5, 6-10): eleven keys in one row are too narrow to tap on a phone.
+        return InlineKeyboardMarkup([keys[i : i + _NPS_ROW] for i in range(0, len(keys), _NPS_ROW)])
     return InlineKeyboardMarkup([keys[i : i + 2] for i in range(0, len(keys), 2)])
 
 

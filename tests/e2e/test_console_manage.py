@@ -30,7 +30,8 @@ MANAGEMENT_ROUTES = [("GET", "/api/admin/agents", None), ("POST", "/api/admin/ag
                      ("PATCH", "/api/admin/teams/1", {"title": "x"}), ("DELETE", "/api/admin/teams/1", None),
                      ("POST", "/api/agent/canned", {"shortcut": "x"}), ("PATCH", "/api/admin/canned/1", {"text": "x"}),
                      ("DELETE", "/api/agent/canned/1", None), ("GET", "/api/admin/sla", None),
-                     ("PUT", "/api/admin/sla", {"targets": {}}), ("GET", "/api/admin/audit", None),
+                     ("PUT", "/api/admin/sla", {"targets": {}}), ("GET", "/api/admin/feedback", None),
+                     ("PUT", "/api/admin/feedback", {"nps": {"enabled": True}}), ("GET", "/api/admin/audit", None),
                      ("GET", "/api/admin/audit/csv", None)]
 
 
@@ -287,6 +288,60 @@ def test_an_sla_target_set_in_the_console_is_a_new_tickets_due_time(console_page
         with admin_session(hub.url) as admin:
             admin.put("/api/admin/sla", json={"targets": {"normal": {"first_response_minutes": 60,
                                                                      "resolution_minutes": 1440}}}).raise_for_status()
+
+
+def test_the_nps_question_turned_on_in_manage_follows_a_rating_and_shows_in_reports(console_page: Page, hub,
+                                                                                    agent_factory) -> None:
+    page = console_page
+    log_in(page, the_admin(hub))
+    open_manage(page, "Feedback")
+    try:
+        asked = page.get_by_label(re.compile("recommend us to a friend"))
+        expect(asked).not_to_be_checked()
+        asked.check()
+        page.get_by_role("button", name="Save feedback settings").click()
+        expect(page.locator("#manage-flash")).to_contain_text("shoppers are asked the NPS question")
+        expect(page.get_by_label(re.compile("recommend us to a friend"))).to_be_checked()
+        screenshot(page, "manage-feedback")
+        log_out(page)
+
+        rita = agent_factory("Rita Score")
+        log_in(page, rita)
+        shopper = hand_off(hub.url, "a human please, then I score you", email=None)
+        page.get_by_role("tab", name="All open").click()
+        card = queue_card(page, "then I score you")
+        ticket_id = int(card.get_attribute("data-ticket-id"))
+        token = rita.token()
+        if rita.call("GET", f"/api/agent/tickets/{ticket_id}", token).json()["status"] == "queued":
+            rita.call("POST", f"/api/agent/tickets/{ticket_id}/claim", token).raise_for_status()
+        card.click()
+        page.get_by_role("button", name="Resolve").click()
+        expect(page.locator("#ticket-meta")).to_contain_text("Resolved")
+        shopper.say('/csat{"rating": 5}')
+        question = shopper.messages()[-1]
+        assert question["text"].startswith("Thank you! How likely are you to recommend us")
+        assert [b["title"] for b in question["buttons"]] == [str(n) for n in range(11)]
+        shopper.say('/nps{"score": 9}')
+        expect(page.locator("#transcript .msg.shopper").last).to_have_text(re.compile(r"Would recommend: 9/10"))
+        assert "/nps" not in page.locator("#transcript").inner_text()
+        shopper.say("no thanks")
+        log_out(page)
+
+        sue = agent_factory("Sue Score", role="supervisor")
+        log_in(page, sue)
+        page.get_by_role("button", name="Reports").click()
+        page.get_by_role("tab", name="Service").click()
+        expect(page.locator("#report-body")).not_to_have_attribute("aria-busy", "true", timeout=30000)
+        nps = sue.call("GET", "/api/reports/service", sue.token()).json()["current"]["nps"]
+        assert nps["responses"] >= 1 and nps["distribution"]["9"] >= 1
+        shown = f"{'+' if nps['score'] > 0 else '−' if nps['score'] < 0 else ''}{abs(nps['score']):.1f}"
+        expect(page.locator(".figure").filter(has_text="NPS").locator(".figure-value")).to_have_text(shown)
+        expect(page.locator(".report-section").filter(has_text="Would recommend us")).to_contain_text(
+            f"{nps['responses']} answers")
+        screenshot(page, "reports-nps")
+    finally:
+        with admin_session(hub.url) as admin:
+            admin.put("/api/admin/feedback", json={"nps": {"enabled": False}}).raise_for_status()
 
 
 def test_business_hours_set_in_the_console_move_a_due_time_to_the_next_opening(console_page: Page, hub,

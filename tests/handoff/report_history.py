@@ -6,9 +6,9 @@ week before. `NOW` is the Monday after, noon.
 |------|------------------|------------------------------------------|------------------------------------------|
 | c1   | web, k1          | Mon 09:00 order_status                   | none (the bot alone)                     |
 | c2   | web, k2          | Mon 10:00 faq_delivery                   | none                                     |
-| c3   | telegram, k1     | Tue 14:00 order_status, 14:01 request_human | t1 normal, orders, Ann, rated 5        |
-| c4   | web, k3          | Wed 08:00, 08:01 nlu_fallback            | t2 urgent, Bob, transferred to Ann, rated 2 |
-| c5   | web, k4          | Thu 12:00, Fri 10:00 cancel_order        | t3 serious, Ann, rated 4; t4 serious, Bob, open |
+| c3   | telegram, k1     | Tue 14:00 order_status, 14:01 request_human | t1 normal, orders, Ann, rated 5, NPS 10 |
+| c4   | web, k3          | Wed 08:00, 08:01 nlu_fallback            | t2 urgent, Bob, transferred to Ann, rated 2, NPS 3 |
+| c5   | web, k4          | Thu 12:00, Fri 10:00 cancel_order        | t3 serious, Ann, rated 4, NPS 9; t4 serious, Bob, open |
 | c6   | web, none        | Sat 20:00 greet                          | t5: Rasa was down, the bot took it back  |
 | c7   | web, none        | (never wrote: a page view)               | none                                     |
 | c8   | telegram, k5     | Sun 22:00 order_status                   | t6 normal, orders, still waiting         |
@@ -123,21 +123,21 @@ async def write_history(session: AsyncSession) -> History:
     await w.conversation("c3", "telegram", "k1", [(at(1, 14), "order_status"), (at(1, 14, 1), "request_human")])
     await w.ticket("t1", "c3", at(1, 14, 1), ["explicit_request"], "normal", team="orders", agent_id=ann.id,
                    assigned_at=at(1, 14, 3), first_response_at=at(1, 14, 5), resolved_at=at(1, 14, 31), csat_rating=5,
-                   csat_at=at(1, 14, 32))
+                   csat_at=at(1, 14, 32), nps_score=10, nps_at=at(1, 14, 32))
     session.add(Transition(conversation_id=history_id(w, "c3"), ticket_id=w.history.tickets["t1"].id, from_state="queued",
                            to_state="assigned", actor_kind="agent", actor_id=ann.id, reason="claimed",
                            created_at=at(1, 14, 3)))
     await w.conversation("c4", "web", "k3", [(at(2, 8), "nlu_fallback"), (at(2, 8, 1), "nlu_fallback")])
     t2 = await w.ticket("t2", "c4", at(2, 8, 2), ["repeated_fallback", "anger"], "urgent", agent_id=ann.id,
                         assigned_at=at(2, 8, 20), first_response_at=at(2, 8, 12), resolved_at=at(2, 9, 2), csat_rating=2,
-                        csat_comment="slow", csat_at=at(2, 9, 5))
+                        csat_comment="slow", csat_at=at(2, 9, 5), nps_score=3, nps_at=at(2, 9, 5))
     session.add(Transition(conversation_id=t2.conversation_id, ticket_id=t2.id, from_state="assigned",
                            to_state="assigned", actor_kind="agent", actor_id=bob.id, reason="transferred to Ann",
                            created_at=at(2, 8, 20)))
     await w.conversation("c5", "web", "k4", [(at(3, 12), "cancel_order"), (at(4, 10), "cancel_order")])
     await w.ticket("t3", "c5", at(3, 12, 1), ["bot_cannot_complete"], "serious", team="orders", agent_id=ann.id,
                    assigned_at=at(3, 12, 2), first_response_at=at(3, 12, 3), resolved_at=at(3, 12, 11), csat_rating=4,
-                   csat_at=at(3, 12, 12))
+                   csat_at=at(3, 12, 12), nps_score=9, nps_at=at(3, 12, 12))
     await w.ticket("t4", "c5", at(4, 10, 1), ["complaint"], "serious", team="orders", agent_id=bob.id,
                    assigned_at=at(4, 10, 5), first_response_at=at(4, 10, 21))
     await w.conversation("c6", "web", None, [(at(5, 20), "greet")])

@@ -105,6 +105,39 @@ async def test_writing_something_else_instead_of_a_rating_goes_back_to_the_bot(
     assert (await shopper.status())["state"] == "bot"
 
 
+async def _nps_asked(api: HubApi, db: HubDb) -> None:
+    admin = await api.login((await db.agent("Ada Admin", role="admin", online=False)).email)
+    turned_on = await api.call("put", "/api/admin/feedback", admin, json={"nps": {"enabled": True}})
+    assert turned_on.body == {"nps": {"enabled": True}}
+
+
+async def test_with_the_nps_question_on_the_score_follows_the_rating_and_comes_before_the_comment(
+    api: HubApi, db: HubDb, fake_rasa: FakeRasa
+) -> None:
+    await _nps_asked(api, db)
+    ticket_id, shopper = await _resolved_conversation(api, db)
+    await shopper.says('/csat{"rating": 4}')
+    question = (await shopper.messages())[-1]
+    assert question["text"].startswith("Thank you! How likely are you to recommend us to a friend")
+    assert [b["payload"] for b in question["buttons"]] == [f'/nps{{"score": {n}}}' for n in range(11)]
+    assert (await shopper.status())["awaiting"] == "nps"
+    assert (await shopper.says("8/10"))[0].startswith("Thank you! Is there anything")
+    await shopper.says("no thanks")
+    ticket = await db.get(Ticket, ticket_id)
+    assert (ticket.csat_rating, ticket.nps_score, ticket.csat_comment, ticket.csat_state) == (4, 8, None, "done")
+    assert not {"8/10"} & set(fake_rasa.messages_from(shopper.id)), "the hub takes the score itself"
+
+
+async def test_anything_else_instead_of_the_score_skips_it_like_a_rating_skip(api: HubApi, db: HubDb) -> None:
+    await _nps_asked(api, db)
+    ticket_id, shopper = await _resolved_conversation(api, db)
+    await shopper.says("3")
+    assert await shopper.says("where is order 10042") == ["bot heard: where is order 10042"]
+    ticket = await db.get(Ticket, ticket_id)
+    assert (ticket.csat_rating, ticket.nps_score, ticket.csat_state) == (3, None, "skipped")
+    assert (await shopper.status())["state"] == "bot"
+
+
 async def test_the_hub_asks_for_the_rating_itself_when_the_bot_cannot(api: HubApi, db: HubDb, fake_rasa: FakeRasa) -> None:
     fake_rasa.csat_trigger_works = False
     _ticket_id, shopper = await _resolved_conversation(api, db)

@@ -49,6 +49,8 @@ ROUTES = [
     ("delete", "/api/agent/canned/{reply}", None, "supervisor"),
     ("get", "/api/admin/sla", None, "supervisor"),
     ("put", "/api/admin/sla", {"targets": {"urgent": {"first_response_minutes": 3, "resolution_minutes": 90}}}, "admin"),
+    ("get", "/api/admin/feedback", None, "supervisor"),
+    ("put", "/api/admin/feedback", {"nps": {"enabled": True}}, "admin"),
     ("get", "/api/admin/audit", None, "supervisor"),
     ("get", "/api/admin/audit/csv", None, "supervisor"),
 ]
@@ -254,6 +256,21 @@ async def test_sla_targets_and_business_hours_set_new_tickets_due_times(api: Hub
     assert log[0]["subject"] == "sla: business_hours" and log[0]["details"]["business_hours"]["after"] == hours
     assert log[1]["details"]["targets"]["before"]["normal"]["first_response_minutes"] == 60
     assert log[1]["details"]["targets"]["after"]["normal"]["first_response_minutes"] == 7
+
+
+async def test_the_nps_question_is_off_until_an_admin_turns_it_on_and_each_change_is_audited(api: HubApi, db: HubDb) -> None:
+    tokens = await _tokens(api, db)
+    assert (await api.call("get", "/api/admin/feedback", tokens["supervisor"])).body == {"nps": {"enabled": False}}
+    assert (await api.call("put", "/api/admin/feedback", tokens["admin"], json={"nps": {"enabled": True}})).status == 200
+    unchanged = await api.call("put", "/api/admin/feedback", tokens["admin"], json={"nps": {"enabled": True}})
+    assert unchanged.body == {"nps": {"enabled": True}}
+    for bad in ({}, {"nps": True}, {"nps": {"enabled": "yes"}}, {"nps": {"enabled": True, "question": "x"}}, {"other": 1}):
+        refused = await api.call("put", "/api/admin/feedback", tokens["admin"], json=bad)
+        assert (refused.status, refused.code) == (400, "invalid_field"), bad
+    log = await _log(api, tokens["admin"], "action=settings_changed")
+    # The second save changed nothing, so it is no change in the log.
+    assert [(entry["subject"], entry["details"]) for entry in log] == [
+        ("feedback: nps", {"nps": {"before": {"enabled": False}, "after": {"enabled": True}}})]
 
 
 @pytest.mark.parametrize("body", [

@@ -84,6 +84,15 @@ async def test_report_csv_is_audited(api: HubApi, db: HubDb, history: History) -
          {"format": "csv", "from": "2026-11-02", "to": "2026-11-08", "team": None, "channel": None})]
 
 
+async def test_the_service_csv_has_the_nps_with_the_period_before(api: HubApi, history: History) -> None:
+    supervisor = await api.login(history.agents["Sue"].email)
+    table = {(row["period"], row["metric"]): row["value"]
+             for row in await exported(api, f"/api/reports/service/csv?{WEEK}", supervisor)}
+    assert (table[("current", "nps.score")], table[("current", "nps.responses")]) == ("33.3", "3")
+    assert table[("current", "nps.distribution.9")] == "1"
+    assert (table[("previous", "nps.score")], table[("previous", "nps.responses")]) == ("", "0")
+
+
 async def test_tickets_csv_has_one_row_per_conversation(api: HubApi, db: HubDb, history: History) -> None:
     supervisor = await api.login(history.agents["Sue"].email)
     ids = {key: conversation.id for key, conversation in history.conversations.items()}

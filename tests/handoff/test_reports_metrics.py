@@ -112,6 +112,16 @@ async def test_csat(any_db: HubDb, history: History) -> None:
     }
 
 
+async def test_nps(any_db: HubDb, history: History) -> None:
+    compared = await report(any_db, "service", compare=True)
+    # t1 10 and t3 9 promote, t2 3 detracts: (2 - 1) / 3
+    assert compared["current"]["nps"] == {
+        "responses": 3, "score": 33.3, "promoters": 2, "passives": 0, "detractors": 1,
+        "distribution": {str(n): int(n in (3, 9, 10)) for n in range(11)},
+    }
+    assert compared["previous"]["nps"]["responses"] == 0 and compared["previous"]["nps"]["score"] is None
+
+
 async def test_agents_handled_times_csat_online_and_occupancy(any_db: HubDb, history: History) -> None:
     agents = (await report(any_db, "agents"))["current"]["agents"]
     ann, bob = history.agents["Ann"], history.agents["Bob"]

@@ -1,10 +1,12 @@
-// The Manage screen: agents, teams, canned replies, SLA targets and business hours, and the audit
-// log, each tab for the roles its routes allow (agents see none of it; the hub refuses them too).
+// The Manage screen: agents, teams, canned replies, SLA targets and business hours, the questions
+// after the rating, and the audit log, each tab for the roles its routes allow (agents see none of
+// it; the hub refuses them too).
 
 import { byId, h, latestOnly } from './dom.js';
 import { renderAgents } from './manage_agents.js';
 import { renderAudit } from './manage_audit.js';
 import { renderCanned } from './manage_canned.js';
+import { renderFeedback } from './manage_feedback.js';
 import { renderSla } from './manage_sla.js';
 import { renderTeams } from './manage_teams.js';
 import { fullScreen } from './screens.js';
@@ -15,6 +17,7 @@ const TABS = [
   ['teams', 'Teams', 'supervisor', renderTeams],
   ['canned', 'Canned replies', 'supervisor', renderCanned],
   ['sla', 'SLA & hours', 'supervisor', renderSla],
+  ['feedback', 'Feedback', 'supervisor', renderFeedback],
   ['audit', 'Audit log', 'supervisor', renderAudit],
 ];
 

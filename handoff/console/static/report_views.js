@@ -11,12 +11,18 @@ export const REPORT_TABS = [['bot', 'Bot'], ['service', 'Service'], ['agents', '
 const percent = (value) => (value === null || value === undefined ? '–' : `${(value * 100).toFixed(1)}%`);
 const seconds = (value) => (value === null || value === undefined ? '–' : duration(value));
 const number = (value) => (value === null || value === undefined ? '–' : String(value));
-const FORMATS = { percent, seconds, number, rating: (v) => (v === null || v === undefined ? '–' : `${v} / 5`) };
+const signed = (value) => `${value > 0 ? '+' : value < 0 ? '−' : ''}${Math.abs(value).toFixed(1)}`;
+const FORMATS = { percent, seconds, number, rating: (v) => (v === null || v === undefined ? '–' : `${v} / 5`),
+  nps: (v) => (v === null || v === undefined ? '–' : signed(v)) };
 
 function change(kind, now, before) {
   if (now === null || now === undefined || before === null || before === undefined) return null;
   if (kind === 'percent') {
     const points = (now - before) * 100;
+    return { text: `${points >= 0 ? '+' : '−'}${Math.abs(points).toFixed(1)} pts`, sign: Math.sign(points) };
+  }
+  if (kind === 'nps') {
+    const points = now - before;
     return { text: `${points >= 0 ? '+' : '−'}${Math.abs(points).toFixed(1)} pts`, sign: Math.sign(points) };
   }
   if (kind === 'seconds') {
@@ -98,6 +104,8 @@ function renderService(body, now, before) {
     figure('End to end (median)', 'seconds', t.end_to_end.median_seconds, p?.end_to_end.median_seconds, -1),
     figure('CSAT', 'rating', now.csat.average, before?.csat.average, 1),
     figure('Rated 4 or 5', 'percent', now.csat.share_4_5, before?.csat.share_4_5, 1),
+    figure('NPS', 'nps', now.nps.score, before?.nps.score, 1,
+      '% who would recommend us (9-10) minus % who would not (0-6), of those who answered'),
   ));
   body.append(section('SLA per severity', table('Met and breached, tickets of the period (not yet due: not counted)', [
     ['Severity', (r) => severityLabel(r.severity)], ['Tickets', (r) => number(r.tickets)],
@@ -111,6 +119,13 @@ function renderService(body, now, before) {
   csat.append(h('ul', { class: 'comments', 'aria-label': 'Latest comments' },
     now.csat.comments.map((c) => h('li', {}, h('span', { class: 'comment-rating', text: `Rated ${c.rating}/5` }), ' ',
       h('span', { text: c.comment })))));
+  const scores = Object.keys(now.nps.distribution);
+  const nps = section('Would recommend us (NPS)');
+  body.append(nps);
+  nps.append(h('p', { class: 'muted', text: `${now.nps.responses} answers (${number(before?.nps.responses)} the period before): `
+    + `${now.nps.promoters} promoters (9-10), ${now.nps.passives} passives (7-8), ${now.nps.detractors} detractors (0-6). `
+    + 'Asked after the rating when the shop turns the question on (Manage, Feedback).' }));
+  barChart(nps, `Scores 0-10 (${now.nps.responses})`, scores, scores.map((s) => now.nps.distribution[s]), 'Answers');
 }
 
 function renderAgents(body, now) {

@@ -6,8 +6,9 @@ import { clockTime, humanise, reasonLabel, severityLabel } from './format.js';
 
 const AUTHORS = { shopper: 'Shopper', bot: 'Bot', agent: 'Agent', system: 'System' };
 
-// The rating buttons send a payload; agents read what the shopper meant, not the payload.
+// The rating and score buttons send a payload; agents read what the shopper meant, not the payload.
 const RATING_PAYLOAD = /^\/csat\s*\{\s*"rating"\s*:\s*"?([1-5])"?\s*\}$/;
+const NPS_PAYLOAD = /^\/nps\s*\{\s*"score"\s*:\s*"?(10|[0-9])"?\s*\}$/;
 const NO_COMMENT_PAYLOAD = '/csat_no_comment';
 
 export function shownText(message) {
@@ -15,6 +16,8 @@ export function shownText(message) {
   if (message.author_kind !== 'shopper') return text;
   const rating = RATING_PAYLOAD.exec(text.trim());
   if (rating) return `Rated ${rating[1]}/5`;
+  const score = NPS_PAYLOAD.exec(text.trim());
+  if (score) return `Would recommend: ${score[1]}/10`;
   if (text.trim() === NO_COMMENT_PAYLOAD) return 'No comment';
   return text;
 }

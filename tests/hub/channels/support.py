@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 from sanic import Sanic
 
+from handoff import feedback_settings
 from handoff.auth import create_agent
 from handoff.settings import HubSettings, TelegramSettings
 from hub.app import create_app
@@ -135,3 +136,10 @@ class Agent:
 
     async def close(self) -> None:
         await self._client.aclose()
+
+
+async def ask_nps(hub: RunningHub) -> None:
+    """The shop turns on the 0-10 "would you recommend us" question after the rating."""
+    async with hub.app.ctx.services.uows() as uow:
+        await feedback_settings.update(uow.session, {"nps": {"enabled": True}})
+        await uow.commit()

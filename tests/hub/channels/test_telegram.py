@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.fakes.telegram_bot_api import FakeBotApi
-from tests.hub.channels.support import GREETING, LONG_ANSWER, ORDER_ANSWER, Agent, RunningHub
+from tests.hub.channels.support import GREETING, LONG_ANSWER, ORDER_ANSWER, Agent, RunningHub, ask_nps
 from tests.hub.channels.telegram_support import TelegramShopper, conversation_of, eventually, telegram, telegram_hub, texts_to
 
 pytestmark = pytest.mark.e2e
@@ -67,6 +67,31 @@ async def test_human_hands_off_the_agent_replies_and_the_rating_is_asked(telegra
     finally:
         await agent.close()
     assert detail["csat"]["rating"] == 5
+
+
+async def test_with_the_nps_question_on_0_to_10_buttons_follow_the_rating(telegram: tuple[RunningHub, FakeBotApi]) -> None:
+    hub, api = telegram
+    await ask_nps(hub)
+    ada = TelegramShopper(api, CHAT)
+    ada.says("/human")
+    await texts_to(api, CHAT, 2)
+    agent = await Agent.sign_up(hub, "Anna")
+    try:
+        ticket = await agent.take_and_reply(await conversation_of(hub, CHAT), "Sorted.")
+        await agent.call("POST", f"/api/agent/tickets/{ticket}/resolve")
+        await eventually(lambda: any(c.params.get("reply_markup") and "rate" in c.params["text"] for c in api.sent(CHAT)))
+        rating = next(c for c in api.sent(CHAT) if c.params.get("reply_markup") and "rate" in c.params["text"])
+        ada.presses(rating.params["reply_markup"]["inline_keyboard"][0][3]["callback_data"], message_id=9)
+        await eventually(lambda: any(c.params.get("reply_markup") and "recommend" in c.params["text"] for c in api.sent(CHAT)))
+        question = next(c for c in api.sent(CHAT) if c.params.get("reply_markup") and "recommend" in c.params["text"])
+        rows = question.params["reply_markup"]["inline_keyboard"]
+        assert [[b["text"] for b in row] for row in rows] == [["0", "1", "2", "3", "4", "5"], ["6", "7", "8", "9", "10"]]
+        ada.presses(rows[1][2]["callback_data"], message_id=10)
+        await eventually(lambda: any("anything you'd like to tell us" in t for t in api.texts(CHAT)))
+        detail = await agent.call("GET", f"/api/agent/tickets/{ticket}")
+    finally:
+        await agent.close()
+    assert (detail["csat"]["rating"], detail["csat"]["nps"]) == (4, 8)
 
 
 async def transcript(agent: Agent, ticket: int) -> list[str]:

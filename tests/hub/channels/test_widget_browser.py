@@ -7,7 +7,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.hub.channels.browser import browser, conversation_id, hub, log, page, say
-from tests.hub.channels.support import ORDER_ANSWER, Agent, RunningHub
+from tests.hub.channels.support import ORDER_ANSWER, Agent, RunningHub, ask_nps
 
 pytestmark = pytest.mark.e2e
 __all__ = ["browser", "hub", "page"]  # fixtures
@@ -103,11 +103,8 @@ async def test_bot_buttons_become_quick_replies_and_the_rating_is_asked(page: Pa
     await track.click()
     await expect(log(page).locator(".sd-msg--shopper .sd-text").last).to_have_text("Track")
     await say(page, "a person please")
-    await expect(log(page).get_by_text("Connecting you to a person")).to_be_visible()
-    agent = await Agent.sign_up(hub, "Anna")
+    agent, ticket = await _resolved_by_anna(page, hub)
     try:
-        ticket = await agent.take_and_reply(await conversation_id(page, hub), "All sorted!")
-        await agent.call("POST", f"/api/agent/tickets/{ticket}/resolve")
         rating = page.get_by_role("group", name="Rate the help you got, 1 (poor) to 5 (excellent)")
         await expect(rating.get_by_role("button")).to_have_count(5)
         await rating.get_by_role("button", name="Rate 5 of 5, excellent").click()
@@ -116,6 +113,34 @@ async def test_bot_buttons_become_quick_replies_and_the_rating_is_asked(page: Pa
     finally:
         await agent.close()
     assert detail["csat"]["rating"] == 5
+
+
+async def test_with_the_nps_question_on_the_rating_is_followed_by_0_to_10_buttons(page: Page, hub: RunningHub) -> None:
+    await ask_nps(hub)
+    await say(page, "a person please")
+    agent, ticket = await _resolved_by_anna(page, hub)
+    try:
+        rating = page.get_by_role("group", name="Rate the help you got, 1 (poor) to 5 (excellent)")
+        await rating.get_by_role("button", name="Rate 4 of 5, very good").click()
+        await expect(log(page).get_by_text("How likely are you to recommend us to a friend")).to_be_visible()
+        scores = page.get_by_role("group", name="How likely you are to recommend us, 0 (not at all) to 10 (extremely)")
+        await expect(scores.get_by_role("button")).to_have_text([str(n) for n in range(11)])
+        await scores.get_by_role("button", name="9 of 10").click()
+        await expect(log(page).get_by_text("Is there anything you'd like to tell us")).to_be_visible()
+        await expect(log(page).locator(".sd-msg--shopper .sd-text").last).to_have_text("9")
+        detail = await agent.call("GET", f"/api/agent/tickets/{ticket}")
+    finally:
+        await agent.close()
+    assert (detail["csat"]["rating"], detail["csat"]["nps"]) == (4, 9)
+
+
+async def _resolved_by_anna(page: Page, hub: RunningHub) -> tuple[Agent, int]:
+    """The shopper asked for a person: Anna takes the conversation, replies and resolves it."""
+    await expect(log(page).get_by_text("Connecting you to a person")).to_be_visible()
+    agent = await Agent.sign_up(hub, "Anna")
+    ticket = await agent.take_and_reply(await conversation_id(page, hub), "All sorted!")
+    await agent.call("POST", f"/api/agent/tickets/{ticket}/resolve")
+    return agent, ticket
 
 
 async def test_keyboard_and_screen_reader_use_on_a_phone_sized_screen(browser: Browser, hub: RunningHub) -> None:

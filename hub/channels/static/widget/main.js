@@ -19,6 +19,7 @@
   var storageKey = "shopdesk:" + hub;
   var RATING = /^\/csat\s*\{\s*"rating"\s*:\s*"?([1-5])"?\s*\}$/;
   var RATING_WORDS = { 1: "poor", 2: "fair", 3: "good", 4: "very good", 5: "excellent" };
+  var NPS = /^\/nps\s*\{\s*"score"\s*:\s*"?(10|[0-9])"?\s*\}$/;
   var MAX_BACKOFF_MS = 10000;
 
   var saved = load();
@@ -212,7 +213,9 @@
     if (message.author_kind !== "shopper") return text;
     if (state.titles[text]) return state.titles[text];
     var rating = RATING.exec(text);
-    return rating ? "Rated " + rating[1] + " of 5" : text;
+    if (rating) return "Rated " + rating[1] + " of 5";
+    var score = NPS.exec(text);
+    return score ? "Scored " + score[1] + " of 10" : text;
   }
 
   /* The bot writes Markdown; people's words are shown as written, with their links clickable. */
@@ -314,15 +317,22 @@
 
   function showChoices(buttons) {
     choices.textContent = "";
-    var rating = buttons.length > 0 && buttons.every(function (b) { return RATING.test(b.payload); });
-    choices.className = "sd-choices" + (rating ? " sd-choices--rating" : "");
-    choices.setAttribute("aria-label", rating ? "Rate the help you got, 1 (poor) to 5 (excellent)" : "Suggested replies");
+    var every = function (pattern) {
+      return buttons.length > 0 && buttons.every(function (b) { return pattern.test(b.payload); });
+    };
+    var rating = every(RATING);
+    var score = every(NPS);
+    choices.className = "sd-choices" + (rating || score ? " sd-choices--rating" : "");
+    choices.setAttribute("aria-label", rating ? "Rate the help you got, 1 (poor) to 5 (excellent)"
+      : score ? "How likely you are to recommend us, 0 (not at all) to 10 (extremely)" : "Suggested replies");
     buttons.forEach(function (b) {
       var button = el("button", "sd-choice", b.title);
       button.type = "button";
       if (rating) {
         var n = RATING.exec(b.payload)[1];
         button.setAttribute("aria-label", "Rate " + n + " of 5, " + RATING_WORDS[n]);
+      } else if (score) {
+        button.setAttribute("aria-label", NPS.exec(b.payload)[1] + " of 10");
       }
       button.addEventListener("click", function () { sendText(b.payload); });
       choices.appendChild(button);
