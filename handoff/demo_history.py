@@ -64,6 +64,12 @@ UNANSWERED: dict[str, tuple[str, ...]] = {
 SEVERITY_WEIGHTS = (("normal", 70), ("serious", 22), ("urgent", 8))
 FIRST_RESPONSE_MINUTES = {"urgent": 5, "serious": 15, "normal": 60}
 RESOLUTION_MINUTES = {"urgent": 240, "serious": 480, "normal": 1440}
+# A share of resolved tickets whose shopper writes again (the matter was not settled), hours to a
+# few days later, and is handed to a person again: a second ticket on the conversation, so the
+# Service report's reopen rate and first-contact resolution have something to show.
+REOPEN_SHARE = 0.1
+REOPEN_TEXTS = ("it still has not arrived", "the refund is still not there", "that did not work, same problem again",
+                "sorry, one more thing about {order}", "nobody answered my question")
 RATINGS = (1, 2, 3, 4, 5)
 RATING_WEIGHTS = (5, 6, 10, 30, 49)
 COMMENTS = {1: "Took far too long.", 2: "Answer did not help.", 4: "Quick, thanks.", 5: "Great help, thank you!"}
@@ -114,9 +120,26 @@ class _Maker:
             self._message(batch, conversation_id, 2 * seq, "bot", "(the bot's answer)", None, moment + timedelta(seconds=1))
             moment += timedelta(seconds=rng.randint(20, 90))
             handed = handed or hand_off
+        last_seq = 2 * len(said)
         if handed:
-            self._ticket(batch, conversation_id, said[-1][0], moment, 2 * len(said) + 1)
-        batch.conversations[-1]["last_seq"] = 2 * len(said) + (1 if handed else 0)
+            last_seq += 1
+            resolved = self._ticket(batch, conversation_id, said[-1][0], moment, last_seq)
+            if resolved is not None and rng.random() < REOPEN_SHARE:
+                last_seq = self._reopen(batch, conversation_id, said[-1][0], resolved, last_seq)
+        batch.conversations[-1]["last_seq"] = last_seq
+
+    def _reopen(self, batch: Batch, conversation_id: str, intent: str, resolved: datetime, seq: int) -> int:
+        """The shopper writes again after the resolution and the bot hands the conversation back to a
+        person: a new ticket (unless that would be in the future). The conversation's last seq."""
+        rng = self.rng
+        wrote = resolved + timedelta(hours=rng.lognormvariate(math.log(6), 1.2))
+        if wrote > self.now - timedelta(minutes=5):
+            return seq
+        text = rng.choice(REOPEN_TEXTS).format(order=rng.randint(10001, 19999))
+        self._message(batch, conversation_id, seq + 1, "shopper", text, intent, wrote)
+        self._message(batch, conversation_id, seq + 2, "bot", "(the bot's answer)", None, wrote + timedelta(seconds=1))
+        self._ticket(batch, conversation_id, intent, wrote + timedelta(seconds=rng.randint(20, 90)), seq + 3)
+        return seq + 3
 
     def _said(self) -> list[tuple[str, str, bool]]:
         rng = self.rng
@@ -140,7 +163,8 @@ class _Maker:
             "created_at": moment, "handled_at": moment,
         })
 
-    def _ticket(self, batch: Batch, conversation_id: str, intent: str, created: datetime, seq: int) -> None:
+    def _ticket(self, batch: Batch, conversation_id: str, intent: str, created: datetime, seq: int) -> datetime | None:
+        """A ticket an agent took, answered and (unless it is still open now) resolved: its resolution."""
         rng = self.rng
         severity = rng.choices([s for s, _ in SEVERITY_WEIGHTS], weights=[w for _, w in SEVERITY_WEIGHTS])[0]
         reason = {"request_human": "explicit_request", "complaint": "complaint", "nlu_fallback": "repeated_fallback",
@@ -175,6 +199,7 @@ class _Maker:
                                       "actor_kind": "agent", "reason": "transferred to a colleague (demo)",
                                       "created_at": answered + timedelta(minutes=2), "_ticket": len(batch.tickets) - 1})
         self._message(batch, conversation_id, seq, "agent", "(the agent's answer)", None, answered, agent_id)
+        return None if open_now else resolved
 
 
 def arrivals(rng: random.Random, start: datetime, end: datetime, per_day: float) -> Iterator[datetime]:

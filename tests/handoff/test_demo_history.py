@@ -50,3 +50,22 @@ async def test_demo_history_is_marked_fills_the_reports_and_goes_away(any_db: Hu
     assert await count(any_db, select(func.count()).select_from(Ticket)) == 0
     assert await count(any_db, select(func.count()).select_from(Message)) == 0
     assert await count(any_db, select(func.count()).select_from(Contact)) == 0
+
+
+async def test_some_shoppers_write_again_after_the_resolution_and_their_tickets_count_as_reopened(db: HubDb) -> None:
+    now = utcnow()
+    async with db.uows() as uow:
+        made = await write_demo_history(uow.session, now, days=14, per_day=60)
+        service = (await run_report(uow.session, "service", ReportFilter.for_days(
+            (now - timedelta(days=14)).date(), now.date(), now), False))["current"]
+        second = (await uow.session.execute(
+            select(Ticket.conversation_id, func.min(Ticket.resolved_at), func.max(Ticket.created_at))
+            .group_by(Ticket.conversation_id).having(func.count() > 1))).all()
+        for conversation_id, resolved, reopened in second:
+            wrote_again = await uow.session.scalar(select(func.count()).select_from(Message).where(
+                Message.conversation_id == conversation_id, Message.author_kind == "shopper",
+                Message.created_at > resolved, Message.created_at < reopened))
+            assert wrote_again == 1, conversation_id
+    assert made.tickets > 100 and len(second) > 3
+    assert 0.03 < service["reopen_rate"] < 0.2
+    assert 0.6 < service["first_contact_resolution"] < 1 - service["reopen_rate"]
