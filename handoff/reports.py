@@ -1,6 +1,7 @@
 """Reports for supervisors: what the filters mean, and the one table of reports the API and the
 CSV export serve. Every metric is defined in docs/METRICS.md; the SQL lives in
-handoff/reports_bot.py, reports_service.py and reports_people.py.
+handoff/reports_bot.py, reports_service.py, reports_people.py, reports_feedback.py and the others
+named below.
 """
 
 from __future__ import annotations
@@ -107,15 +108,34 @@ async def _analytic(session: AsyncSession) -> None:
     await session.execute(text(f"SET LOCAL work_mem = '{REPORT_WORK_MEM}'"))
 
 
+def _together(*parts: Report) -> Report:
+    """One report from parts that each answer some of its keys."""
+    async def report(session: AsyncSession, found: ReportFilter) -> dict[str, Any]:
+        answer: dict[str, Any] = {}
+        for part in parts:
+            answer.update(await part(session, found))
+        return answer
+
+    return report
+
+
 def reports() -> dict[str, Report]:
-    from handoff import reports_bot, reports_people, reports_quality, reports_service, reports_staffing, reports_topics
+    from handoff import (
+        reports_bot,
+        reports_feedback,
+        reports_people,
+        reports_quality,
+        reports_service,
+        reports_staffing,
+        reports_topics,
+    )
 
     return {
-        "bot": reports_bot.bot_report,
+        "bot": _together(reports_bot.bot_report, reports_feedback.negative_feedback),
         "service": reports_service.service_report,
         "agents": reports_people.agents_report,
         "volume": reports_people.volume_report,
-        "topics": reports_topics.topics_report,
+        "topics": _together(reports_topics.topics_report, reports_feedback.complaint_causes),
         "staffing": reports_staffing.staffing_report,
         "quality": reports_quality.quality_report,
     }

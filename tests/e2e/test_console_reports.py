@@ -64,6 +64,11 @@ def test_a_supervisor_reads_the_reports_and_exports_one(reports_page: Page, repo
     expect(page.locator("#report-body .uplot canvas").first).to_be_visible()
     top_intent = bot["per_intent"][0]["key"].replace("_", " ")
     expect(page.locator(".report-table").first.locator("tbody tr").first).to_contain_text(top_intent, ignore_case=True)
+    negative = bot["negative_feedback"]
+    answers = page.locator(".report-section").filter(has_text="Answers followed by negative feedback")
+    expect(answers).to_contain_text(f"{negative['negative']} of the bot's {negative['answers']} answers")
+    expect(answers.locator("tbody tr").first).to_contain_text(negative["per_intent"][0]["key"].replace("_", " "),
+                                                              ignore_case=True)
     screenshot(page, "reports-bot")
 
     page.get_by_role("tab", name="Service").click()
@@ -83,6 +88,10 @@ def test_a_supervisor_reads_the_reports_and_exports_one(reports_page: Page, repo
     topics = the_report(reports_hub, token, "topics")["current"]
     gaps = page.locator(".report-section").filter(has_text="Knowledge gaps")
     expect(gaps.locator("tbody tr").first).to_contain_text(topics["knowledge_gaps"][0]["topic"])
+    causes = page.locator(".report-section").filter(has_text="Complaint causes")
+    expect(causes.locator("h2")).to_have_text(f"Complaint causes ({topics['complaint_causes']['tickets']} tickets)")
+    expect(causes.locator("tbody tr")).to_have_count(len(topics["complaint_causes"]["causes"]))
+    screenshot(page, "reports-topics")
 
     page.get_by_role("tab", name="Staffing").click()
     expect(page.locator("#report-body .uplot canvas")).to_have_count(2)

@@ -4,6 +4,7 @@
 import { barChart, heatMap, lineChart } from './charts.js';
 import { h } from './dom.js';
 import { duration, humanise, reasonLabel, severityLabel } from './format.js';
+import { complaintCauses, negativeFeedback } from './report_feedback.js';
 
 export const REPORT_TABS = [['bot', 'Bot'], ['service', 'Service'], ['agents', 'Agents'], ['volume', 'Volume'],
   ['topics', 'Topics'], ['staffing', 'Staffing'], ['quality', 'Quality']];
@@ -60,6 +61,11 @@ function section(title, ...children) {
   return h('section', { class: 'report-section' }, h('h2', { text: title }), children);
 }
 
+// A section of one table (report_feedback.js says what is in it).
+function tabled({ title, note, caption, columns, rows }) {
+  return section(title, h('p', { class: 'muted', text: note }), table(caption, columns, rows));
+}
+
 const CONTAINMENT_COLUMNS = [
   ['Conversations', (r) => number(r.conversations)], ['Bot alone', (r) => number(r.contained)],
   ['To a person', (r) => number(r.handed_off)], ['Containment', (r) => percent(r.containment)]];
@@ -88,6 +94,7 @@ function renderBot(body, now, before) {
     section('Handoffs by reason', table(`Tickets per reason (${now.outage_tickets} more opened while the bot was down)`,
       [['Reason', (r) => reasonLabel(r.reason)], ['Tickets', (r) => number(r.tickets)],
         ['Period before', (r) => number(previousReasons[r.reason] ?? 0)]], now.handoffs_by_reason)));
+  body.append(tabled(negativeFeedback(now, before)));
 }
 
 function renderService(body, now, before) {
@@ -149,7 +156,7 @@ function renderVolume(body, now) {
   heatMap(handoffs, 'Handoffs', now.handoffs_by_hour_of_week);
 }
 
-function renderTopics(body, now) {
+function renderTopics(body, now, before) {
   body.append(section('Hot topics', table('Shopper messages per intent, against the period before', [
     ['Intent', (r) => humanise(r.key)], ['Messages', (r) => number(r.messages)], ['Before', (r) => number(r.previous)],
     ['Change', (r) => (r.change === null ? 'new' : `${r.change >= 0 ? '+' : '−'}${Math.abs(r.change * 100).toFixed(0)}%`)],
@@ -160,6 +167,7 @@ function renderTopics(body, now) {
       ['Topic', (r) => r.topic], ['Messages', (r) => number(r.messages)],
       ['Examples', (r) => r.examples.map((e) => `“${e}”`).join('  ')],
     ], now.knowledge_gaps)));
+  body.append(tabled(complaintCauses(now, before)));
 }
 
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];

@@ -1,0 +1,81 @@
+"""The bot's answers followed by negative feedback (bot report) and complaint causes (topics
+report) against the history of tests/handoff/report_history.py, worked out by hand
+(docs/METRICS.md defines both), on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from handoff.models import Message, Ticket
+from handoff.reports import ReportFilter, run_report
+from tests.handoff.databases import HubDb
+from tests.handoff.report_history import NOW, History, written_history
+
+WEEK = ReportFilter.for_days(date(2026, 11, 2), date(2026, 11, 8), NOW)
+# What the shoppers of c3 and c4 wrote (the history itself has only "...").
+SAID = {("c3", 1): "where is my order", ("c3", 3): "let me talk to a person",
+        ("c4", 1): "blorp the thing", ("c4", 3): "are you kidding me, useless bot"}
+
+TRIGGERS = {"t2": "are you kidding me, useless bot", "t4": "I want to complain, you cancelled nothing"}
+
+
+@pytest.fixture
+async def history(any_db: HubDb) -> History:
+    history = await written_history(any_db)
+    async with any_db.uows() as uow:
+        for (key, seq), text in SAID.items():
+            await uow.session.execute(update(Message).where(
+                Message.conversation_id == history.conversations[key].id, Message.seq == seq).values(text=text))
+        for key, text in TRIGGERS.items():
+            await uow.session.execute(update(Ticket).where(Ticket.id == history.tickets[key].id).values(trigger_text=text))
+        await uow.commit()
+    return history
+
+
+async def report(db: HubDb, name: str, found: ReportFilter = WEEK) -> dict[str, Any]:
+    async with db.uows() as uow:
+        return await run_report(uow.session, name, found, True)
+
+
+async def test_bot_answers_followed_by_negative_feedback(any_db: HubDb, history: History) -> None:
+    answer = await report(any_db, "bot")
+    # The bot answered c1 and c2 (nothing followed), c3's order_status (then the shopper asked for a
+    # person) and c4's first fallback (then an angry message it handed off for anger). Every other
+    # message the bot read was itself a call for a person or was answered by a handoff.
+    assert answer["current"]["negative_feedback"] == {
+        "answers": 4, "negative": 2, "share": 0.5,
+        "per_intent": [
+            {"key": "nlu_fallback", "answers": 1, "negative": 1, "share": 1.0,
+             "examples": [{"asked": "blorp the thing", "then": "are you kidding me, useless bot"}]},
+            {"key": "order_status", "answers": 2, "negative": 1, "share": 0.5,
+             "examples": [{"asked": "where is my order", "then": "let me talk to a person"}]},
+        ],
+    }
+    # c9's order_status the week before: answered, nothing followed.
+    assert answer["previous"]["negative_feedback"] == {"answers": 1, "negative": 0, "share": 0.0, "per_intent": []}
+    web = ReportFilter.for_days(date(2026, 11, 2), date(2026, 11, 8), NOW, channel="web")
+    assert (await report(any_db, "bot", web))["current"]["negative_feedback"]["per_intent"][0]["key"] == "nlu_fallback"
+
+
+async def test_complaint_causes(any_db: HubDb, history: History) -> None:
+    answer = await report(any_db, "topics")
+    # t2 (anger, rated 2) after c4's two fallbacks; t4 (a complaint) after c5's cancel_order of that
+    # day and of the day before. t1 (rated 5), t3 (rated 4) and t6 (a VIP's request) are no complaint;
+    # t5 was an outage.
+    assert answer["current"]["complaint_causes"] == {
+        "tickets": 2,
+        "causes": [
+            {"key": "cancel_order", "tickets": 1, "share": 0.5, "complaint": 1, "anger": 0, "negative_feedback": 0,
+             "low_rating": 0, "examples": ["I want to complain, you cancelled nothing"]},
+            {"key": "nlu_fallback", "tickets": 1, "share": 0.5, "complaint": 0, "anger": 1, "negative_feedback": 0,
+             "low_rating": 1, "examples": ["are you kidding me, useless bot"]},
+        ],
+    }
+    assert answer["previous"]["complaint_causes"] == {"tickets": 0, "causes": []}
+    orders = ReportFilter.for_days(date(2026, 11, 2), date(2026, 11, 8), NOW, team="orders")
+    causes = (await report(any_db, "topics", orders))["current"]["complaint_causes"]["causes"]
+    assert [(row["key"], row["tickets"]) for row in causes] == [("cancel_order", 1)]
