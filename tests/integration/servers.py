@@ -164,7 +164,7 @@ class Launcher:
         port = free_port()
         server = self.start("actions", [str(ROOT / ".venv/bin/python"), "-m", "actions.server"], port,
                             {"SHOPDESK_ACTIONS_PORT": str(port), "SHOPDESK_ACTION_TOKEN": self.action_token,
-                             "SHOPDESK_LINK_SECRET": self.link_secret}, "/health")
+                             "SHOPDESK_LINK_SECRET": self.link_secret}, "/health", 120)
         server.wait_until_ready()
         return server
 
