@@ -11,8 +11,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.intent_classifier import ShopIntentClassifier
-from bot.intent_model import IntentModel
-from bot.text_features import MAX_CHARS, normalise_text
+from bot.intent_model import IntentModel, ngram_blocks
+from bot.text_features import MAX_CHARS, build_vectoriser, normalise_text
 
 EXAMPLES = {
     "greet": ["hi", "hello", "hey there", "good morning", "hiya", "hello again"],
@@ -96,6 +96,18 @@ def test_any_text_gets_a_valid_ranking(model: IntentModel, text: str) -> None:
     (ranking,) = model.rank([text])
     assert len(ranking) == len(EXAMPLES)
     assert math.isclose(sum(score.confidence for score in ranking), 1.0, rel_tol=1e-6)
+
+
+def test_the_ngram_blocks_are_the_feature_union_s_matrix() -> None:
+    from scipy.sparse import hstack
+
+    texts, _ = tiny_dataset()
+    union = build_vectoriser().fit([normalise_text(text) for text in texts])
+    shoppers = [normalise_text(text) for text in ["where's my parcel 10002??", "do you take klarna", "", "ä ß 😀"]]
+    assert (hstack(ngram_blocks(union, shoppers), format="csr") != union.transform(shoppers)).nnz == 0
+    union.set_params(words="drop")
+    union.transformer_weights = {"chars": 0.5}
+    assert (hstack(ngram_blocks(union, shoppers), format="csr") != union.transform(shoppers)).nnz == 0
 
 
 def test_fit_refuses_a_single_intent_or_mismatched_lengths() -> None:

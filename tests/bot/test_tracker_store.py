@@ -6,18 +6,21 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from rasa.core.tracker_store import TrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import read_endpoint_config
 
 from bot.serve import tracker_store_url
+from bot.tracker_store import ShopTrackerStore
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTGRES = os.environ.get("SHOPDESK_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -109,3 +112,141 @@ def postgres_database() -> Iterator[str]:
 
 def test_a_form_survives_a_restart_on_postgresql(postgres_database: str, monkeypatch: pytest.MonkeyPatch) -> None:
     assert_survives_a_new_process(postgres_database, monkeypatch)
+
+
+# --- bot/tracker_store.py: the same rows and answers as Rasa's own SQL store, fewer reads -------------
+
+def test_endpoints_name_shopdesk_s_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Rasa falls back to an in-memory store, with only a warning, when the named class is missing.
+    store = store_from_endpoints(f"sqlite:///{tmp_path / 'tracker.db'}", monkeypatch)
+    assert isinstance(getattr(store, "_tracker_store", store), ShopTrackerStore)
+
+
+def shop_store(url: str, cache_size: int | None = None) -> ShopTrackerStore:
+    return ShopTrackerStore(domain=DOMAIN, host=url, cache_size=cache_size)
+
+
+def rows(url: str) -> list[tuple]:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        found = connection.execute(sa.text(
+            "select sender_id, type_name, timestamp, intent_name, action_name, data from events order by id")).all()
+    engine.dispose()
+    return [tuple(row) for row in found]
+
+
+def next_turn(tracker: DialogueStateTracker, text: str, slot_value: str) -> None:
+    at = (tracker.events[-1].timestamp if tracker.events else 1_700_000_000.0) + 1  # both stores see the same times
+    tracker.update(UserUttered(text, {"name": "check_order", "confidence": 0.9}, timestamp=at))
+    tracker.update(ActionExecuted("order_form", timestamp=at + 0.1))
+    tracker.update(SlotSet("email", slot_value, timestamp=at + 0.2))
+    tracker.update(BotUttered(f"Thanks for {slot_value}", timestamp=at + 0.3))
+    tracker.update(ActionExecuted("action_listen", timestamp=at + 0.4))
+
+
+async def play(store: TrackerStore, sender: str) -> list[list[dict]]:
+    """Four turns as Rasa takes them (retrieve, add events, save), a new session before the
+    third; what each retrieve returned."""
+    seen = []
+    tracker = await store.retrieve(sender) or DialogueStateTracker(sender, DOMAIN.slots)
+    for turn in range(4):
+        if turn == 2:
+            at = tracker.events[-1].timestamp + 1
+            tracker.update(ActionExecuted("action_session_start", timestamp=at))
+            tracker.update(SessionStarted(timestamp=at + 0.1))
+            tracker.update(ActionExecuted("action_listen", timestamp=at + 0.2))
+        next_turn(tracker, f"turn {turn}", f"a{turn}@example.com")
+        await store.save(tracker)
+        again = await store.retrieve(sender)
+        assert again is not None
+        seen.append([event.as_dict() for event in again.events])
+        tracker = again
+    return seen
+
+
+def test_the_same_rows_and_trackers_as_rasa_s_own_store(tmp_path: Path) -> None:
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    theirs_url, ours_url = f"sqlite:///{tmp_path / 'rasa.db'}", f"sqlite:///{tmp_path / 'ours.db'}"
+    theirs = asyncio.run(play(SQLTrackerStore(domain=DOMAIN, host=theirs_url), "s1"))
+    ours = asyncio.run(play(shop_store(ours_url), "s1"))
+    assert ours == theirs
+    assert rows(ours_url) == rows(theirs_url)
+    # The cache off is Rasa's own store.
+    off_url = f"sqlite:///{tmp_path / 'off.db'}"
+    assert asyncio.run(play(shop_store(off_url, cache_size=0), "s1")) == theirs
+    assert rows(off_url) == rows(theirs_url)
+    # After the new session a retrieve holds only it, as Rasa's does.
+    assert [e["event"] for e in ours[-1]][:2] == ["session_started", "action"]
+
+
+def test_another_writer_and_an_erasure_are_seen(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+
+    async def scenario() -> None:
+        mine, other = shop_store(url), shop_store(url)  # two Rasa processes on one database
+        await mine.save(half_filled_form("s1"))
+        tracker = await mine.retrieve("s1")
+        assert tracker is not None and tracker.get_slot("email") is None
+        # The conversation moved to the other process (a failover) and went on there.
+        moved = await other.retrieve("s1")
+        assert moved is not None
+        next_turn(moved, "it's a@example.com", "a@example.com")
+        await other.save(moved)
+        back = await mine.retrieve("s1")
+        assert back is not None and back.get_slot("email") == "a@example.com"
+        assert [e.as_dict() for e in back.events] == [e.as_dict() for e in moved.events]
+        # The hub erased the conversation (handoff/rasa_trackers.py deletes its rows).
+        engine = sa.create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(sa.text("delete from events where sender_id = 's1'"))
+        engine.dispose()
+        assert await mine.retrieve("s1") is None
+        fresh = DialogueStateTracker("s1", DOMAIN.slots)
+        next_turn(fresh, "hello again", "b@example.com")
+        await mine.save(fresh)
+        again = await other.retrieve("s1")
+        assert again is not None and [e.as_dict() for e in again.events] == [e.as_dict() for e in fresh.events]
+
+    asyncio.run(scenario())
+    assert len(rows(url)) == 5
+
+
+def test_sqlite_is_in_wal_mode(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    asyncio.run(shop_store(url).save(half_filled_form("s1")))
+    with sqlite3.connect(tmp_path / "tracker.db") as connection:
+        assert connection.execute("pragma journal_mode").fetchone()[0] == "wal"
+
+
+def test_the_same_on_postgresql(postgres_database: str) -> None:
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    theirs = asyncio.run(play(SQLTrackerStore(domain=DOMAIN, host=postgres_database), "rasa-s"))
+    ours = asyncio.run(play(shop_store(postgres_database), "ours-s"))
+    assert ours == theirs
+    by_sender = {sender: [row[1:] for row in rows(postgres_database) if row[0] == sender] for sender in ("rasa-s", "ours-s")}
+    assert len(by_sender["ours-s"]) == len(by_sender["rasa-s"]) > 0
+    assert [row[:1] + row[2:] for row in by_sender["ours-s"]] == [row[:1] + row[2:] for row in by_sender["rasa-s"]]
+
+
+def test_a_conversation_this_process_saved_is_read_back_with_one_statement(tmp_path: Path) -> None:
+    store = shop_store(f"sqlite:///{tmp_path / 'tracker.db'}")
+    statements: list[str] = []
+    sa.event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    async def turns() -> None:
+        tracker = half_filled_form("s1")
+        await store.save(tracker)
+        for turn in range(3):
+            statements.clear()
+            again = await store.retrieve("s1")
+            assert again is not None and len(again.events) == len(tracker.events)
+            assert len(statements) == 1, statements  # the sender's row count and last id
+            next_turn(again, f"turn {turn}", "a@example.com")
+            statements.clear()
+            await store.save(again)
+            assert len(statements) == 2, statements  # the new events in one insert, the new stamp
+            tracker = again
+
+    asyncio.run(turns())

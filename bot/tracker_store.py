@@ -1,0 +1,167 @@
+"""Rasa's SQL tracker store (endpoints.yml `type: bot.tracker_store.ShopTrackerStore`), cheaper
+per message, with the same table, rows and answers.
+
+Rasa's own store reads a conversation's whole latest session from the database and rebuilds
+every event from JSON on every message, then counts the stored events again before it saves the
+new ones: a quarter of Rasa's CPU per message on the load bench (bench/README.md, "Load"). This
+store keeps the latest session of recently active conversations in memory and checks it against
+the database with one indexed statement (the sender's row count and highest id): another Rasa
+process that wrote to the conversation, or the hub erasing it, changes either, and the session
+is read from the database as Rasa reads it. A save writes only the events this process has not
+stored, in one statement.
+
+On SQLite the file is in WAL mode (readers and the hub's erasure do not block Rasa) with
+`synchronous=NORMAL`: a commit survives a crash of any process; after a power cut the last
+turns may be gone, and the hub asks Rasa again about every message that has no answer.
+
+SHOPDESK_TRACKER_CACHE sets how many conversations are kept (default 256, 0 turns the cache off).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CACHE_SIZE = 256
+
+
+@dataclass(frozen=True)
+class _Stamp:
+    """What the database holds for a sender, in one indexed read: changes whenever anyone adds or
+    deletes one of its rows."""
+
+    rows: int
+    last_id: int | None
+
+
+@dataclass(frozen=True)
+class _Session:
+    stamp: _Stamp
+    events: tuple[Event, ...]  # the latest session's events, as Rasa's own retrieve returns them
+
+
+class ShopTrackerStore(SQLTrackerStore):
+    def __init__(self, *args: Any, cache_size: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if cache_size is None:
+            cache_size = int(os.environ.get("SHOPDESK_TRACKER_CACHE", DEFAULT_CACHE_SIZE))
+        self._cache_size = max(0, cache_size)
+        self._sessions: OrderedDict[str, _Session] = OrderedDict()
+        table = self._table = self.SQLEvent.__table__
+        self._stamp_query = sa.select(sa.func.count(), sa.func.max(table.c.id)).where(
+            table.c.sender_id == sa.bindparam("sender_id"))
+        rasas: sa.engine.Engine = getattr(self, "engine")  # noqa: B009  (set by the untyped base class)
+        if rasas.dialect.name == "sqlite":
+            # Rasa's engine opens and closes the file for every session (SQLAlchemy 1.4's NullPool
+            # for SQLite files), and closing the last connection to a WAL file checkpoints it.
+            rasas.dispose()
+            engine = sa.create_engine(rasas.url, poolclass=sa.pool.QueuePool, pool_size=1, max_overflow=4,
+                                      connect_args={"check_same_thread": False})
+            sa.event.listen(engine, "connect", _sqlite_pragmas)
+            self.engine, self.sessionmaker = engine, sa.orm.sessionmaker(bind=engine)
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        if not self._cache_size:
+            return await super().retrieve(sender_id)
+        with self.engine.connect() as connection:
+            stamp = self._stamp(connection, sender_id)
+            cached = self._sessions.get(sender_id)
+            if cached is None or cached.stamp != stamp:
+                cached = self._load(sender_id, stamp)
+        if cached is None or not cached.events or self.domain is None:
+            return None
+        self._sessions.move_to_end(sender_id)
+        return DialogueStateTracker.from_events(sender_id, list(cached.events), self.domain.slots)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        if not self._cache_size:
+            await super().save(tracker)
+            return
+        await self.stream_events(tracker)
+        sender_id = tracker.sender_id
+        events = list(tracker.events)
+        with self.engine.begin() as connection:
+            stored = self._stored_count(connection, sender_id, events)
+            new = events[stored:]
+            if new:
+                connection.execute(self._table.insert(), [_row(sender_id, event) for event in new])
+            stamp = self._stamp(connection, sender_id)
+        self._remember(sender_id, _Session(stamp, tuple(_latest_session(events))))
+
+    def _stored_count(self, connection: sa.engine.Connection, sender_id: str, events: Sequence[Event]) -> int:
+        """How many of the tracker's events are stored already: the session this process read,
+        when the tracker still starts with it, else what Rasa counts."""
+        cached = self._sessions.get(sender_id)
+        if cached is not None and len(events) >= len(cached.events) and all(
+            mine is theirs for mine, theirs in zip(cached.events, events)
+        ):
+            return len(cached.events)
+        with self.session_scope() as session:
+            return int(self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count())
+
+    def _stamp(self, connection: sa.engine.Connection, sender_id: str) -> _Stamp:
+        rows, last_id = connection.execute(self._stamp_query, {"sender_id": sender_id}).one()
+        return _Stamp(int(rows), last_id)
+
+    def _load(self, sender_id: str, stamp: _Stamp) -> _Session | None:
+        """The latest session as Rasa's own retrieve reads it (same query, same order)."""
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+        if not rows:
+            self._sessions.pop(sender_id, None)
+            return None
+        tracker = DialogueStateTracker.from_dict(sender_id, [json.loads(row.data) for row in rows],
+                                                 self.domain.slots if self.domain else None)
+        cached = _Session(stamp, tuple(tracker.events))
+        self._remember(sender_id, cached)
+        return cached
+
+    def _remember(self, sender_id: str, session: _Session) -> None:
+        self._sessions[sender_id] = session
+        self._sessions.move_to_end(sender_id)
+        while len(self._sessions) > self._cache_size:
+            self._sessions.popitem(last=False)
+
+
+def _latest_session(events: Sequence[Event]) -> Sequence[Event]:
+    """What Rasa's retrieve reads back: the events stamped at or after the latest session start."""
+    starts = [event.timestamp for event in events if isinstance(event, SessionStarted)]
+    if not starts:
+        return events
+    start = max(starts)
+    return [event for event in events if event.timestamp >= start]
+
+
+def _row(sender_id: str, event: Event) -> dict[str, Any]:
+    """The row Rasa's own save writes for an event."""
+    data = event.as_dict()
+    return {
+        "sender_id": sender_id,
+        "type_name": event.type_name,
+        "timestamp": data.get("timestamp"),
+        "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+        "action_name": data.get("name"),
+        "data": json.dumps(data),
+    }
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
