@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from knowledge_base.shop.seed import seed_demo_shop
-from tests.integration.servers import Launcher, RasaServer, Server, ensure_model, serve
+from tests.integration.servers import Launcher, RasaServer, Server, serve, served_action_server, served_rasa
 
 # Fast recovery for the tests: a crashed hub's hold lapses after the Rasa timeout plus 5 s.
 HUB_ENV = {"SHOPDESK_RECOVERY_SECONDS": "1", "SHOPDESK_RASA_TIMEOUT_SECONDS": "5",
@@ -25,13 +25,12 @@ def fault_launcher(tmp_path_factory: pytest.TempPathFactory) -> Launcher:
 
 @pytest.fixture(scope="package")
 def actions(fault_launcher: Launcher) -> Iterator[Server]:
-    yield from serve(fault_launcher.action_server())
+    yield from served_action_server(fault_launcher)
 
 
 @pytest.fixture(scope="package")
 def rasa(fault_launcher: Launcher, actions: Server) -> Iterator[RasaServer]:
-    ensure_model()
-    yield from serve(fault_launcher.rasa_server(actions))
+    yield from served_rasa(fault_launcher, actions)
 
 
 @pytest.fixture(scope="package")

@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-
-import pytest
 
 from handoff.clock import aware
 from handoff.models import Conversation, Message, Ticket
 from handoff.settings import HubSettings
 from handoff.severity import severity_for, urgent_cues
 from handoff.signals import HandoffSignal, parse_signal
-from knowledge_base.shop.seed import reset_database
-from knowledge_base.shop.settings import ShopSettings
-from knowledge_base.shop.sql_source import SqlOrderSource, create_shop_engine
+from knowledge_base.shop.sql_source import SqlOrderSource
 from tests.handoff.api_client import HubApi
 from tests.handoff.databases import HubDb, hub_db, sqlite_engine
+from tests.handoff.shop_fixtures import demo_shop
 
-
-@pytest.fixture
-def demo_shop(tmp_path: Path) -> SqlOrderSource:
-    url = f"sqlite:///{tmp_path / 'shop.db'}"
-    engine = create_shop_engine(url)
-    reset_database(engine, datetime.now(UTC))
-    return SqlOrderSource(engine, ShopSettings(database_url=url))
+__all__ = ["demo_shop"]  # fixtures
 
 
 def test_the_signal_is_read_defensively() -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from knowledge_base.shop.seed import seed_demo_shop
-from tests.integration.servers import Launcher, RasaServer, Server, ensure_model, serve
+from tests.integration.servers import Launcher, RasaServer, Server, served_action_server, served_rasa
 from tests.integration.shopper import Shopper
 
 
@@ -24,13 +24,12 @@ def launcher(tmp_path_factory: pytest.TempPathFactory, shop_database_url: str) -
 
 @pytest.fixture(scope="session")
 def action_server(launcher: Launcher) -> Iterator[Server]:
-    yield from serve(launcher.action_server())
+    yield from served_action_server(launcher)
 
 
 @pytest.fixture(scope="session")
 def rasa_server(launcher: Launcher, action_server: Server) -> Iterator[RasaServer]:
-    ensure_model()
-    yield from serve(launcher.rasa_server(action_server))
+    yield from served_rasa(launcher, action_server)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import pytest
 
 from hub.rasa_client import WEBHOOK_PATH, TokenSigner
 
@@ -71,6 +72,8 @@ class Server:
             except httpx.TransportError:
                 pass
             time.sleep(0.5)
+        # Stopped, not left behind: no fixture got hold of it to stop it afterwards.
+        self.stop()
         raise RuntimeError(f"{self.name} not ready after {timeout or self.ready_timeout:.0f} s:\n{self.tail()}")
 
     def ready_headers(self) -> dict[str, str]:
@@ -109,6 +112,26 @@ def serve(server: S) -> Iterator[S]:
         yield server
     finally:
         server.stop()
+
+
+def served_action_server(launcher: Launcher) -> Iterator[Server]:
+    """For a fixture: the action server, stopped afterwards."""
+    yield from serve(launcher.action_server())
+
+
+def served_rasa(launcher: Launcher, action_server: Server) -> Iterator[RasaServer]:
+    """For a fixture: Rasa on the trained model (trained first if missing) calling `action_server`,
+    stopped afterwards."""
+    ensure_model()
+    yield from serve(launcher.rasa_server(action_server))
+
+
+def served_hub(launcher: Launcher, rasa: Server, tmp_path_factory: pytest.TempPathFactory,
+               admin: tuple[str, str, str] | None = None) -> Iterator[Server]:
+    """For a fixture: a hub on a new SQLite file (with one admin: email, name, password), stopped
+    afterwards."""
+    database_url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('hub') / 'hub.db'}"
+    yield from serve(launcher.hub_with_admin(rasa, database_url, admin) if admin else launcher.hub(rasa, database_url))
 
 
 def ensure_model() -> None:

@@ -20,7 +20,7 @@ from hub.channels.welcome import load_welcome
 from tests.fakes.telegram_bot_api import FakeBotApi
 from tests.handoff.hub_server import serve
 from tests.hub.channels.telegram_support import TelegramShopper, eventually, texts_to
-from tests.integration.servers import Launcher, RasaServer, Server
+from tests.integration.servers import Launcher, RasaServer, Server, served_hub
 
 pytestmark = pytest.mark.integration
 CHAT = 7001
@@ -62,9 +62,7 @@ async def test_a_help_article_with_a_table_reads_as_telegram_formatting(telegram
 
 @pytest.fixture(scope="module")
 def hub(launcher: Launcher, rasa_server: RasaServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    server = launcher.hub(rasa_server, f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('hub') / 'hub.db'}")
-    yield server
-    server.stop()
+    yield from served_hub(launcher, rasa_server, tmp_path_factory)
 
 
 def conversation(hub: Server) -> tuple[httpx.Client, str]:

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.servers import Launcher, RasaServer, Server, serve
+from tests.integration.servers import Launcher, RasaServer, Server, served_hub
 from tests.integration.shopper import not_understood
 
 pytestmark = pytest.mark.integration
@@ -22,8 +22,7 @@ AGENT_PASSWORD = "correct horse battery"
 
 @pytest.fixture(scope="module")
 def hub(launcher: Launcher, rasa_server: RasaServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    database_url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('hub') / 'hub.db'}"
-    yield from serve(launcher.hub_with_admin(rasa_server, database_url, (AGENT_EMAIL, "Anna", AGENT_PASSWORD)))
+    yield from served_hub(launcher, rasa_server, tmp_path_factory, (AGENT_EMAIL, "Anna", AGENT_PASSWORD))
 
 
 class Client:

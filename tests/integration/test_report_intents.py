@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from tests.integration.servers import Launcher, RasaServer, Server, serve
+from tests.integration.servers import Launcher, RasaServer, Server, served_hub
 from tests.integration.shopper import not_understood
 
 pytestmark = pytest.mark.integration
@@ -18,8 +18,7 @@ ADMIN_EMAIL, ADMIN_PASSWORD = "sam.admin@shop.example", "correct horse battery"
 
 @pytest.fixture(scope="module")
 def hub(launcher: Launcher, rasa_server: RasaServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    database_url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('hub') / 'hub.db'}"
-    yield from serve(launcher.hub_with_admin(rasa_server, database_url, (ADMIN_EMAIL, "Sam", ADMIN_PASSWORD)))
+    yield from served_hub(launcher, rasa_server, tmp_path_factory, (ADMIN_EMAIL, "Sam", ADMIN_PASSWORD))
 
 
 def test_the_bot_report_counts_what_the_bot_read(hub: Server, rasa_server: RasaServer) -> None:
