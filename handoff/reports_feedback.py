@@ -15,8 +15,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, distinct, exists, func, literal, or_, select
+from sqlalchemy import Integer, String, and_, case, cast, distinct, exists, func, literal, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from handoff.models import Conversation, Message, Ticket
 from handoff.reports import SHOPPER, ReportFilter, in_period, tickets_in
@@ -49,20 +50,21 @@ def _has_reason(dialect: str, ticket: Any, reasons: tuple[str, ...]) -> Any:
 
 def _turns(found: ReportFilter) -> Any:
     """Every shopper message from the period's start to a day after its end, with the next two
-    shopper messages of its conversation (the next one's intent, text and time)."""
+    shopper messages of its conversation (the next one's seq, intent and time). Texts stay out of
+    the window's sort: only the examples' are read, afterwards."""
     def following(column: Any, steps: int = 1) -> Any:
         return func.lead(column, steps).over(partition_by=Message.conversation_id, order_by=Message.seq)
 
     query = (
-        select(Message.conversation_id, Message.intent, Message.text, Message.created_at,
-               following(Message.intent).label("next_intent"), following(Message.text).label("next_text"),
+        select(Message.conversation_id, Message.seq, Message.intent, Message.created_at,
+               following(Message.seq).label("next_seq"), following(Message.intent).label("next_intent"),
                following(Message.created_at).label("next_at"), following(Message.created_at, 2).label("after_next_at"))
-        .join(Conversation, Conversation.id == Message.conversation_id)
         .where(Message.author_kind == SHOPPER, Message.created_at >= found.start,
                Message.created_at < found.end + timedelta(seconds=FOLLOW_UP_SECONDS))
     )
     if found.channel:
-        query = query.where(Conversation.channel == found.channel)
+        query = query.join(Conversation, Conversation.id == Message.conversation_id).where(
+            Conversation.channel == found.channel)
     return query.subquery("turns")
 
 
@@ -82,12 +84,30 @@ def _answers(turns: Any, found: ReportFilter, dialect: str) -> Any:
                                       _has_reason(dialect, Ticket, NEGATIVE_REASONS))
     negative = and_(followed, or_(turns.c.next_intent.in_(NEGATIVE_INTENTS), unhappy_handoff))
     return (
-        select(turns.c.intent, turns.c.text, turns.c.next_text, turns.c.created_at, _flag(negative).label("negative"))
+        select(turns.c.conversation_id, turns.c.seq, turns.c.next_seq, turns.c.intent, turns.c.created_at,
+               _flag(negative).label("negative"))
         .where(in_period(turns.c.created_at, found), turns.c.intent.is_not(None),
                turns.c.intent.not_in(NEGATIVE_INTENTS),
                ~_ticket_between(turns, turns.c.created_at, turns.c.next_at))
-        .subquery("answers")
+        .cte("answers")
     )
+
+
+def _counts_and_examples(answers: Any) -> Any:
+    """In one statement (the answers are worked out once): per intent (rank 0) the answers and the
+    negative ones, and (rank 1 to EXAMPLES) the latest negative ones' two messages."""
+    counts = select(answers.c.intent, literal(0).label("rank"), func.count(), func.sum(answers.c.negative),
+                    cast(null(), String), cast(null(), String)).group_by(answers.c.intent)
+    ranked = (select(answers.c.intent, answers.c.conversation_id, answers.c.seq, answers.c.next_seq,
+                     func.row_number().over(partition_by=answers.c.intent, order_by=answers.c.created_at.desc())
+                     .label("rank"))
+              .where(answers.c.negative == 1).subquery("ranked"))
+    asked, then = aliased(Message), aliased(Message)
+    examples = (select(ranked.c.intent, ranked.c.rank, literal(0), literal(0), asked.text, then.text)
+                .join(asked, and_(asked.conversation_id == ranked.c.conversation_id, asked.seq == ranked.c.seq))
+                .join(then, and_(then.conversation_id == ranked.c.conversation_id, then.seq == ranked.c.next_seq))
+                .where(ranked.c.rank <= EXAMPLES))
+    return union_all(counts, examples)
 
 
 async def _examples(session: AsyncSession, query: Any, shape: Callable[..., Any]) -> dict[Any, list[Any]]:
@@ -103,15 +123,18 @@ async def _examples(session: AsyncSession, query: Any, shape: Callable[..., Any]
 async def negative_feedback(session: AsyncSession, found: ReportFilter) -> dict[str, Any]:
     """The `negative_feedback` part of the bot report."""
     answers = _answers(_turns(found), found, session.get_bind().dialect.name)
-    counts = (await session.execute(
-        select(answers.c.intent, func.count(), func.sum(answers.c.negative)).group_by(answers.c.intent))).all()
-    examples = await _examples(
-        session, select(answers.c.intent, answers.c.text, answers.c.next_text)
-        .where(answers.c.negative == 1).order_by(answers.c.created_at.desc()),
-        lambda asked, then: {"asked": asked, "then": then})
-    rows = [{"key": intent, "answers": total, "negative": int(negative), "share": ratio(negative, total),
-             "examples": examples.get(intent, [])} for intent, total, negative in counts if negative]
-    total, negative = sum(row[1] for row in counts), sum(int(row[2] or 0) for row in counts)
+    counts: dict[str, tuple[int, int]] = {}
+    examples: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    for intent, rank, total, negative, asked, then in (await session.execute(_counts_and_examples(answers))).all():
+        if rank == 0:
+            counts[intent] = (int(total), int(negative or 0))
+        else:
+            examples[intent].append((rank, {"asked": asked, "then": then}))
+    rows: list[dict[str, Any]] = [
+        {"key": intent, "answers": total, "negative": negative, "share": ratio(negative, total),
+         "examples": [example for _rank, example in sorted(examples[intent], key=lambda item: item[0])]}
+        for intent, (total, negative) in counts.items() if negative]
+    total, negative = sum(row[0] for row in counts.values()), sum(row[1] for row in counts.values())
     return {"negative_feedback": {
         "answers": total, "negative": negative, "share": ratio(negative, total),
         "per_intent": sorted(rows, key=lambda row: (-row["negative"], -(row["share"] or 0), row["key"]))[:TOP]}}
