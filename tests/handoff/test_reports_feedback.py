@@ -13,7 +13,7 @@ from sqlalchemy import update
 from handoff.models import Message, Ticket
 from handoff.reports import ReportFilter, run_report
 from tests.handoff.databases import HubDb
-from tests.handoff.report_history import NOW, History, written_history
+from tests.handoff.report_history import NOW, History, at, written_history
 
 WEEK = ReportFilter.for_days(date(2026, 11, 2), date(2026, 11, 8), NOW)
 # What the shoppers of c3 and c4 wrote (the history itself has only "...").
@@ -79,3 +79,20 @@ async def test_complaint_causes(any_db: HubDb, history: History) -> None:
     orders = ReportFilter.for_days(date(2026, 11, 2), date(2026, 11, 8), NOW, team="orders")
     causes = (await report(any_db, "topics", orders))["current"]["complaint_causes"]["causes"]
     assert [(row["key"], row["tickets"]) for row in causes] == [("cancel_order", 1)]
+
+
+async def test_a_complaint_after_nothing_the_bot_could_name_has_no_cause(any_db: HubDb, history: History) -> None:
+    # c6's shopper only greeted (no topic): a complaint handed off on Saturday evening.
+    async with any_db.uows() as uow:
+        uow.session.add(Ticket(conversation_id=history.conversations["c6"].id, reasons=["complaint"], severity="serious",
+                               severity_rank=2, priority=5, created_at=at(5, 20, 3), queued_at=at(5, 20, 3),
+                               first_response_due=at(5, 20, 18), resolution_due=at(6, 4, 3), status="queued",
+                               trigger_text="nobody answers here"))
+        await uow.commit()
+    causes = (await report(any_db, "topics"))["current"]["complaint_causes"]
+    assert causes["tickets"] == 3
+    assert [(row["key"], row["tickets"], row["share"], row["examples"]) for row in causes["causes"]] == [
+        ("cancel_order", 1, 0.3333, ["I want to complain, you cancelled nothing"]),
+        ("nlu_fallback", 1, 0.3333, ["are you kidding me, useless bot"]),
+        (None, 1, 0.3333, ["nobody answers here"]),
+    ]
