@@ -2,6 +2,8 @@
 
 SQLite (the embedded default) gets WAL, a busy timeout and BEGIN IMMEDIATE, so concurrent
 writers queue up instead of failing with "database is locked"; PostgreSQL needs nothing special.
+aiosqlite runs each connection's calls in a thread of its own; SQLAlchemy's adapter makes four
+trips there per statement (cursor, execute, fetch, close), ours one (`_OneTripDBAPI`).
 Sessions made with `read_only=True` begin with a plain (deferred) BEGIN instead: in WAL a reader
 reads its snapshot without queueing behind the writers. They must not write (a deferred
 transaction that tries to would fail with "database is locked" instead of waiting its turn).
@@ -9,12 +11,21 @@ transaction that tries to would fail with "database is locked" instead of waitin
 
 from __future__ import annotations
 
+import sqlite3
+from collections import deque
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
+import aiosqlite
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
 from sqlalchemy.engine import Connection, CursorResult, Result, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -28,9 +39,54 @@ def create_engine(database_url: str, **kwargs: object) -> AsyncEngine:
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+    engine = create_async_engine(url, connect_args={"timeout": 30}, module=_OneTripDBAPI(aiosqlite, sqlite3), **kwargs)
     _serialise_sqlite_writers(engine)
     return engine
+
+
+def _run_statement(connection: sqlite3.Connection, operation: str,
+                   parameters: Sequence[Any] | None) -> tuple[Any, list[Any] | None, int | None, int]:
+    """In aiosqlite's thread: the whole statement, its rows read and its cursor closed."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute(operation, () if parameters is None else parameters)
+        rows = cursor.fetchall() if cursor.description else None
+        return cursor.description, rows, cursor.lastrowid, cursor.rowcount
+    finally:
+        cursor.close()
+
+
+class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
+    """SQLAlchemy's aiosqlite cursor, executing each statement in one trip to the connection's thread."""
+
+    __slots__ = ()
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        try:
+            # aiosqlite's own queue (what its cursor methods use), holding one call instead of four.
+            done = self._connection._execute(_run_statement, self._connection._conn, operation, parameters)
+            description, rows, lastrowid, rowcount = self.await_(done)
+        except Exception as error:
+            self._adapt_connection._handle_exception(error)
+        self.description = description
+        if description:
+            self.lastrowid = self.rowcount = -1
+            self._rows = deque(rows or ())
+        else:
+            self.lastrowid, self.rowcount = lastrowid, rowcount
+
+
+class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
+    __slots__ = ()
+
+    def cursor(self, server_side: bool = False) -> AsyncAdapt_aiosqlite_cursor:
+        return super().cursor(server_side) if server_side else _OneTripCursor(self)
+
+
+class _OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:
+        adapted = super().connect(*arg, **kw)
+        return _OneTripConnection(self, adapted._connection)
 
 
 def _serialise_sqlite_writers(engine: AsyncEngine) -> None:

@@ -37,7 +37,9 @@ class FakeRasa(LocalServer):
 
     rating_text = RATING_TEXT
 
-    def __init__(self) -> None:
+    def __init__(self, keep_alive: bool = False) -> None:
+        """`keep_alive`: HTTP/1.1 connections that stay open between calls, as Rasa's (Sanic) do;
+        by default each answer closes its connection."""
         self.secret = secrets.token_urlsafe(32)
         self.refused = 0
         self.requests: list[tuple[str, dict[str, Any]]] = []
@@ -50,10 +52,15 @@ class FakeRasa(LocalServer):
         self.turn_errors = 0
         self.silent = False
         self.csat_trigger_works = True
+        # What bot/turn_report.py would say the bot read (the intent header), or nothing.
+        self.intent: str | None = None
         # Called in the server thread with each webhook body before answering (tests look around).
         self.on_message: Callable[[dict[str, Any]], None] | None = None
         self._fallbacks: dict[str, int] = defaultdict(int)
-        super().__init__(self._handler())
+        handler = self._handler()
+        if keep_alive:
+            handler.protocol_version = "HTTP/1.1"
+        super().__init__(handler)
 
     def messages_from(self, sender: str) -> list[str]:
         return [body["message"] for path, body in self.requests if path.endswith("/webhook") and body["sender"] == sender]
@@ -120,8 +127,10 @@ class FakeRasa(LocalServer):
                         fake.on_message(body)
                     replies = [] if fake.silent else fake.reply(body["sender"], body["message"])
                     fake.remember(body, replies)
-                    errors = {"X-ShopDesk-Turn-Errors": str(fake.turn_errors)} if fake.turn_errors else None
-                    return self.send_json(200, replies, errors)
+                    headers = {"X-ShopDesk-Turn-Errors": str(fake.turn_errors)} if fake.turn_errors else {}
+                    if fake.intent:
+                        headers["X-ShopDesk-Intent"] = fake.intent
+                    return self.send_json(200, replies, headers)
                 if "/trigger_intent" in self.path and fake.csat_trigger_works:
                     sender = self.path.split("/")[2]
                     return self.send_json(200, {"tracker": {}, "messages": [

@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
 import pytest
@@ -20,6 +20,13 @@ from hub.rasa_client import WEBHOOK_PATH, TokenSigner
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "shopdesk.tar.gz"
 S = TypeVar("S", bound="Server")
+
+
+class Addressed(Protocol):
+    """Anything a hub can be pointed at as its Rasa: a real Rasa server or a fake one."""
+
+    @property
+    def url(self) -> str: ...
 
 
 def free_port() -> int:
@@ -176,11 +183,11 @@ class Launcher:
     link_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     def start(self, name: str, command: list[str], port: int, extra_env: Mapping[str, str] | None = None,
-              ready_path: str = "/", ready_timeout: float = 60) -> Server:
+              ready_path: str = "/", ready_timeout: float = 60, root: Path = ROOT) -> Server:
         log = self.logs / f"{name}.log"
         env = {**os.environ, **self.env, **(extra_env or {})}
         with log.open("wb") as output:
-            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(command, cwd=root, env=env, stdout=output, stderr=subprocess.STDOUT)
         return Server(name, f"http://127.0.0.1:{port}", process, log, command, env, ready_path, ready_timeout)
 
     def action_server(self) -> Server:
@@ -211,16 +218,18 @@ class Launcher:
         server.wait_until_ready()
         return server
 
-    def hub(self, rasa: Server, database_url: str, extra_env: Mapping[str, str] | None = None) -> Server:
+    def hub(self, rasa: Addressed, database_url: str, extra_env: Mapping[str, str] | None = None,
+            root: Path = ROOT, name: str = "hub") -> Server:
+        """`root`: the checkout whose hub runs (with this checkout's environment), e.g. to compare two."""
         port = free_port()
         hub_env = {"RASA_URL": rasa.url, "DATABASE_URL": database_url, "SHOPDESK_PORT": str(port),
                    "SHOPDESK_SWEEP_SECONDS": "1", "SHOPDESK_RASA_TOKEN": self.rasa_token,
                    "SHOPDESK_LINK_SECRET": self.link_secret, **(extra_env or {})}
-        server = self.start("hub", [str(ROOT / ".venv/bin/python"), "-m", "hub"], port, hub_env, "/openapi.json")
+        server = self.start(name, [str(ROOT / ".venv/bin/python"), "-m", "hub"], port, hub_env, "/openapi.json", root=root)
         server.wait_until_ready()
         return server
 
-    def hub_with_admin(self, rasa: Server, database_url: str, admin: tuple[str, str, str],
+    def hub_with_admin(self, rasa: Addressed, database_url: str, admin: tuple[str, str, str],
                        extra_env: Mapping[str, str] | None = None) -> Server:
         """A hub on a new database that already has one admin (email, name, password)."""
         self.create_admin(database_url, *admin)
