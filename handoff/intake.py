@@ -4,6 +4,7 @@ that such numbers are never needed in chat."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from handoff import wording
@@ -16,13 +17,16 @@ from handoff.uow import UnitOfWork
 
 
 async def store_shopper_message(uow: UnitOfWork, conversation: Conversation, text: str, external_id: str | None,
-                                attachments: list[dict[str, Any]] | None = None) -> Message:
-    """`text` may be empty when photos carry the message (a caption is its text)."""
+                                attachments: list[dict[str, Any]] | None = None,
+                                bot_claimed_until: datetime | None = None) -> Message:
+    """`text` may be empty when photos carry the message (a caption is its text); `bot_claimed_until`:
+    stored held for the bot's turn (handoff/turns.py)."""
     redacted = redact(text)
     await contact_of(uow.session, conversation)
     message = await append_message(
         uow, conversation, direction="in", author_kind="shopper", text=redacted.text or None,
         author_name=conversation.display_name, external_id=external_id, attachments=attachments,
+        bot_claimed_until=bot_claimed_until,
     )
     if redacted.changed and conversation.redaction_notice_at is None:
         conversation.redaction_notice_at = utcnow()

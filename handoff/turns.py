@@ -61,21 +61,16 @@ async def release_held(session: AsyncSession, message_id: int) -> None:
     )
 
 
-async def mark_handled(session: AsyncSession, message: Message, now: datetime) -> bool:
-    """False when someone else stored this message's turn first (the caller then rolls back)."""
+async def mark_handled(session: AsyncSession, message: Message, now: datetime, intent: str | None = None) -> bool:
+    """False when someone else stored this message's turn first (the caller then rolls back).
+    `intent`: what the bot read in the message, kept for the reports (in the same statement)."""
     marked = await session.execute(
         update(Message)
         .where(Message.id == message.id, Message.handled_at.is_(None))
-        .values(handled_at=now, bot_claimed_until=None)
+        .values(handled_at=now, bot_claimed_until=None, **({"intent": intent} if intent else {}))
         .execution_options(synchronize_session=False)
     )
     return rows_changed(marked) == 1
-
-
-async def record_intent(session: AsyncSession, message_id: int, intent: str) -> None:
-    """What the bot read in the message, for the reports."""
-    await session.execute(update(Message).where(Message.id == message_id).values(intent=intent)
-                          .execution_options(synchronize_session=False))
 
 
 async def mark_all_handled(session: AsyncSession, conversation_id: str, now: datetime) -> None:

@@ -19,14 +19,12 @@ from handoff.models import Conversation, Message
 from handoff.signals import BOT_CANNOT_COMPLETE, HandoffSignal, is_handoff, parse_signal
 from handoff.states import State
 from handoff.tickets import Desk, open_ticket
-from handoff.turns import record_intent
 from handoff.uow import UnitOfWork
 from hub.rasa_client import BotReply, BotTurn
 
 
 async def store_turn(uow: UnitOfWork, desk: Desk, conversation: Conversation, message: Message, turn: BotTurn) -> None:
-    if turn.intent:
-        await record_intent(uow.session, message.id, turn.intent)
+    """The turn's intent is stored with the message's mark (turns.mark_handled)."""
     signal = await _store_replies(uow, conversation, message, turn.replies)
     if not turn.complete:
         await _bot_failed(uow, desk, conversation, message, signal)

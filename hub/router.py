@@ -128,8 +128,11 @@ class Router:
             conversation = await get_conversation(uow.session, conversation_id)
             _remember_identity(conversation, inbound)
             photos = await attachments.claim(uow, conversation_id, inbound.attachment_ids)
+            now = utcnow()
+            # With the bot, the message is stored claimed for it (one statement fewer than claiming after).
+            claim = now + self._claim if conversation.state == State.BOT else None
             message = await store_shopper_message(uow, conversation, text, inbound.external_id,
-                                                  [attachments.summary(photo) for photo in photos])
+                                                  [attachments.summary(photo) for photo in photos], claim)
             attachments.attach(photos, message)
             text = message.text or ""
             to_bot, waits = await self._route(uow, conversation, text)
@@ -138,17 +141,20 @@ class Router:
                 await append_message(uow, conversation, direction="out", author_kind="bot",
                                      text=wording.PHOTO_SAVED, buttons=wording.PHOTO_BUTTONS, reply_to=message.seq)
                 to_bot = False
-            now = utcnow()
             first: _Ask | None = None
             if to_bot:
-                message.bot_claimed_until = now + self._claim
+                if message.bot_claimed_until is None:
+                    message.bot_claimed_until = now + self._claim
                 # Usually nothing older waits: then this transaction is the claim, and the bot is
                 # asked straight away (no second look in another transaction).
                 oldest = await turns.oldest_waiting(uow.session, conversation_id)
                 if oldest is not None and oldest.id == message.id:
                     first = _Ask(message, {**_metadata(conversation), MESSAGE_ID_KEY: message.id}, False)
-            elif not waits or not text:
-                message.handled_at = now
+            else:
+                if claim is not None:  # a photo without words: nothing for the bot after all
+                    message.bot_claimed_until = None
+                if not waits or not text:
+                    message.handled_at = now
             await uow.commit()
         if to_bot:
             await self._answer_waiting(conversation_id, message.id, first)
@@ -258,7 +264,8 @@ class Router:
                     await store_outage(uow, self._desk, conversation, message)
                 await uow.commit()
                 return False
-            if not await turns.mark_handled(uow.session, message, utcnow()):
+            intent = outcome.intent if isinstance(outcome, BotTurn) else None
+            if not await turns.mark_handled(uow.session, message, utcnow(), intent):
                 log.info("message %s of %s was answered by another hub meanwhile", message.seq, conversation_id)
                 return True
             if isinstance(outcome, BotTurn):

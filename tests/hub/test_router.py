@@ -160,3 +160,14 @@ async def test_a_reading_session_does_not_wait_for_a_writer_on_sqlite(db: HubDb)
             read = await asyncio.wait_for(get_conversation(session, conversation.id), timeout=5)
             assert read.display_name != "Not yet committed"
         await writer.commit()
+
+
+async def test_the_intent_the_bot_read_is_kept_with_the_message_it_answered(router: Router, fake_rasa: FakeRasa,
+                                                                            db: HubDb) -> None:
+    fake_rasa.intent = "ask_shipping_time"
+    result = await router.handle(telegram("how long does delivery take?"))
+    async with db.uows.reading() as session:
+        stored = (await session.execute(select(Message).where(Message.conversation_id == result.conversation_id)
+                                        .order_by(Message.seq))).scalars().all()
+    assert [(m.author_kind, m.intent, m.handled_at is not None, m.bot_claimed_until) for m in stored] == [
+        ("shopper", "ask_shipping_time", True, None), ("bot", None, False, None)]
