@@ -40,8 +40,10 @@ class ContactLinker:
 
     async def on_event(self, event: Event) -> None:
         if event.type == MESSAGE_CREATED and event.data["message"]["author_kind"] == "shopper":
-            message = event.data["message"]
-            await self.recognise(message["conversation_id"], message["text"] or "")
+            message, text = event.data["message"], event.data["message"]["text"] or ""
+            # Neither a proven email nor anything that may name an order: nothing to link, nothing to read.
+            if event.data["proven_email"] or _MATERIAL.search(text):
+                await self.recognise(message["conversation_id"], text)
         elif event.type in _TICKET_EVENTS:
             # A new ticket or rating changes the facts that tags come from.
             await self.recognise(event.data["ticket"]["conversation_id"], "", rederive=True)

@@ -149,6 +149,8 @@ async def append_message(
         channel_user_id=conversation.channel_user_id,
         internal=internal,
         ticket_id=ticket.id if ticket else None,
+        # Whether the channel proved who the shopper is (handoff/contact_linker.py reads no more without).
+        proven_email=bool(conversation.customer_email),
     )
     return message
 

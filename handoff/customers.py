@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from knowledge_base.shop.rules import contact_matches, parse_order_number
+from knowledge_base.shop.rules import contact_matches, gives_contact, parse_order_number
 
 log = logging.getLogger(__name__)
 _MAX_ORDERS_TRIED = 3
@@ -59,7 +59,7 @@ class CustomerDirectory:
     async def proven_owner(self, texts: list[str]) -> tuple[Customer, str] | None:
         """The customer whose order is named in `texts` and whose email or phone on that order is
         there too: the bot's order form's proof (knowledge_base.shop.rules). With the order number."""
-        if self._shop is None:
+        if self._shop is None or not any(map(gives_contact, texts)):
             return None
         numbers = list(dict.fromkeys(n for n in map(parse_order_number, texts) if n))[:_MAX_ORDERS_TRIED]
         try:

@@ -127,7 +127,7 @@ async def _seen(svc: Services, token: str | None) -> Masker | None:
 
 def _console_data(event: Event) -> dict[str, Any]:
     data = dict(event.data)
-    for private in ("channel", "channel_user_id", "internal"):
+    for private in ("channel", "channel_user_id", "internal", "proven_email"):
         data.pop(private, None)
     return data
 

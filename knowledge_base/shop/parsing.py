@@ -63,13 +63,29 @@ class HasContact(Protocol):
 
 def contact_matches(customer: HasContact, contact: str | None) -> bool:
     """Whether the email or phone a shopper gave is the one on file. Never matches on empty."""
-    if not contact or not contact.strip() or len(contact) > MAX_CONTACT_LENGTH:
+    given = _given_contact(contact)
+    if given is None:
         return False
+    kind, value = given
+    if kind == "email":
+        return bool(customer.email) and _same_email(value, customer.email)
+    return bool(customer.phone) and phones_match(customer.phone or "", value)
+
+
+def gives_contact(text: str | None) -> bool:
+    """Whether `text` holds an email or phone number contact_matches could match to someone: when
+    none of a shopper's messages does, no order needs reading to check them."""
+    return _given_contact(text) is not None
+
+
+def _given_contact(contact: str | None) -> tuple[Literal["email", "phone"], str] | None:
+    if not contact or not contact.strip() or len(contact) > MAX_CONTACT_LENGTH:
+        return None
     if "@" in contact:
-        given = _EMAIL.search(contact)
-        return given is not None and bool(customer.email) and _same_email(given.group(0), customer.email)
-    given_phone = _PHONE.search(contact)
-    return given_phone is not None and bool(customer.phone) and phones_match(customer.phone or "", given_phone.group(0))
+        email = _EMAIL.search(contact)
+        return ("email", email.group(0)) if email else None
+    phone = _PHONE.search(contact)
+    return ("phone", phone.group(0)) if phone else None
 
 
 def _same_email(given: str, on_file: str) -> bool:

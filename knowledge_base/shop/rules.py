@@ -15,6 +15,7 @@ from knowledge_base.shop.parsing import (
     AddressError,
     clean_free_text,
     contact_matches,
+    gives_contact,
     looks_like_order_number_attempt,
     mask_email,
     mask_phone,
@@ -27,7 +28,7 @@ from knowledge_base.shop.views import OrderView, PromoView, ShipmentView, Tier
 __all__ = [
     "AddressError", "Decision", "OrderNotFound", "RequestRefused", "ShopError",
     "address_change_decision", "cancellation_decision", "clean_free_text", "contact_matches",
-    "delivery_problem", "looks_like_order_number_attempt", "mask_email", "mask_phone",
+    "delivery_problem", "gives_contact", "looks_like_order_number_attempt", "mask_email", "mask_phone",
     "parse_address", "parse_order_number", "phones_match", "promo_decision", "promo_discount",
     "return_decision",
 ]

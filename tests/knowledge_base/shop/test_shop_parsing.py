@@ -8,6 +8,7 @@ from knowledge_base.shop.rules import (
     AddressError,
     clean_free_text,
     contact_matches,
+    gives_contact,
     looks_like_order_number_attempt,
     mask_email,
     mask_phone,
@@ -69,6 +70,14 @@ def test_no_attempt_when_there_is_no_number_or_a_valid_one(text: str | None) -> 
 )
 def test_contact_matches_the_email_or_phone_on_file(contact: str) -> None:
     assert contact_matches(ANNA, contact)
+    assert gives_contact(contact)
+
+
+@pytest.mark.parametrize(
+    "text", ["where is my order 10002?", "order #10042 and SD-10043", "", "   ", None, "@", "a" * 300 + "@example.com"],
+)
+def test_an_order_number_alone_gives_no_contact_to_check(text: str | None) -> None:
+    assert not gives_contact(text)
 
 
 @pytest.mark.parametrize(
