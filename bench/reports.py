@@ -1,13 +1,17 @@
 """How long the reports take over 100,000 conversations on PostgreSQL (and SQLite, for comparison).
 
     .venv/bin/python bench/reports.py [--conversations 100000] [--days 90] [--skip-sqlite] [--keep NAME]
+                                      [--no-summaries]
 
 Builds a hub database through the migrations in a database of its own (PostgreSQL on 127.0.0.1,
 database `test`'s server; dropped afterwards), fills it with `shopdesk demo-history`'s generator
 (the given number of conversations spread over the days: two to six messages each, about one in
-five handed to a person, ratings, transfers, agents' shifts), vacuums and analyses it (as autovacuum
-would after a bulk load), then times each report as the API serves it: the whole period and the
-last 30 days, each with the period before for comparison, best of three runs after one warm-up.
+five handed to a person, ratings, transfers, agents' shifts), summarizes every conversation for the
+reports (what the hub's job does a minute at a time, handoff/report_summaries.py; `--no-summaries`
+deletes the summaries instead, so every conversation is computed from its messages), vacuums and
+analyses it (as autovacuum would after a bulk load), then times each report as the API serves it:
+the whole period and the last 30 days, each with the period before for comparison, best of three
+runs after one warm-up.
 Prints the figures; bench/README.md keeps the measured ones.
 `--keep NAME` fills the PostgreSQL database NAME only if it has no conversations yet and keeps it
 afterwards, so a change can be timed before and after on the same data without filling twice.
@@ -25,7 +29,7 @@ import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,7 +39,9 @@ from handoff.clock import aware, utcnow  # noqa: E402
 from handoff.db import create_engine, migrate, session_factory  # noqa: E402
 from handoff.demo_history import write_demo_history  # noqa: E402
 from handoff.models import Conversation, Message, Ticket  # noqa: E402
+from handoff.report_summaries import summarize_batch  # noqa: E402
 from handoff.reports import ReportFilter, reports, run_report  # noqa: E402
+from handoff.summary_models import ConversationFacet, ConversationSummary  # noqa: E402
 
 POSTGRES = os.environ.get("SHOPDESK_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 RUNS = 3
@@ -56,11 +62,27 @@ async def fill(engine: AsyncEngine, conversations: int, days: int) -> datetime:
     return now
 
 
-async def bench(url: str, conversations: int, days: int) -> None:
+async def summarize(engine: AsyncEngine, wanted: bool) -> None:
+    started, done = time.perf_counter(), 0
+    async with session_factory(engine)() as session:
+        if not wanted:
+            await session.execute(delete(ConversationFacet))
+            await session.execute(delete(ConversationSummary))
+            await session.commit()
+            print("  no summaries: every conversation computed from its messages")
+            return
+        while made := await summarize_batch(session, 2000):
+            await session.commit()
+            done += made
+    print(f"  summarized {done} conversations in {time.perf_counter() - started:.0f} s")
+
+
+async def bench(url: str, conversations: int, days: int, summaries: bool = True) -> None:
     engine = create_engine(url)
     try:
         await migrate(engine)
         now = await fill(engine, conversations, days)
+        await summarize(engine, summaries)
         async with session_factory(engine)() as session:
             counted = [(await session.execute(select(func.count()).select_from(table))).scalar_one()
                        for table in (Conversation, Message, Ticket)]
@@ -88,7 +110,7 @@ async def bench(url: str, conversations: int, days: int) -> None:
         await engine.dispose()
 
 
-async def postgres(conversations: int, days: int, keep: str | None) -> None:
+async def postgres(conversations: int, days: int, keep: str | None, summaries: bool) -> None:
     name = keep or f"shopdesk_bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
     async with admin.connect() as connection:
@@ -96,7 +118,7 @@ async def postgres(conversations: int, days: int, keep: str | None) -> None:
         if not there:
             await connection.execute(text(f'create database "{name}"'))
     try:
-        await bench(POSTGRES.rsplit("/", 1)[0] + f"/{name}", conversations, days)
+        await bench(POSTGRES.rsplit("/", 1)[0] + f"/{name}", conversations, days, summaries)
     finally:
         if not keep:
             async with admin.connect() as connection:
@@ -110,13 +132,15 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--keep", metavar="NAME", help="PostgreSQL database to fill once and keep")
+    parser.add_argument("--no-summaries", action="store_true", help="time the reports without conversation summaries")
     args = parser.parse_args()
     print(f"PostgreSQL ({POSTGRES.rsplit('@', 1)[-1]}), load average {os.getloadavg()[0]:.1f}:")
-    asyncio.run(postgres(args.conversations, args.days, args.keep))
+    asyncio.run(postgres(args.conversations, args.days, args.keep, not args.no_summaries))
     if not args.skip_sqlite:
         with tempfile.TemporaryDirectory() as directory:
             print(f"SQLite, load average {os.getloadavg()[0]:.1f}:")
-            asyncio.run(bench(f"sqlite+aiosqlite:///{Path(directory) / 'hub.db'}", args.conversations, args.days))
+            asyncio.run(bench(f"sqlite+aiosqlite:///{Path(directory) / 'hub.db'}", args.conversations, args.days,
+                              not args.no_summaries))
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 

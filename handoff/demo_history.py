@@ -40,7 +40,8 @@ INTENTS: tuple[tuple[str, int, float, tuple[str, ...]], ...] = (
     ("order_status", 24, 0.12, ("where is my order {order}", "has order {order} shipped yet?")),
     ("track_shipment", 12, 0.10, ("tracking number for {order} please", "the DHL link for {order} does not work")),
     ("delivery_options", 8, 0.03, ("how long does delivery take to Austria", "do you have express shipping")),
-    ("delivery_problem", 6, 0.55, ("the parcel for {order} says address not found", "my package arrived damaged")),
+    ("delivery_problem", 6, 0.55, ("the parcel for {order} says address not found", "my package arrived damaged",
+                                   "my GLS parcel for {order} is late")),
     ("return_item", 10, 0.15, ("I want to return my order {order}", "how do I send back the shoes")),
     ("refund_status", 7, 0.35, ("where is my refund for {order}", "refund still not on my card")),
     ("cancel_order", 5, 0.25, ("cancel order {order}", "please cancel {order}, ordered by mistake")),
@@ -48,7 +49,7 @@ INTENTS: tuple[tuple[str, int, float, tuple[str, ...]], ...] = (
     ("payment_issue", 5, 0.45, ("I was charged twice for {order}", "my card payment failed")),
     ("payment_methods", 5, 0.02, ("do you take paypal", "can I pay by invoice")),
     ("invoice_request", 4, 0.05, ("invoice for {order} please",)),
-    ("product_info", 6, 0.08, ("do you have the trail running shoes in 44", "is the rain jacket waterproof")),
+    ("product_info", 6, 0.08, ("do you have the Trail Running Shoes in 44", "is the Lightweight Rain Jacket waterproof")),
     ("promo_code", 4, 0.10, ("is WELCOME10 still valid", "my code SUMMER25 does not work")),
     ("complaint", 3, 0.80, ("this is the third time my order is late, unacceptable",)),
     ("request_human", 4, 0.95, ("i want to talk to a person", "human please")),
@@ -61,6 +62,16 @@ UNANSWERED: dict[str, tuple[str, ...]] = {
     "price match": ("do you match a lower price from another shop", "price match with zalando?"),
     "store opening hours": ("when is your store in Berlin open", "opening hours of the shop in Munich"),
 }
+# The last week's spike, so the Topics report has one to show: one carrier's parcels stuck, one
+# product failing (the shoppers name them; handoff/report_subjects.py finds the names).
+SPIKE_DAYS = 7
+SPIKE_SHARE = 0.06
+SPIKES: tuple[tuple[str, str], ...] = (
+    ("delivery_problem", "my GLS parcel for {order} has not moved for days"),
+    ("delivery_problem", "GLS says delivered but nothing arrived for {order}"),
+    ("complaint", "the Wireless Earbuds from order {order} stopped charging"),
+    ("return_item", "I want to return the Wireless Earbuds, the left one is silent"),
+)
 SEVERITY_WEIGHTS = (("normal", 70), ("serious", 22), ("urgent", 8))
 FIRST_RESPONSE_MINUTES = {"urgent": 5, "serious": 15, "normal": 60}
 RESOLUTION_MINUTES = {"urgent": 240, "serious": 480, "normal": 1440}
@@ -114,7 +125,7 @@ class _Maker:
             "channel_user_id": f"{DEMO_PREFIX}{self.count}", "display_name": f"Shopper {self.count} (demo)",
             "state": "closed", "contact_id": rng.choice(self.contacts), "created_at": opened, "updated_at": opened,
         })
-        said, moment, handed = self._said(), opened, False
+        said, moment, handed = self._said(self.now - opened < timedelta(days=SPIKE_DAYS)), opened, False
         for seq, (intent, text, hand_off) in enumerate(said, start=1):
             self._message(batch, conversation_id, 2 * seq - 1, "shopper", text, intent, moment)
             self._message(batch, conversation_id, 2 * seq, "bot", "(the bot's answer)", None, moment + timedelta(seconds=1))
@@ -141,10 +152,14 @@ class _Maker:
         self._ticket(batch, conversation_id, intent, wrote + timedelta(seconds=rng.randint(20, 90)), seq + 3)
         return seq + 3
 
-    def _said(self) -> list[tuple[str, str, bool]]:
+    def _said(self, in_spike: bool) -> list[tuple[str, str, bool]]:
         rng = self.rng
         said = []
         for _ in range(rng.choice((1, 1, 2, 2, 3))):
+            if in_spike and rng.random() < SPIKE_SHARE:
+                intent, text = rng.choice(SPIKES)
+                said.append((intent, text.format(order=rng.randint(10001, 19999)), rng.random() < 0.3))
+                continue
             if rng.random() < 0.07:
                 topic = rng.choice(list(UNANSWERED))
                 intent = "out_of_scope" if rng.random() < 0.5 else "nlu_fallback"

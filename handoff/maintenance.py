@@ -1,6 +1,7 @@
 """The hub's slow chores, off the request path: once a day the retention job and the contacts'
-tiers (time alone moves a customer to "at risk"); and, when an admin changes the tier or tag
-rules, every contact re-derived in the background."""
+tiers (time alone moves a customer to "at risk"); when an admin changes the tier or tag rules,
+every contact re-derived in the background; and every minute the reports' per-conversation
+summaries (handoff/report_summaries.py, `summaries.run_forever`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import timedelta
 
 from handoff.contact_facts import RULES_CHANGED, Rules, rederive_all
 from handoff.events import Event
+from handoff.report_summaries import ReportSummaries
 from handoff.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -23,6 +25,7 @@ class Maintenance:
     def __init__(self, uows: UnitOfWorkFactory, rules: Rules, daily: list[Chore] | None = None) -> None:
         self._uows = uows
         self._rules = rules
+        self.summaries = ReportSummaries(uows)
         self._daily: list[Chore] = [*(daily or []), self.rederive]
         self._tasks: set[asyncio.Task[None]] = set()
 

@@ -101,6 +101,7 @@ class Conversation(Base):
 _WAITING = text("handled_at IS NULL AND author_kind = 'shopper'")
 _HAS_INTENT = text("intent IS NOT NULL")
 _FROM_SHOPPER = text("author_kind = 'shopper'")
+_SHOPPER_INTENT = text("author_kind = 'shopper' AND intent IS NOT NULL")
 
 
 class Message(Base):
@@ -115,6 +116,8 @@ class Message(Base):
               postgresql_where=_FROM_SHOPPER),
         Index("ix_messages_shopper_by_conversation", "conversation_id", "created_at", sqlite_where=_FROM_SHOPPER,
               postgresql_where=_FROM_SHOPPER),
+        Index("ix_messages_shopper_intent", "created_at", "intent", sqlite_where=_SHOPPER_INTENT,
+              postgresql_where=_SHOPPER_INTENT),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,9 +2,10 @@
 and contained conversations whose shopper came back within 7 days about the same thing
 (docs/METRICS.md defines each).
 
-The period's conversations are summarised once per request (one row per conversation: channel,
-day, contact, handed off or not, and the intents read in it), and every grouping is counted from
-that summary in the same statement, so the database reads the period once.
+The period's conversations are read once per request (one row per conversation: channel, day,
+contact, handed off or not, and the intents read in it), from their summaries where they are fresh
+(handoff/report_summaries.py) and from their messages and tickets where not, and every grouping is
+counted from that in the same statement.
 """
 
 from __future__ import annotations
@@ -12,60 +13,62 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, case, cast, distinct, func, literal, null, select, true, union_all
+from sqlalchemy import String, and_, case, cast, distinct, func, literal, null, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handoff.models import Conversation, Message, Ticket
-from handoff.reports import ReportFilter, conversations_in, is_handoff, tickets_in
+from handoff.models import Conversation, Ticket
+from handoff.report_summaries import facets_of, live_intents, period_conversations
+from handoff.reports import ReportFilter, tickets_in
 from handoff.reports_sql import json_items, ratio, seconds_between, utc_day
+from handoff.summary_models import INTENT as INTENT_FACET
 
 CAME_BACK_SECONDS = 7 * 86400
 CHANNEL, DAY, INTENT, CAME_BACK = "channel", "day", "intent", "came_back"
 
 
-def _summary(found: ReportFilter) -> Any:
-    handed = select(Ticket.conversation_id).where(is_handoff())
-    flag = cast(case((Conversation.id.in_(handed), 1), else_=0), Integer)
-    return conversations_in(found).add_columns(flag.label("handed")).cte("summary")
+def _window(found: ReportFilter) -> Any:
+    """The period's conversations and those of the 7 days after (where a return is looked for)."""
+    return period_conversations(found, after=timedelta(seconds=CAME_BACK_SECONDS)).cte("window")
 
 
-def _intents(summary: Any, found: ReportFilter) -> Any:
-    """Every intent the bot read in a conversation of the summary, once per conversation, with the
-    conversation's summary columns (so no grouping needs to join the summary again)."""
-    return (select(Message.intent, summary.c.id, summary.c.handed, summary.c.contact_id, summary.c.created_at).distinct()
-            .join(summary, summary.c.id == Message.conversation_id)
-            .where(Message.intent.is_not(None), Message.created_at >= found.start)
-            .cte("intents"))
+def _summary(window: Any, found: ReportFilter) -> Any:
+    return select(window).where(window.c.created_at < found.end).cte("summary")
+
+
+def _window_intents(window: Any, found: ReportFilter) -> Any:
+    """Every intent the bot read in a conversation of the window (`value`), once per conversation,
+    with the conversation's columns (so no grouping needs to join the conversations again)."""
+    return union_all(facets_of(window, INTENT_FACET, found, timedelta(seconds=CAME_BACK_SECONDS)),
+                     live_intents(window, found.start)).cte("window_intents")
 
 
 def _came_back(intents: Any, found: ReportFilter) -> Any:
     """Contained conversations whose contact opened another within 7 days with an intent in common.
     The later conversations are any of the contact's (any channel) opened up to 7 days after the
     period; they are matched to the period's by contact and intent in one join."""
-    later = (select(Conversation.id, Conversation.contact_id, Conversation.created_at, Message.intent)
-             .join(Message, Message.conversation_id == Conversation.id)
-             .where(Conversation.contact_id.is_not(None), Conversation.created_at > found.start,
-                    Conversation.created_at < found.end + timedelta(seconds=CAME_BACK_SECONDS),
-                    Message.intent.is_not(None), Message.created_at > found.start)
-             .subquery("later"))
-    pairs = intents.join(later, and_(later.c.contact_id == intents.c.contact_id, later.c.intent == intents.c.intent))
+    earlier, later = intents.alias("earlier"), intents.alias("later")
+    pairs = earlier.join(later, and_(later.c.contact_id == earlier.c.contact_id, later.c.value == earlier.c.value))
     # Counting only the contained ones (rather than filtering on `handed`) keeps the planner's row
     # estimate right, so it matches by hash rather than by a loop over the period's conversations.
-    contained = case((intents.c.handed == 0, intents.c.id))
+    contained = case((earlier.c.handed == 0, earlier.c.id))
     return (select(literal(CAME_BACK), cast(null(), String), func.count(distinct(contained)), literal(0))
             .select_from(pairs)
-            .where(later.c.created_at > intents.c.created_at,
-                   seconds_between(intents.c.created_at, later.c.created_at) <= CAME_BACK_SECONDS))
+            .where(earlier.c.created_at < found.end, earlier.c.contact_id.is_not(None),
+                   later.c.created_at > earlier.c.created_at,
+                   seconds_between(earlier.c.created_at, later.c.created_at) <= CAME_BACK_SECONDS))
 
 
-def _groupings(summary: Any, intents: Any, found: ReportFilter) -> Any:
+def _groupings(window: Any, found: ReportFilter) -> Any:
     """(grouping, key, conversations, handed off) rows for every grouping of the report."""
-    def grouped(kind: str, table: Any, key: Any) -> Any:
+    summary, intents = _summary(window, found), _window_intents(window, found)
+
+    def grouped(kind: str, table: Any, key: Any, *where: Any) -> Any:
         return (select(literal(kind), key, func.count(), func.coalesce(func.sum(table.c.handed), 0))
-                .select_from(table).group_by(key))
+                .select_from(table).where(*where).group_by(key))
 
     return union_all(grouped(CHANNEL, summary, summary.c.channel), grouped(DAY, summary, utc_day(summary.c.created_at)),
-                     grouped(INTENT, intents, intents.c.intent), _came_back(intents, found))
+                     grouped(INTENT, intents, intents.c.value, intents.c.created_at < found.end),
+                     _came_back(intents, found))
 
 
 def _containment(conversations: int, handed: int) -> dict[str, Any]:
@@ -92,10 +95,10 @@ async def _outage_tickets(session: AsyncSession, found: ReportFilter) -> int:
 
 
 async def bot_report(session: AsyncSession, found: ReportFilter) -> dict[str, Any]:
-    summary = _summary(found)
     groups: dict[str, list[dict[str, Any]]] = {CHANNEL: [], DAY: [], INTENT: []}
     came_back = 0
-    for kind, key, conversations, handed in (await session.execute(_groupings(summary, _intents(summary, found), found))).all():
+    rows = (await session.execute(_groupings(_window(found), found))).all()
+    for kind, key, conversations, handed in rows:
         if kind == CAME_BACK:
             came_back = int(conversations)
         else:

@@ -1,7 +1,10 @@
 """Hot topics and knowledge gaps (docs/METRICS.md).
 
 Hot topics: the intents the bot read in shopper messages, by volume, against the period before;
-a topic is rising when it at least doubled and counts at least MIN_RISING messages.
+a topic is rising when it at least doubled and counts at least MIN_RISING messages. Spikes: the
+products and carriers shoppers named (handoff/report_subjects.py), by the share of the period's
+conversations naming each, flagged when that share at least doubled and at least MIN_SPIKE
+conversations named it.
 
 Knowledge gaps: what the bot could not answer (shopper messages it read as `nlu_fallback` or
 `out_of_scope`, and the messages that opened a `bot_cannot_complete` ticket), grouped into topics
@@ -13,18 +16,22 @@ article.
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections import Counter
 from typing import Any
 
 import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.models import Conversation, Message
+from handoff.report_summaries import live_subjects, period_conversations
 from handoff.reports import SHOPPER, ReportFilter, in_period, tickets_in
 from handoff.reports_sql import ratio
+from handoff.summary_models import CARRIER, PRODUCT, ConversationFacet
 
 UNANSWERED_INTENTS = ("nlu_fallback", "out_of_scope")
 CANNOT_COMPLETE = "bot_cannot_complete"
@@ -32,15 +39,19 @@ MAX_GAP_MESSAGES = 1000
 DISTANCE_THRESHOLD = 0.8
 EXAMPLES = 3
 MIN_RISING = 5
+MIN_SPIKE = 10
+TOTAL = "total"
 TOP_TOPICS = 20
 
 
 async def _intent_counts(session: AsyncSession, found: ReportFilter) -> Counter[str]:
-    query = (select(Message.intent, func.count()).join(Conversation, Conversation.id == Message.conversation_id)
+    # Joined to the conversations only for the channel: without, the index answers alone.
+    query = (select(Message.intent, func.count())
              .where(Message.author_kind == SHOPPER, Message.intent.is_not(None), in_period(Message.created_at, found))
              .group_by(Message.intent))
     if found.channel:
-        query = query.where(Conversation.channel == found.channel)
+        query = query.join(Conversation, Conversation.id == Message.conversation_id).where(
+            Conversation.channel == found.channel)
     return Counter({row[0]: row[1] for row in (await session.execute(query)).all()})
 
 
@@ -53,6 +64,35 @@ async def hot_topics(session: AsyncSession, found: ReportFilter) -> list[dict[st
                      "change": ratio(count - earlier, earlier),
                      "rising": count >= MIN_RISING and count >= 2 * max(earlier, 1)})
     return rows
+
+
+async def _subject_counts(session: AsyncSession, found: ReportFilter) -> tuple[int, Counter[tuple[str, str]]]:
+    """The period's conversations, and how many of them named each product and carrier: read from
+    the summaries with the totals in one statement, the messages of the others only if there are any."""
+    conversations = period_conversations(found).cte("period")
+    facet = ConversationFacet
+    totals = select(literal(TOTAL), literal(TOTAL), func.count(), func.coalesce(func.sum(1 - conversations.c.summarized), 0))
+    named = (select(facet.kind, facet.value, func.count(), literal(0))
+             .join(conversations, and_(conversations.c.id == facet.conversation_id, conversations.c.summarized != 0))
+             .where(facet.kind.in_((PRODUCT, CARRIER)), in_period(facet.created_at, found)).group_by(facet.kind, facet.value))
+    rows = (await session.execute(union_all(totals.select_from(conversations), named))).all()
+    total, live = next((int(row[2]), int(row[3])) for row in rows if row[0] == TOTAL)
+    counts: Counter[tuple[str, str]] = Counter({(row[0], row[1]): row[2] for row in rows if row[0] != TOTAL})
+    if live:
+        counts.update((kind, value) for _id, kind, value in await live_subjects(session, conversations))
+    return total, counts
+
+
+async def spikes(session: AsyncSession, found: ReportFilter) -> list[dict[str, Any]]:
+    """Products and carriers by the share of conversations naming them, against the period before."""
+    (total, now), (total_before, before) = await _subject_counts(session, found), await _subject_counts(session, found.previous())
+    rows = []
+    for (kind, value), count in now.items():
+        share, earlier = ratio(count, total), ratio(before.get((kind, value), 0), total_before)
+        rows.append({"kind": kind, "key": value, "conversations": count, "share": share,
+                     "previous": before.get((kind, value), 0), "previous_share": earlier,
+                     "spike": count >= MIN_SPIKE and earlier is not None and (share or 0) >= 2 * earlier})
+    return sorted(rows, key=lambda row: (not row["spike"], -row["conversations"], row["kind"], row["key"]))
 
 
 async def _unanswered(session: AsyncSession, found: ReportFilter) -> list[tuple[str, str]]:
@@ -71,7 +111,14 @@ async def _unanswered(session: AsyncSession, found: ReportFilter) -> list[tuple[
 
 
 def group_topics(items: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    """Topics of similar wording, largest first: name (top terms), count, per source, examples."""
+    """Topics of similar wording, largest first: name (top terms), count, per source, examples.
+    The same messages give the same topics, so a period's grouping is computed once and kept (a
+    report and its comparison, and the period before, are asked for again and again)."""
+    return copy.deepcopy(_grouped(tuple(items)))
+
+
+@functools.lru_cache(maxsize=64)
+def _grouped(items: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
     if not items:
         return []
     texts = [text.lower() for text, _source in items]
@@ -100,5 +147,6 @@ def group_topics(items: list[tuple[str, str]]) -> list[dict[str, Any]]:
 
 async def topics_report(session: AsyncSession, found: ReportFilter) -> dict[str, Any]:
     unanswered = await _unanswered(session, found)
-    return {"hot_topics": await hot_topics(session, found), "unanswered": len(unanswered),
+    return {"hot_topics": await hot_topics(session, found), "spikes": await spikes(session, found),
+            "unanswered": len(unanswered),
             "knowledge_gaps": group_topics(unanswered)}

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import itertools
 import logging
 import os
@@ -167,6 +168,8 @@ def _install_lifecycle(app: Sanic[Any, Any], resources: _Resources, sweep: bool)
     @app.before_server_start
     async def open_resources(app: Sanic[Any, Any]) -> None:
         install_redaction()
+        # The topics report's scikit-learn takes seconds to import: not in the first report's request.
+        asyncio.get_running_loop().run_in_executor(None, importlib.import_module, "handoff.reports_topics")
         if not resources.migrated:
             await migrate(resources.engine)
             resources.migrated = True
@@ -182,6 +185,7 @@ def _install_lifecycle(app: Sanic[Any, Any], resources: _Resources, sweep: bool)
             leadership.add("assignment sweep", resources.assigner.run_forever)
             leadership.add("recovery", resources.recovery.run_forever)
             leadership.add("maintenance", resources.maintenance.run_forever)
+            leadership.add("report summaries", resources.maintenance.summaries.run_forever)
         leadership.start()
         resources.leadership = app.ctx.leadership = leadership
 

@@ -1,7 +1,7 @@
 """The Reports screen in Chromium, as a supervisor uses it: a hub whose database holds two weeks
 of demo history (`shopdesk demo-history`, as a new user would run it), the figures the hub
 computed, plots drawn by the vendored uPlot under the console's CSP, the heat map, the agents
-table and a CSV export that lands in the audit log. Agents do not see the screen."""
+table, the topics' spikes and a CSV export that lands in the audit log. Agents do not see the screen."""
 
 from __future__ import annotations
 
@@ -91,6 +91,10 @@ def test_a_supervisor_reads_the_reports_and_exports_one(reports_page: Page, repo
     causes = page.locator(".report-section").filter(has_text="Complaint causes")
     expect(causes.locator("h2")).to_have_text(f"Complaint causes ({topics['complaint_causes']['tickets']} tickets)")
     expect(causes.locator("tbody tr")).to_have_count(len(topics["complaint_causes"]["causes"]))
+    # The demo history's last week has a carrier's and a product's spike; spikes are listed first.
+    spikes = page.locator(".report-section").filter(has_text="Spikes").locator("tbody tr").first
+    expect(spikes).to_contain_text(topics["spikes"][0]["key"])
+    expect(spikes).to_contain_text("Spike")
     screenshot(page, "reports-topics")
 
     page.get_by_role("tab", name="Staffing").click()

@@ -162,6 +162,11 @@ function renderTopics(body, now, before) {
     ['Change', (r) => (r.change === null ? 'new' : `${r.change >= 0 ? '+' : '−'}${Math.abs(r.change * 100).toFixed(0)}%`)],
     ['', (r) => (r.rising ? 'Rising' : '')],
   ], now.hot_topics)));
+  body.append(section('Spikes', table('Products and carriers shoppers named: share of conversations, against the period before', [
+    ['', (r) => humanise(r.kind)], ['Name', (r) => r.key], ['Conversations', (r) => number(r.conversations)],
+    ['Share', (r) => percent(r.share)], ['Before', (r) => percent(r.previous_share)],
+    ['', (r) => (r.spike ? 'Spike' : '')],
+  ], now.spikes)));
   body.append(section(`Knowledge gaps (${now.unanswered} messages the bot could not answer)`,
     table('Grouped by wording: each a candidate help article', [
       ['Topic', (r) => r.topic], ['Messages', (r) => number(r.messages)],
