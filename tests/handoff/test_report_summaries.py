@@ -17,7 +17,7 @@ from handoff.reports import ReportFilter, run_report
 from handoff.signals import HandoffSignal
 from handoff.summary_models import ConversationFacet, ConversationSummary
 from handoff.tickets import open_ticket
-from handoff.turns import record_intent
+from handoff.turns import mark_handled
 from tests.handoff.databases import HubDb
 from tests.handoff.report_history import NOW, written_history
 
@@ -51,14 +51,13 @@ async def test_the_hand_worked_history_reads_the_same_from_summaries(any_db: Hub
 
 
 async def shopper_says(db: HubDb, conversation: Conversation, text: str, intent: str | None) -> None:
-    """A shopper message as the hub stores it: the bot's intent in the transaction that handles it,
-    or (intent None) still waiting for the bot."""
+    """A shopper message as the hub stores it: the bot's intent stored with its mark as handled, or
+    (intent None) still waiting for the bot."""
     async with db.uows() as uow:
         conversation = await db.must_get(uow, Conversation, conversation.id)
-        message = await append_message(uow, conversation, direction="in", author_kind="shopper", text=text,
-                                       handled_at=utcnow() if intent else None)
+        message = await append_message(uow, conversation, direction="in", author_kind="shopper", text=text)
         if intent:
-            await record_intent(uow.session, message.id, intent)
+            assert await mark_handled(uow.session, message, utcnow(), intent)
         await uow.commit()
 
 
