@@ -6,13 +6,15 @@ paraphrases with words the training data never used (bench/README.md: +7 points 
 accuracy). Pure scikit-learn and numpy, no Rasa import; `intent_classifier.py` wraps it.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import skops.io as sio
 from scipy.sparse import csr_matrix, hstack, spmatrix
+from scipy.special import expit
 from sklearn.base import ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
@@ -45,6 +47,7 @@ class IntentModel:
         self._classifier = classifier
         self._encoder = encoder if embedding_weight > 0 else None
         self._embedding_weight = embedding_weight if encoder is not None else 0.0
+        self._probabilities: Callable[[spmatrix], np.ndarray] | None = None
 
     @classmethod
     def fit(cls, texts: Sequence[str], intents: Sequence[str], c: float = DEFAULT_C,
@@ -81,7 +84,9 @@ class IntentModel:
         """For each text, the `top_k` most likely intents, most likely first (0 = all)."""
         if not texts:
             return []
-        probabilities = self._classifier.predict_proba(self._features(texts))
+        if self._probabilities is None:
+            self._probabilities = calibrated_linear(self._classifier) or self._classifier.predict_proba
+        probabilities = self._probabilities(self._features(texts))
         limit = top_k if top_k > 0 else probabilities.shape[1]
         return [self._ranking(row, limit) for row in probabilities]
 
@@ -119,6 +124,41 @@ def ngram_blocks(union: FeatureUnion, documents: list[str]) -> list[spmatrix]:
     weights = union.transformer_weights or {}
     return [transformer.transform(documents) * weights.get(name, 1)
             for name, transformer in union.transformer_list if transformer not in ("drop", "passthrough")]
+
+
+def calibrated_linear(classifier: ClassifierMixin) -> Callable[[spmatrix], np.ndarray] | None:
+    """`classifier.predict_proba` for a CalibratedClassifierCV of linear models with sigmoid
+    calibration (what `_classifier` trains), computed as one sparse product for all folds and
+    classes instead of sklearn's loop over folds and calibrators (8% of Rasa's CPU per message,
+    py-spy): the same probabilities to rounding (tested). None for any other classifier."""
+    folds = getattr(classifier, "calibrated_classifiers_", None)
+    classes = getattr(classifier, "classes_", None)
+    if not folds or classes is None or len(classes) < 3 or getattr(classifier, "method", "") != "sigmoid":
+        return None
+    coefficients, intercepts, slopes, offsets = [], [], [], []
+    for fold in folds:
+        linear: Any = getattr(fold, "base_estimator", None) or getattr(fold, "estimator", None)
+        if (not hasattr(linear, "coef_") or list(linear.classes_) != list(classes)
+                or list(fold.classes) != list(classes) or len(fold.calibrators) != len(classes)):
+            return None
+        coefficients.append(linear.coef_)
+        intercepts.append(linear.intercept_)
+        slopes.append([calibrator.a_ for calibrator in fold.calibrators])
+        offsets.append([calibrator.b_ for calibrator in fold.calibrators])
+    weights = np.vstack(coefficients).T  # features x (folds * classes)
+    intercept = np.concatenate(intercepts)
+    shape = (len(folds), len(classes))
+    slope, offset = np.asarray(slopes, dtype=float).reshape(shape), np.asarray(offsets, dtype=float).reshape(shape)
+
+    def predict_proba(features: spmatrix) -> np.ndarray:
+        decisions = np.asarray(features @ weights) + intercept
+        calibrated = expit(-(slope * decisions.reshape(-1, *shape) + offset))
+        total = calibrated.sum(axis=2, keepdims=True)
+        calibrated = np.divide(calibrated, total, out=np.full_like(calibrated, 1 / len(classes)), where=total != 0)
+        calibrated[(calibrated > 1.0) & (calibrated <= 1.0 + 1e-5)] = 1.0
+        return np.asarray(calibrated.mean(axis=1))
+
+    return predict_proba
 
 
 def _classifier(c: float, smallest_intent: int) -> ClassifierMixin:

@@ -11,7 +11,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.intent_classifier import ShopIntentClassifier
-from bot.intent_model import IntentModel, ngram_blocks
+from bot.intent_model import IntentModel, calibrated_linear, ngram_blocks
 from bot.text_features import MAX_CHARS, build_vectoriser, normalise_text
 
 EXAMPLES = {
@@ -108,6 +108,18 @@ def test_the_ngram_blocks_are_the_feature_union_s_matrix() -> None:
     union.set_params(words="drop")
     union.transformer_weights = {"chars": 0.5}
     assert (hstack(ngram_blocks(union, shoppers), format="csr") != union.transform(shoppers)).nnz == 0
+
+
+def test_the_calibrated_svm_s_probabilities_in_one_product_are_sklearn_s(model: IntentModel) -> None:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    shoppers = ["where's my parcel 10002??", "do you take klarna", "", "refund?", "x" * 300]
+    features = model._features(shoppers)
+    fast = calibrated_linear(model._classifier)
+    assert fast is not None
+    assert np.allclose(fast(features), model._classifier.predict_proba(features), rtol=0, atol=1e-12)
+    assert calibrated_linear(LogisticRegression()) is None
 
 
 def test_fit_refuses_a_single_intent_or_mismatched_lengths() -> None:
