@@ -382,12 +382,26 @@ def report(summaries: dict[tuple[str, int], Summary], levels: list[int], targets
 
 # --- the run ----------------------------------------------------------------------------------------
 
+async def settle(pids: set[int], idle_share: float = 0.05, limit: float = 120.0) -> None:
+    """Waits until the processes are idle (together under 5% of a core over a second), so what
+    they do once after starting (the hub imports scikit-learn for its reports in the background,
+    a few seconds of CPU) is not counted as the cost of the first phase's messages."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        before = sum(cpu_seconds(pid) for pid in pids)
+        await asyncio.sleep(1.0)
+        if sum(cpu_seconds(pid) for pid in pids) - before < idle_share:
+            return
+    print(f"  (the processes were still busy after {limit:.0f} s; measuring anyway)", flush=True)
+
+
 async def run_rounds(targets: dict[str, Target], processes: dict[str, dict[str, int]], levels: list[int],
                      rounds: int, min_shoppers: int, seed: int) -> dict[tuple[str, int], Summary]:
     summaries = {(name, level): Summary(name, level) for name in targets for level in levels}
     names = list(targets)
     for target in targets.values():  # warm-up, not counted: first calls load lazily built parts
         await play_phase(target, 1, 2, seed + 999, {})
+    await settle({pid for pids in processes.values() for pid in pids.values()})
     for level in levels:
         for round_number in range(rounds):
             order = names if round_number % 2 == 0 else list(reversed(names))
