@@ -117,16 +117,20 @@ async def _stale(session: AsyncSession, limit: int) -> list[str]:
     return list((await session.execute(query)).scalars())
 
 
-async def summarize_batch(session: AsyncSession, limit: int = BATCH) -> int:
-    """Summarizes up to `limit` conversations without a fresh summary; returns how many (0: done).
-    The summary's copy of the conversation and what it holds are read in one statement, so they
-    agree; the facets are read after it, so they are as new or newer (a newer message moved
-    `last_seq`, and the summary is stale)."""
-    ids = await _stale(session, limit)
-    if not ids:
-        await session.execute(delete(ConversationSummary).where(
-            ~exists().where(Conversation.id == ConversationSummary.conversation_id)))
-        return 0
+def _orphans() -> Any:
+    return ~exists().where(Conversation.id == ConversationSummary.conversation_id)
+
+
+async def _has_orphans(session: AsyncSession) -> bool:
+    found = await session.execute(select(ConversationSummary.conversation_id).where(_orphans()).limit(1))
+    return found.first() is not None
+
+
+async def summarize_batch(session: AsyncSession, ids: list[str]) -> None:
+    """Summarizes these conversations (found stale a moment ago; one found waiting for the bot by
+    now is left without a summary, and the next pass finds it again). The summary's copy of the
+    conversation and what it holds are read in one statement, so they agree; the facets are read
+    after it, so they are as new or newer (a newer message moved `last_seq`, and the summary is stale)."""
     await session.execute(delete(ConversationFacet).where(ConversationFacet.conversation_id.in_(ids)))
     await session.execute(delete(ConversationSummary).where(ConversationSummary.conversation_id.in_(ids)))
     summary = ConversationSummary
@@ -151,7 +155,6 @@ async def summarize_batch(session: AsyncSession, limit: int = BATCH) -> int:
         opened: dict[str, datetime] = {row[0]: row[1] for row in rows.all()}
         await session.execute(insert(facet), [{"conversation_id": c, "kind": k, "value": v, "created_at": opened[c]}
                                               for c, k, v in sorted(named)])
-    return len(ids)
 
 
 class ReportSummaries:
@@ -161,14 +164,25 @@ class ReportSummaries:
         self._uows = uows
 
     async def summarize(self) -> int:
+        """Which conversations need a summary is read in a read-only transaction: finding them reads
+        every conversation, and on SQLite a write transaction holds the database's one write lock,
+        so shoppers' messages would wait for that scan once a minute. Only the batches write."""
         total = 0
         while True:
-            async with self._uows() as uow:
-                done = await summarize_batch(uow.session)
-                await uow.commit()
-            total += done
-            if not done:
-                return total
+            async with self._uows.reading() as session:
+                ids = await _stale(session, BATCH)
+                orphans = not ids and await _has_orphans(session)
+            if ids:
+                async with self._uows() as uow:
+                    await summarize_batch(uow.session, ids)
+                    await uow.commit()
+                total += len(ids)
+                continue
+            if orphans:  # summaries of conversations deleted since (retention)
+                async with self._uows() as uow:
+                    await uow.session.execute(delete(ConversationSummary).where(_orphans()))
+                    await uow.commit()
+            return total
 
     async def run_forever(self, every: timedelta = EVERY) -> None:
         while True:

@@ -4,6 +4,7 @@ hand-worked history and after new messages and tickets arrive (SQLite and Postgr
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -102,3 +103,16 @@ async def test_new_messages_and_tickets_count_at_once_and_summaries_catch_up(any
     assert waiting is None  # its intent is still to come
     bot = (await exact())["bot"]["current"]
     assert bot["overall"]["conversations"] == 2
+
+
+async def test_a_pass_with_nothing_to_do_never_waits_for_a_writer(db: HubDb) -> None:
+    """Finding the stale conversations reads every conversation: on SQLite it must not take the
+    write lock, or every shopper message would wait for that scan once a minute."""
+    await written_history(db)
+    passes = ReportSummaries(db.uows)
+    await passes.summarize()
+    async with db.engine.connect() as writer:
+        await writer.begin()  # BEGIN IMMEDIATE: the database's one write lock, held
+        await writer.execute(select(func.count()).select_from(Conversation))
+        assert await asyncio.wait_for(passes.summarize(), timeout=5) == 0
+        await writer.rollback()
