@@ -79,7 +79,8 @@ def test_a_supervisor_manages_canned_replies_and_reads_the_rest(console_page: Pa
     expect(page.locator("#reports-view")).to_be_hidden()  # one full-width screen at a time
     expect(page.locator("#manage-view")).to_be_visible()
     expect(page.get_by_role("button", name="Manage")).to_have_attribute("aria-pressed", "true")
-    expect(page.locator("#manage-view [role=tab]")).to_have_text(["Teams", "Canned replies", "SLA & hours", "Feedback", "Audit log"])
+    expect(page.locator("#manage-view [role=tab]")).to_have_text(
+        ["Teams", "Canned replies", "SLA & hours", "Feedback", "Audit log"])
     open_manage(page, "Teams")
     expect(page.get_by_role("form", name="New team")).to_have_count(0)
     expect(page.locator("#manage-body")).to_contain_text("Only admins change teams.")
