@@ -39,7 +39,7 @@ from handoff.clock import aware, utcnow  # noqa: E402
 from handoff.db import create_engine, migrate, session_factory  # noqa: E402
 from handoff.demo_history import write_demo_history  # noqa: E402
 from handoff.models import Conversation, Message, Ticket  # noqa: E402
-from handoff.report_summaries import summarize_batch  # noqa: E402
+from handoff.report_summaries import stale_conversations, summarize_batch  # noqa: E402
 from handoff.reports import ReportFilter, reports, run_report  # noqa: E402
 from handoff.summary_models import ConversationFacet, ConversationSummary  # noqa: E402
 
@@ -71,9 +71,10 @@ async def summarize(engine: AsyncEngine, wanted: bool) -> None:
             await session.commit()
             print("  no summaries: every conversation computed from its messages")
             return
-        while made := await summarize_batch(session, 2000):
+        while ids := await stale_conversations(session, 2000):
+            await summarize_batch(session, ids)
             await session.commit()
-            done += made
+            done += len(ids)
     print(f"  summarized {done} conversations in {time.perf_counter() - started:.0f} s")
 
 

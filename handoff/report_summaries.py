@@ -111,7 +111,8 @@ async def _named(session: AsyncSession, texts: Any) -> set[tuple[str, str, str]]
             for kind, value in named_in(text)}
 
 
-async def _stale(session: AsyncSession, limit: int) -> list[str]:
+async def stale_conversations(session: AsyncSession, limit: int) -> list[str]:
+    """Up to `limit` conversations without a fresh summary and with nothing waiting for the bot."""
     query = (select(Conversation.id).outerjoin(ConversationSummary, fresh())
              .where(ConversationSummary.conversation_id.is_(None), ~_waiting()).limit(limit))
     return list((await session.execute(query)).scalars())
@@ -170,7 +171,7 @@ class ReportSummaries:
         total = 0
         while True:
             async with self._uows.reading() as session:
-                ids = await _stale(session, BATCH)
+                ids = await stale_conversations(session, BATCH)
                 orphans = not ids and await _has_orphans(session)
             if ids:
                 async with self._uows() as uow:
