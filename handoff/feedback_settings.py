@@ -23,12 +23,7 @@ def _defaults() -> dict[str, dict[str, Any]]:
 
 
 async def current(session: AsyncSession) -> dict[str, dict[str, Any]]:
-    found = _defaults()
-    for key in KEYS:
-        row = await session.get(FeedbackSetting, key)
-        if row is not None:
-            found[key] = {**found[key], **row.value}
-    return found
+    return await setting_rows.over_defaults(session, FeedbackSetting, _defaults())
 
 
 async def asks_nps(session: AsyncSession) -> bool:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handoff import setting_rows
 from handoff.agents import ROLES
 from handoff.clock import utcnow
 from handoff.contact_rules import DEFAULT_TAG_RULES, DEFAULT_TIER_RULES, checked_tag_rules, checked_tier_rules
@@ -32,12 +33,7 @@ def _defaults() -> dict[str, dict[str, Any]]:
 
 
 async def all_settings(session: AsyncSession) -> dict[str, dict[str, Any]]:
-    found = _defaults()
-    for key in KEYS:
-        row = await session.get(PrivacySetting, key)
-        if row is not None:
-            found[key] = {**found[key], **row.value}
-    return found
+    return await setting_rows.over_defaults(session, PrivacySetting, _defaults())
 
 
 async def _one(session: AsyncSession, key: str) -> dict[str, Any]:
