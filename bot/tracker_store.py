@@ -30,7 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event, SessionStarted
+from rasa.shared.core.events import Event, SessionStarted, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -124,9 +124,7 @@ class ShopTrackerStore(SQLTrackerStore):
         if not rows:
             self._sessions.pop(sender_id, None)
             return None
-        tracker = DialogueStateTracker.from_dict(sender_id, [json.loads(row.data) for row in rows],
-                                                 self.domain.slots if self.domain else None)
-        cached = _Session(stamp, tuple(tracker.events))
+        cached = _Session(stamp, tuple(deserialise_events([json.loads(row.data) for row in rows])))
         self._remember(sender_id, cached)
         return cached
 
