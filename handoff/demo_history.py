@@ -1,10 +1,15 @@
 """Demo data for the reports: `shopdesk demo-history --days 30` fills the hub's database with a
 made-up but plausible month of support (conversations on the web widget and Telegram, the bot's
-intents, handoffs, agents' replies and resolutions, ratings, presence), so a new installation's
+intents, "that didn't help" after some of its answers, handoffs, agents' replies and resolutions,
+ratings and "would you recommend us, 0-10?" answers, presence), so a new installation's
 Reports screen shows what it is for. Everything it writes is marked: conversations' channel user
 ids start with `demo:`, shoppers and agents are named "... (demo)", demo agents have
 `@demo.shopdesk.invalid` addresses and disabled accounts (they never log in or get tickets), and
 `--remove` deletes all of it again. Nothing is written when demo data is already there.
+
+The demo shop asked the NPS question after each rating (as a shop that turned it on under Manage,
+Feedback does, handoff/csat.py): its answers are demo data like the rest. The hub's own setting
+(off by default) is left as it is, so real shoppers are asked only when an admin turns it on.
 
 Rows go in with bulk inserts (no ORM objects), so bench/reports.py can make 100,000 conversations.
 """
@@ -84,6 +89,17 @@ REOPEN_TEXTS = ("it still has not arrived", "the refund is still not there", "th
 RATINGS = (1, 2, 3, 4, 5)
 RATING_WEIGHTS = (5, 6, 10, 30, 49)
 COMMENTS = {1: "Took far too long.", 2: "Answer did not help.", 4: "Quick, thanks.", 5: "Great help, thank you!"}
+# After rating, most shoppers answer "would you recommend us, 0-10?" (the rest write something else,
+# which skips it and the comment); the score follows the rating, from (lowest, highest) per star.
+NPS_SHARE = 0.8
+NPS_RANGES = {1: (0, 4), 2: (0, 6), 3: (5, 8), 4: (7, 9), 5: (9, 10)}
+# A share of the bot's answers the shopper meets with "that didn't help" (the bot reads
+# feedback_negative); some of those shoppers are handed to a person for negative feedback at once.
+FEEDBACK_SHARE = 0.08
+FEEDBACK_HANDOFF_SHARE = 0.4
+FEEDBACK_TEXTS = ("that didn't help", "that's not what I asked", "no that's wrong", "this doesn't answer my question",
+                  "not helpful at all", "you didn't understand me")
+NEGATIVE_INTENTS = ("feedback_negative", "complaint", "request_human")
 
 
 def hour_weight(moment: datetime) -> float:
@@ -134,7 +150,7 @@ class _Maker:
         last_seq = 2 * len(said)
         if handed:
             last_seq += 1
-            resolved = self._ticket(batch, conversation_id, said[-1][0], moment, last_seq)
+            resolved = self._ticket(batch, conversation_id, said[-1][:2], moment, last_seq)
             if resolved is not None and rng.random() < REOPEN_SHARE:
                 last_seq = self._reopen(batch, conversation_id, said[-1][0], resolved, last_seq)
         batch.conversations[-1]["last_seq"] = last_seq
@@ -149,26 +165,34 @@ class _Maker:
         text = rng.choice(REOPEN_TEXTS).format(order=rng.randint(10001, 19999))
         self._message(batch, conversation_id, seq + 1, "shopper", text, intent, wrote)
         self._message(batch, conversation_id, seq + 2, "bot", "(the bot's answer)", None, wrote + timedelta(seconds=1))
-        self._ticket(batch, conversation_id, intent, wrote + timedelta(seconds=rng.randint(20, 90)), seq + 3)
+        self._ticket(batch, conversation_id, (intent, text), wrote + timedelta(seconds=rng.randint(20, 90)), seq + 3)
         return seq + 3
 
     def _said(self, in_spike: bool) -> list[tuple[str, str, bool]]:
+        """What the shopper wrote to the bot, each with its intent and whether it handed off."""
         rng = self.rng
-        said = []
+        said: list[tuple[str, str, bool]] = []
         for _ in range(rng.choice((1, 1, 2, 2, 3))):
-            if in_spike and rng.random() < SPIKE_SHARE:
-                intent, text = rng.choice(SPIKES)
-                said.append((intent, text.format(order=rng.randint(10001, 19999)), rng.random() < 0.3))
-                continue
-            if rng.random() < 0.07:
-                topic = rng.choice(list(UNANSWERED))
-                intent = "out_of_scope" if rng.random() < 0.5 else "nlu_fallback"
-                said.append((intent, rng.choice(UNANSWERED[topic]), rng.random() < 0.3))
-                continue
-            intent, _weight, handoff_share, texts = rng.choices(INTENTS, weights=[i[1] for i in INTENTS])[0]
-            text = rng.choice(texts).format(order=rng.randint(10001, 19999))
-            said.append((intent, text, rng.random() < handoff_share / 2))
+            intent, text, hand_off = self._one_message(in_spike)
+            said.append((intent, text, hand_off))
+            if not hand_off and intent not in NEGATIVE_INTENTS and rng.random() < FEEDBACK_SHARE:
+                handed = rng.random() < FEEDBACK_HANDOFF_SHARE
+                said.append(("feedback_negative", rng.choice(FEEDBACK_TEXTS), handed))
+                if handed:
+                    break  # a person takes over: the shopper writes no more to the bot
         return said
+
+    def _one_message(self, in_spike: bool) -> tuple[str, str, bool]:
+        rng = self.rng
+        if in_spike and rng.random() < SPIKE_SHARE:
+            intent, text = rng.choice(SPIKES)
+            return intent, text.format(order=rng.randint(10001, 19999)), rng.random() < 0.3
+        if rng.random() < 0.07:
+            topic = rng.choice(list(UNANSWERED))
+            intent = "out_of_scope" if rng.random() < 0.5 else "nlu_fallback"
+            return intent, rng.choice(UNANSWERED[topic]), rng.random() < 0.3
+        intent, _weight, handoff_share, texts = rng.choices(INTENTS, weights=[i[1] for i in INTENTS])[0]
+        return intent, rng.choice(texts).format(order=rng.randint(10001, 19999)), rng.random() < handoff_share / 2
 
     def _message(self, batch: Batch, conversation_id: str, seq: int, author: str, text: str, intent: str | None,
                  moment: datetime, agent_id: int | None = None) -> None:
@@ -178,13 +202,16 @@ class _Maker:
             "created_at": moment, "handled_at": moment,
         })
 
-    def _ticket(self, batch: Batch, conversation_id: str, intent: str, created: datetime, seq: int) -> datetime | None:
-        """A ticket an agent took, answered and (unless it is still open now) resolved: its resolution."""
+    def _ticket(self, batch: Batch, conversation_id: str, trigger: tuple[str, str], created: datetime,
+                seq: int) -> datetime | None:
+        """A ticket an agent took, answered and (unless it is still open now) resolved: its resolution.
+        `trigger` is the shopper message that handed off (its intent and text)."""
         rng = self.rng
+        intent = trigger[0]
         severity = rng.choices([s for s, _ in SEVERITY_WEIGHTS], weights=[w for _, w in SEVERITY_WEIGHTS])[0]
         reason = {"request_human": "explicit_request", "complaint": "complaint", "nlu_fallback": "repeated_fallback",
-                  "out_of_scope": "repeated_fallback"}.get(intent, rng.choice(("bot_cannot_complete", "explicit_request",
-                                                                                 "anger", "bot_cannot_complete")))
+                  "out_of_scope": "repeated_fallback", "feedback_negative": "negative_feedback"}.get(
+                      intent, rng.choice(("bot_cannot_complete", "explicit_request", "anger", "bot_cannot_complete")))
         agent_id, teams = rng.choice(self.agents)
         taken = created + timedelta(seconds=rng.lognormvariate(math.log(FIRST_RESPONSE_MINUTES[severity] * 30), 0.8))
         answered = taken + timedelta(seconds=rng.randint(20, 240))
@@ -197,13 +224,13 @@ class _Maker:
             "conversation_id": conversation_id, "status": "assigned" if open_now else "resolved", "reasons": [reason],
             "severity": severity, "severity_rank": SEVERITY_RANK[severity], "severity_cues": [], "tier_rank": 0,
             "priority": 5, "team": teams[0] if teams and rng.random() < 0.7 else None, "agent_id": agent_id,
-            "customer_name": None, "summary": {"intents": [intent]}, "created_at": created, "queued_at": created,
+            "customer_name": None, "trigger_text": trigger[1], "summary": {"intents": [intent]},
+            "created_at": created, "queued_at": created,
             "assigned_at": taken, "first_response_at": answered if answered <= self.now else None,
             "first_response_due": created + timedelta(minutes=FIRST_RESPONSE_MINUTES[severity]),
             "resolution_due": created + timedelta(minutes=RESOLUTION_MINUTES[severity]),
-            "resolved_at": None if open_now else resolved, "csat_state": "done" if rating and not open_now else "none",
-            "csat_rating": None if open_now else rating, "csat_comment": COMMENTS.get(rating or 0) if rated else None,
-            "csat_at": None if open_now or not rating else resolved + timedelta(minutes=1), "bot_outage": False,
+            "resolved_at": None if open_now else resolved, "bot_outage": False,
+            **self._feedback(None if open_now else rating, resolved),
         }
         batch.tickets.append(ticket)
         batch.transitions.append({"conversation_id": conversation_id, "from_state": "queued", "to_state": "assigned",
@@ -215,6 +242,18 @@ class _Maker:
                                       "created_at": answered + timedelta(minutes=2), "_ticket": len(batch.tickets) - 1})
         self._message(batch, conversation_id, seq, "agent", "(the agent's answer)", None, answered, agent_id)
         return None if open_now else resolved
+
+    def _feedback(self, rating: int | None, resolved: datetime) -> dict[str, Any]:
+        """A ticket's rating, NPS answer and comment columns (every row has them all, for the bulk insert)."""
+        none = {"csat_state": "none", "csat_rating": None, "csat_comment": None, "csat_at": None,
+                "nps_score": None, "nps_at": None}
+        if rating is None:
+            return none
+        rated = {**none, "csat_rating": rating, "csat_at": resolved + timedelta(minutes=1)}
+        if self.rng.random() >= NPS_SHARE:  # wrote something else instead of the score: no score, no comment
+            return {**rated, "csat_state": "skipped"}
+        return {**rated, "csat_state": "done", "csat_comment": COMMENTS.get(rating),
+                "nps_score": self.rng.randint(*NPS_RANGES[rating]), "nps_at": resolved + timedelta(minutes=1, seconds=20)}
 
 
 def arrivals(rng: random.Random, start: datetime, end: datetime, per_day: float) -> Iterator[datetime]:

@@ -75,6 +75,14 @@ def test_a_supervisor_reads_the_reports_and_exports_one(reports_page: Page, repo
     service = the_report(reports_hub, token, "service")["current"]
     expect(page.locator(".figure").filter(has_text="CSAT").locator(".figure-value")).to_have_text(
         f"{service['csat']['average']:g} / 5")  # as JavaScript writes it: 4, not 4.0
+    # The demo shoppers answered the NPS question: the score (signed, 1 place) against the week before.
+    nps, nps_before = service["nps"], the_report(reports_hub, token, "service")["previous"]["nps"]
+    score = page.locator(".figure").filter(has_text="NPS")
+    expect(score.locator(".figure-value")).to_have_text(f"{'+' if nps['score'] > 0 else ''}{nps['score']:.1f}")
+    expect(score.locator(".figure-change")).to_contain_text(f"{abs(nps['score'] - nps_before['score']):.1f} pts vs before")
+    expect(page.locator(".report-section").filter(has_text="Would recommend us (NPS)")).to_contain_text(
+        f"{nps['responses']} answers ({nps_before['responses']} the period before): {nps['promoters']} promoters (9-10), "
+        f"{nps['passives']} passives (7-8), {nps['detractors']} detractors (0-6)")
     expect(page.locator("#report-body .uplot canvas").first).to_be_visible()
 
     page.get_by_role("tab", name="Agents").click()

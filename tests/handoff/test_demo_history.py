@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from handoff.clock import utcnow
-from handoff.demo_history import DEMO_DOMAIN, has_demo_data, remove_demo_history, write_demo_history
+from handoff.demo_history import DEMO_DOMAIN, FEEDBACK_TEXTS, has_demo_data, remove_demo_history, write_demo_history
 from handoff.models import Agent, Contact, Conversation, Message, Ticket
 from handoff.reports import ReportFilter, run_report
 from tests.handoff.databases import HubDb
@@ -69,3 +69,29 @@ async def test_some_shoppers_write_again_after_the_resolution_and_their_tickets_
     assert made.tickets > 100 and len(second) > 3
     assert 0.03 < service["reopen_rate"] < 0.2
     assert 0.6 < service["first_contact_resolution"] < 1 - service["reopen_rate"]
+
+
+async def test_the_demo_shoppers_answer_the_nps_question_and_some_say_an_answer_did_not_help(db: HubDb) -> None:
+    now = utcnow()
+    async with db.uows() as uow:
+        await write_demo_history(uow.session, now, days=14, per_day=60)
+        period = ReportFilter.for_days((now - timedelta(days=14)).date(), now.date(), now)
+        service = (await run_report(uow.session, "service", period, False))["current"]
+        bot = (await run_report(uow.session, "bot", period, False))["current"]
+        topics = (await run_report(uow.session, "topics", period, False))["current"]
+        scored = (await uow.session.execute(select(Ticket).where(Ticket.nps_score.is_not(None)))).scalars().all()
+        feedback = (await uow.session.execute(select(Message.text).where(
+            Message.intent == "feedback_negative"))).scalars().all()
+    # As the rating flow stores them: a score only after a rating, before the comment.
+    assert scored and all(t.csat_rating is not None and t.csat_state == "done" and t.nps_at > t.csat_at for t in scored)
+    nps = service["nps"]
+    assert 0.6 * service["csat"]["rated"] < nps["responses"] < service["csat"]["rated"]
+    assert nps["promoters"] > nps["passives"] > 0 and nps["detractors"] > 0 and 0 < nps["score"] < 100
+    assert feedback and {"that didn't help", "that's not what I asked"} <= set(feedback)
+    negative = bot["negative_feedback"]
+    assert 0.03 < negative["share"] < 0.3
+    examples = [e["then"] for row in negative["per_intent"] for e in row["examples"]]
+    assert any(text in FEEDBACK_TEXTS for text in examples)
+    causes = topics["complaint_causes"]["causes"]
+    assert sum(row["negative_feedback"] for row in causes) > 0
+    assert all(row["examples"] for row in causes if row["key"] is not None)
