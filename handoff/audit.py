@@ -68,6 +68,13 @@ def record(
     audit_chain.enqueue(session, entry)
 
 
+def settings_changed(session: AsyncSession, agent: Agent, area: str, changed: dict[str, Any]) -> None:
+    """An admin's change of one settings area (privacy, feedback, sla): the keys that changed, each with
+    its value before and after; nothing when nothing changed."""
+    if changed:
+        record(session, agent, SETTINGS_CHANGED, f"{area}: " + ", ".join(sorted(changed)), details=changed)
+
+
 def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The fields whose value differs, each as {"before", "after"} (for an admin change's details)."""
     return {name: {"before": before.get(name), "after": value} for name, value in after.items()

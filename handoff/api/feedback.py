@@ -25,6 +25,5 @@ async def get_feedback(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPR
 @requires("admin")
 async def put_feedback(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
     changed = await feedback_settings.update(uow.session, json_body(request))
-    if changed:
-        audit.record(uow.session, agent, audit.SETTINGS_CHANGED, "feedback: " + ", ".join(sorted(changed)), details=changed)
+    audit.settings_changed(uow.session, agent, "feedback", changed)
     return json(await feedback_settings.current(uow.session))

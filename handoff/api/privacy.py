@@ -26,8 +26,7 @@ async def get_settings(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPR
 @requires("admin")
 async def put_settings(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
     changed = await privacy_settings.update(uow.session, json_body(request))
-    if changed:
-        audit.record(uow.session, agent, audit.SETTINGS_CHANGED, "privacy: " + ", ".join(sorted(changed)), details=changed)
+    audit.settings_changed(uow.session, agent, "privacy", changed)
     if "contacts" in changed:
         uow.emit(contact_facts.RULES_CHANGED)
     return json(await _view(request, uow))

@@ -30,8 +30,7 @@ async def get_levels(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPRes
 @requires("admin")
 async def put_levels(request: Request, uow: UnitOfWork, agent: Agent) -> HTTPResponse:
     changed = await sla_settings.update(uow.session, services(request).settings, json_body(request))
-    if changed:
-        audit.record(uow.session, agent, audit.SETTINGS_CHANGED, "sla: " + ", ".join(sorted(changed)), details=changed)
+    audit.settings_changed(uow.session, agent, "sla", changed)
     return json(await _view(request, uow))
 
 
