@@ -7,8 +7,10 @@ Builds a hub database through the migrations in a database of its own (PostgreSQ
 database `test`'s server; dropped afterwards), fills it with `shopdesk demo-history`'s generator
 (the given number of conversations spread over the days: two to six messages each, about one in
 five handed to a person, ratings, transfers, agents' shifts), summarizes every conversation for the
-reports (what the hub's job does a minute at a time, handoff/report_summaries.py; `--no-summaries`
-deletes the summaries instead, so every conversation is computed from its messages), vacuums and
+reports and rolls up the days whose came-back window has closed (what the hub's job does a minute
+at a time, handoff/report_summaries.py and reports_rollup.py: the last 8 days stay computed, as on a
+live desk; `--no-summaries` deletes the summaries and rollups instead, so every conversation is
+computed from its messages), vacuums and
 analyses it (as autovacuum would after a bulk load), then times each report as the API serves it:
 the whole period and the last 30 days, each with the period before for comparison, best of three
 runs after one warm-up.
@@ -38,10 +40,12 @@ sys.path.insert(0, str(REPO))
 from handoff.clock import aware, utcnow  # noqa: E402
 from handoff.db import create_engine, migrate, session_factory  # noqa: E402
 from handoff.demo_history import write_demo_history  # noqa: E402
+from handoff.events import EventBus  # noqa: E402
 from handoff.models import Conversation, Message, Ticket  # noqa: E402
-from handoff.report_summaries import stale_conversations, summarize_batch  # noqa: E402
+from handoff.report_summaries import ReportSummaries, stale_conversations, summarize_batch  # noqa: E402
 from handoff.reports import ReportFilter, reports, run_report  # noqa: E402
-from handoff.summary_models import ConversationFacet, ConversationSummary  # noqa: E402
+from handoff.summary_models import ConversationFacet, ConversationSummary, ReportDay, ReportDayCount  # noqa: E402
+from handoff.uow import UnitOfWorkFactory  # noqa: E402
 
 POSTGRES = os.environ.get("SHOPDESK_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 RUNS = 3
@@ -62,20 +66,23 @@ async def fill(engine: AsyncEngine, conversations: int, days: int) -> datetime:
     return now
 
 
-async def summarize(engine: AsyncEngine, wanted: bool) -> None:
+async def summarize(engine: AsyncEngine, wanted: bool, now: datetime) -> None:
     started, done = time.perf_counter(), 0
     async with session_factory(engine)() as session:
         if not wanted:
-            await session.execute(delete(ConversationFacet))
-            await session.execute(delete(ConversationSummary))
+            for table in (ReportDayCount, ReportDay, ConversationFacet, ConversationSummary):
+                await session.execute(delete(table))
             await session.commit()
-            print("  no summaries: every conversation computed from its messages")
+            print("  no summaries, no day rollups: every conversation computed from its messages")
             return
         while ids := await stale_conversations(session, 2000):
             await summarize_batch(session, ids)
             await session.commit()
             done += len(ids)
     print(f"  summarized {done} conversations in {time.perf_counter() - started:.0f} s")
+    started = time.perf_counter()
+    rolled = await ReportSummaries(UnitOfWorkFactory(session_factory(engine), EventBus())).roll_up(now)
+    print(f"  rolled up {rolled} days in {time.perf_counter() - started:.0f} s")
 
 
 async def bench(url: str, conversations: int, days: int, summaries: bool = True) -> None:
@@ -83,7 +90,7 @@ async def bench(url: str, conversations: int, days: int, summaries: bool = True)
     try:
         await migrate(engine)
         now = await fill(engine, conversations, days)
-        await summarize(engine, summaries)
+        await summarize(engine, summaries, now)
         async with session_factory(engine)() as session:
             counted = [(await session.execute(select(func.count()).select_from(table))).scalar_one()
                        for table in (Conversation, Message, Ticket)]

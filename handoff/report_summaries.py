@@ -18,9 +18,11 @@ from typing import Any
 from sqlalchemy import Integer, and_, case, cast, delete, exists, insert, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handoff.clock import utcnow
 from handoff.models import Conversation, Message, Ticket
 from handoff.report_subjects import named_in
 from handoff.reports import SHOPPER, ReportFilter, is_handoff
+from handoff.reports_rollup import DayRollup
 from handoff.summary_models import INTENT, ConversationFacet, ConversationSummary
 from handoff.uow import UnitOfWorkFactory
 
@@ -185,10 +187,18 @@ class ReportSummaries:
                     await uow.commit()
             return total
 
+    async def roll_up(self, now: datetime | None = None) -> int:
+        """Rolls up the days that can be (handoff/reports_rollup.py) from the summaries as they are."""
+        from handoff import reports_bot, reports_topics  # they read the summaries this module keeps
+
+        rollup = DayRollup(self._uows, (reports_bot.grouping_rows, reports_topics.subject_rows))
+        return await rollup.roll_up(now or utcnow())
+
     async def run_forever(self, every: timedelta = EVERY) -> None:
         while True:
             try:
                 await self.summarize()
+                await self.roll_up()
             except Exception:
                 log.exception("summarizing conversations for the reports failed; trying again")
             await asyncio.sleep(every.total_seconds())

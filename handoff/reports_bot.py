@@ -2,10 +2,11 @@
 and contained conversations whose shopper came back within 7 days about the same thing
 (docs/METRICS.md defines each).
 
-The period's conversations are read once per request (one row per conversation: channel, day,
-contact, handed off or not, and the intents read in it), from their summaries where they are fresh
-(handoff/report_summaries.py) and from their messages and tickets where not, and every grouping is
-counted from that in the same statement.
+The days rolled up (handoff/reports_rollup.py) are read from the rollup. For the others, the
+conversations are read once (one row per conversation: channel, day, contact, handed off or not,
+and the intents read in it), from their summaries where they are fresh (handoff/report_summaries.py)
+and from their messages and tickets where not, and every grouping is counted from that in the same
+statement.
 """
 
 from __future__ import annotations
@@ -16,14 +17,16 @@ from typing import Any
 from sqlalchemy import String, and_, case, cast, distinct, func, literal, null, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handoff.models import Conversation, Ticket
+from handoff.models import Ticket
 from handoff.report_summaries import facets_of, live_intents, period_conversations
-from handoff.reports import ReportFilter, tickets_in
+from handoff.reports import ReportFilter, on_channel, tickets_in
+from handoff.reports_rollup import Row, answer
 from handoff.reports_sql import json_items, ratio, seconds_between, utc_day
 from handoff.summary_models import INTENT as INTENT_FACET
 
 CAME_BACK_SECONDS = 7 * 86400
 CHANNEL, DAY, INTENT, CAME_BACK = "channel", "day", "intent", "came_back"
+KINDS = (CHANNEL, DAY, INTENT, CAME_BACK)
 
 
 def _window(found: ReportFilter) -> Any:
@@ -87,18 +90,22 @@ async def _by_reason(session: AsyncSession, found: ReportFilter) -> list[dict[st
 
 
 async def _outage_tickets(session: AsyncSession, found: ReportFilter) -> int:
-    query = select(func.count()).select_from(Ticket).join(Conversation, Conversation.id == Ticket.conversation_id).where(
+    outages = select(func.count()).select_from(Ticket).where(
         Ticket.created_at >= found.start, Ticket.created_at < found.end, Ticket.bot_outage.is_(True))
-    if found.channel:
-        query = query.where(Conversation.channel == found.channel)
+    query = on_channel(outages, Ticket.conversation_id, found)
     return int((await session.execute(query)).scalar_one())
+
+
+async def grouping_rows(session: AsyncSession, found: ReportFilter) -> list[Row]:
+    """(grouping, key, conversations, handed off) of the period, computed from summaries and raw rows."""
+    rows = (await session.execute(_groupings(_window(found), found))).all()
+    return [(kind, key or "", int(conversations), int(handed)) for kind, key, conversations, handed in rows]
 
 
 async def bot_report(session: AsyncSession, found: ReportFilter) -> dict[str, Any]:
     groups: dict[str, list[dict[str, Any]]] = {CHANNEL: [], DAY: [], INTENT: []}
     came_back = 0
-    rows = (await session.execute(_groupings(_window(found), found))).all()
-    for kind, key, conversations, handed in rows:
+    for kind, key, conversations, handed in await answer(session, found, grouping_rows, KINDS):
         if kind == CAME_BACK:
             came_back = int(conversations)
         else:

@@ -19,8 +19,8 @@ from sqlalchemy import Integer, String, and_, case, cast, distinct, exists, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from handoff.models import Conversation, Message, Ticket
-from handoff.reports import SHOPPER, ReportFilter, in_period, tickets_in
+from handoff.models import Message, Ticket
+from handoff.reports import SHOPPER, ReportFilter, in_period, on_channel, tickets_in
 from handoff.reports_sql import json_items, ratio, seconds_between
 from handoff.signals import ANGER, COMPLAINT, EXPLICIT_REQUEST, NEGATIVE_FEEDBACK
 
@@ -62,10 +62,7 @@ def _turns(found: ReportFilter) -> Any:
         .where(Message.author_kind == SHOPPER, Message.created_at >= found.start,
                Message.created_at < found.end + timedelta(seconds=FOLLOW_UP_SECONDS))
     )
-    if found.channel:
-        query = query.join(Conversation, Conversation.id == Message.conversation_id).where(
-            Conversation.channel == found.channel)
-    return query.subquery("turns")
+    return on_channel(query, Message.conversation_id, found).subquery("turns")
 
 
 def _ticket_between(turns: Any, start: Any, end: Any, *condition: Any) -> Any:

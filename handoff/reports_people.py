@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import DateTime, Float, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handoff.models import Agent, Conversation, Message, PresencePeriod, Ticket
-from handoff.reports import SHOPPER, ReportFilter, in_period, tickets_in
+from handoff.models import Agent, Message, PresencePeriod, Ticket
+from handoff.reports import SHOPPER, ReportFilter, in_period, on_channel, tickets_in
 from handoff.reports_sql import earlier_of, hour_of_week, later_of, ratio, rounded, seconds_between
 
 HOURS_OF_WEEK = 168
@@ -83,11 +83,9 @@ async def agents_report(session: AsyncSession, found: ReportFilter) -> dict[str,
 
 
 async def volume_report(session: AsyncSession, found: ReportFilter) -> dict[str, Any]:
-    messages = (select(hour_of_week(Message.created_at).label("hour"), func.count())
-                .join(Conversation, Conversation.id == Message.conversation_id)
-                .where(Message.author_kind == SHOPPER, in_period(Message.created_at, found)))
-    if found.channel:
-        messages = messages.where(Conversation.channel == found.channel)
+    messages = on_channel(select(hour_of_week(Message.created_at).label("hour"), func.count())
+                          .where(Message.author_kind == SHOPPER, in_period(Message.created_at, found)),
+                          Message.conversation_id, found)
     tickets = tickets_in(found).subquery()
     handoffs = select(hour_of_week(tickets.c.created_at).label("hour"), func.count()).select_from(tickets)
     return {

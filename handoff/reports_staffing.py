@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handoff.models import Conversation, Message, Ticket
-from handoff.reports import SHOPPER, ReportFilter
+from handoff.models import Message, Ticket
+from handoff.reports import SHOPPER, ReportFilter, on_channel
 from handoff.reports_sql import hour_of_week, rounded, seconds_between
 
 HOURS = 168
@@ -77,18 +77,15 @@ async def _weekly(session: AsyncSession, found: ReportFilter, what: str) -> list
         start = end - timedelta(weeks=1)
         if what == "handoffs":
             moment = Ticket.created_at
-            query = (select(hour_of_week(moment).label("hour"), func.count())
-                     .join(Conversation, Conversation.id == Ticket.conversation_id)
-                     .where(moment >= start, moment < end, Ticket.bot_outage.is_(False)))
+            query = on_channel(select(hour_of_week(moment).label("hour"), func.count())
+                               .where(moment >= start, moment < end, Ticket.bot_outage.is_(False)), Ticket.conversation_id, found)
             if found.team:
                 query = query.where(Ticket.team == found.team)
         else:
             moment = Message.created_at
-            query = (select(hour_of_week(moment).label("hour"), func.count())
-                     .join(Conversation, Conversation.id == Message.conversation_id)
-                     .where(moment >= start, moment < end, Message.author_kind == SHOPPER))
-        if found.channel:
-            query = query.where(Conversation.channel == found.channel)
+            query = on_channel(select(hour_of_week(moment).label("hour"), func.count())
+                               .where(moment >= start, moment < end, Message.author_kind == SHOPPER),
+                               Message.conversation_id, found)
         counts = [0] * HOURS
         for hour, count in (await session.execute(query.group_by("hour"))).all():
             counts[int(hour)] = count

@@ -27,9 +27,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import and_, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handoff.models import Conversation, Message
+from handoff.models import Message
 from handoff.report_summaries import live_subjects, period_conversations
-from handoff.reports import SHOPPER, ReportFilter, in_period, tickets_in
+from handoff.reports import SHOPPER, ReportFilter, in_period, on_channel, tickets_in
+from handoff.reports_rollup import Row, answer
 from handoff.reports_sql import ratio
 from handoff.summary_models import CARRIER, PRODUCT, ConversationFacet
 
@@ -45,13 +46,10 @@ TOP_TOPICS = 20
 
 
 async def _intent_counts(session: AsyncSession, found: ReportFilter) -> Counter[str]:
-    # Joined to the conversations only for the channel: without, the index answers alone.
-    query = (select(Message.intent, func.count())
-             .where(Message.author_kind == SHOPPER, Message.intent.is_not(None), in_period(Message.created_at, found))
-             .group_by(Message.intent))
-    if found.channel:
-        query = query.join(Conversation, Conversation.id == Message.conversation_id).where(
-            Conversation.channel == found.channel)
+    # Without a channel, the index answers alone.
+    query = on_channel(select(Message.intent, func.count())
+                       .where(Message.author_kind == SHOPPER, Message.intent.is_not(None), in_period(Message.created_at, found))
+                       .group_by(Message.intent), Message.conversation_id, found)
     return Counter({row[0]: row[1] for row in (await session.execute(query)).all()})
 
 
@@ -83,9 +81,22 @@ async def _subject_counts(session: AsyncSession, found: ReportFilter) -> tuple[i
     return total, counts
 
 
+async def subject_rows(session: AsyncSession, found: ReportFilter) -> list[Row]:
+    """The period's conversations (kind and key TOTAL), and how many named each product and carrier."""
+    total, counts = await _subject_counts(session, found)
+    return [(TOTAL, TOTAL, total, 0), *((kind, value, count, 0) for (kind, value), count in counts.items())]
+
+
+async def _subjects(session: AsyncSession, found: ReportFilter) -> tuple[int, Counter[tuple[str, str]]]:
+    """As _subject_counts, the days rolled up (handoff/reports_rollup.py) read from the rollup."""
+    rows = await answer(session, found, subject_rows, (TOTAL, PRODUCT, CARRIER))
+    total = sum(row[2] for row in rows if row[0] == TOTAL)
+    return total, Counter({(row[0], row[1]): row[2] for row in rows if row[0] != TOTAL})
+
+
 async def spikes(session: AsyncSession, found: ReportFilter) -> list[dict[str, Any]]:
     """Products and carriers by the share of conversations naming them, against the period before."""
-    (total, now), (total_before, before) = await _subject_counts(session, found), await _subject_counts(session, found.previous())
+    (total, now), (total_before, before) = await _subjects(session, found), await _subjects(session, found.previous())
     rows = []
     for (kind, value), count in now.items():
         share, earlier = ratio(count, total), ratio(before.get((kind, value), 0), total_before)
@@ -97,12 +108,10 @@ async def spikes(session: AsyncSession, found: ReportFilter) -> list[dict[str, A
 
 async def _unanswered(session: AsyncSession, found: ReportFilter) -> list[tuple[str, str]]:
     """(text, where it came from), newest first."""
-    query = (select(Message.text, Message.intent).join(Conversation, Conversation.id == Message.conversation_id)
-             .where(Message.author_kind == SHOPPER, Message.intent.in_(UNANSWERED_INTENTS), Message.text.is_not(None),
-                    in_period(Message.created_at, found))
-             .order_by(Message.created_at.desc()).limit(MAX_GAP_MESSAGES))
-    if found.channel:
-        query = query.where(Conversation.channel == found.channel)
+    query = on_channel(select(Message.text, Message.intent)
+                       .where(Message.author_kind == SHOPPER, Message.intent.in_(UNANSWERED_INTENTS), Message.text.is_not(None),
+                              in_period(Message.created_at, found))
+                       .order_by(Message.created_at.desc()).limit(MAX_GAP_MESSAGES), Message.conversation_id, found)
     found_texts = [(row[0], row[1]) for row in (await session.execute(query)).all()]
     tickets = tickets_in(found).subquery()
     stuck = await session.execute(select(tickets.c.trigger_text, tickets.c.reasons).where(tickets.c.trigger_text.is_not(None)))
