@@ -42,7 +42,7 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.load import HubTarget, Phase, percentile, play_phase  # noqa: E402
+from bench.load import HubTarget, Phase, percentile, play_phase, settle  # noqa: E402
 from knowledge_base.shop.seed import seed_demo_shop  # noqa: E402
 from tests.fakes.rasa import FakeRasa  # noqa: E402
 from tests.handoff.databases import postgres_database  # noqa: E402
@@ -113,6 +113,8 @@ async def run(hubs: dict[str, Server], levels: list[int], rounds: int, shoppers:
         targets = {name: HubTarget(http, hub.url) for name, hub in hubs.items()}
         for target in targets.values():  # warm-up, not counted
             await play_phase(target, 1, 2, seed + 999, {})
+        # Nor the hub's background import of scikit-learn after it starts (seconds of CPU).
+        await settle({hub.process.pid for hub in hubs.values()})
         rows: list[Row] = []
         for level in levels:
             level_rows = {name: Row(name, level) for name in hubs}

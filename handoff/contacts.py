@@ -79,6 +79,18 @@ async def contact_of(session: AsyncSession, conversation: Conversation) -> Conta
     return contact
 
 
+async def seen(session: AsyncSession, conversation: Conversation) -> None:
+    """contact_of for a message the shopper sent, without loading the contact in the usual case:
+    the conversation has one, it was not merged away and it was seen within LAST_SEEN_STEP."""
+    if conversation.contact_id is not None:
+        query = select(Contact.merged_into_id, Contact.last_seen_at).where(Contact.id == conversation.contact_id)
+        row = (await session.execute(query)).one_or_none()
+        if row is not None and row.merged_into_id is None and row.last_seen_at is not None \
+                and utcnow() - aware(row.last_seen_at) < LAST_SEEN_STEP:
+            return
+    await contact_of(session, conversation)
+
+
 async def identify(session: AsyncSession, conversation: Conversation, customer: Customer, proof: Proof) -> Contact:
     """The shopper in this conversation is the shop's `customer`: their contact becomes that
     customer's, merged with every other contact the customer had."""

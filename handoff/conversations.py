@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -73,11 +73,31 @@ async def get_conversation(session: AsyncSession, conversation_id: str) -> Conve
 async def authorised_conversation(session: AsyncSession, conversation_id: str, token: str | None) -> Conversation:
     """The conversation, if the shopper's token is its token; NotFound hides whether it exists."""
     conversation = await session.get(Conversation, conversation_id) if is_conversation_id(conversation_id) else None
+    _check_token(conversation.token_hash if conversation else None, token)
+    assert conversation is not None
+    return conversation
+
+
+async def authorise(session: AsyncSession, conversation_id: str, token: str | None) -> None:
+    """authorised_conversation's check alone, reading the token's hash and nothing else."""
+    query = select(Conversation.token_hash).where(Conversation.id == conversation_id)
+    _check_token((await session.execute(query)).scalar_one_or_none() if is_conversation_id(conversation_id) else None, token)
+
+
+def _check_token(token_hash: str | None, token: str | None) -> None:
     if token is None:
         raise Unauthorized("A conversation token is required.")
-    if conversation is None or not hmac.compare_digest(conversation.token_hash, hash_token(token)):
+    if token_hash is None or not hmac.compare_digest(token_hash, hash_token(token)):
         raise NotFound("No such conversation.")
-    return conversation
+
+
+async def conversation_state(session: AsyncSession, conversation_id: str) -> str:
+    """get_conversation(...).state, without loading the conversation."""
+    query = select(Conversation.state).where(Conversation.id == conversation_id)
+    state = (await session.execute(query)).scalar_one_or_none() if is_conversation_id(conversation_id) else None
+    if state is None:
+        raise NotFound("No such conversation.")
+    return state
 
 
 async def find_by_channel_user(session: AsyncSession, channel: str, channel_user_id: str) -> Conversation | None:
@@ -121,7 +141,7 @@ async def append_message(
     """Stores the message under the conversation's next sequence number; delivery follows the commit.
 
     A shopper message without `handled_at` waits for the bot (handoff/turns.py)."""
-    seq = await _next_seq(uow.session, conversation)
+    seq, ticket_id = await _next_seq(uow.session, conversation)
     message = Message(
         conversation_id=conversation.id,
         seq=seq,
@@ -141,32 +161,38 @@ async def append_message(
     )
     uow.session.add(message)
     await uow.session.flush()
-    ticket = await latest_ticket(uow.session, conversation.id)
     uow.emit(
         MESSAGE_CREATED,
         message=message_json(message),
         channel=conversation.channel,
         channel_user_id=conversation.channel_user_id,
         internal=internal,
-        ticket_id=ticket.id if ticket else None,
+        ticket_id=ticket_id,
         # Whether the channel proved who the shopper is (handoff/contact_linker.py reads no more without).
         proven_email=bool(conversation.customer_email),
     )
     return message
 
 
-async def _next_seq(session: AsyncSession, conversation: Conversation) -> int:
-    # One conditional-free UPDATE ... RETURNING: the row lock makes concurrent writers take turns.
+# The conversation's latest ticket (latest_ticket's), read in _next_seq's statement. Spelled out
+# qualified: SQLite's RETURNING renders columns unqualified, and a bare `id` there is the ticket's.
+_LATEST_TICKET = select(func.max(Ticket.id)).where(Ticket.conversation_id == literal_column("conversations.id")).scalar_subquery()
+
+
+async def _next_seq(session: AsyncSession, conversation: Conversation) -> tuple[int, int | None]:
+    """The next sequence number, and the conversation's latest ticket for the message's event (the
+    UPDATE flushes what the session holds first, so a ticket opened in this transaction counts).
+    One conditional-free UPDATE ... RETURNING: the row lock makes concurrent writers take turns."""
     result = await session.execute(
         update(Conversation)
         .where(Conversation.id == conversation.id)
         .values(last_seq=Conversation.last_seq + 1)
-        .returning(Conversation.last_seq)
+        .returning(Conversation.last_seq, _LATEST_TICKET)
         .execution_options(synchronize_session=False)
     )
-    seq = result.scalar_one()
+    seq, ticket_id = result.one()
     set_committed_value(conversation, "last_seq", seq)
-    return seq
+    return seq, ticket_id
 
 
 async def messages_after(

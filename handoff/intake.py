@@ -9,7 +9,7 @@ from typing import Any
 
 from handoff import wording
 from handoff.clock import utcnow
-from handoff.contacts import contact_of
+from handoff.contacts import seen
 from handoff.conversations import append_message
 from handoff.models import Conversation, Message
 from handoff.redaction import redact
@@ -22,7 +22,7 @@ async def store_shopper_message(uow: UnitOfWork, conversation: Conversation, tex
     """`text` may be empty when photos carry the message (a caption is its text); `bot_claimed_until`:
     stored held for the bot's turn (handoff/turns.py)."""
     redacted = redact(text)
-    await contact_of(uow.session, conversation)
+    await seen(uow.session, conversation)
     message = await append_message(
         uow, conversation, direction="in", author_kind="shopper", text=redacted.text or None,
         author_name=conversation.display_name, external_id=external_id, attachments=attachments,

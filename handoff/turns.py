@@ -24,13 +24,18 @@ def _waiting() -> tuple[ColumnElement[bool], ...]:
     return (Message.author_kind == SHOPPER, Message.handled_at.is_(None))
 
 
+def _waiting_in(conversation_id: str) -> tuple[ColumnElement[bool], ...]:
+    return (Message.conversation_id == conversation_id, *_waiting())
+
+
 async def oldest_waiting(session: AsyncSession, conversation_id: str) -> Message | None:
-    query = (
-        select(Message)
-        .where(Message.conversation_id == conversation_id, *_waiting())
-        .order_by(Message.seq)
-        .limit(1)
-    )
+    query = select(Message).where(*_waiting_in(conversation_id)).order_by(Message.seq).limit(1)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def oldest_waiting_id(session: AsyncSession, conversation_id: str) -> int | None:
+    """oldest_waiting's id alone (no message loaded), for callers that only compare or count it."""
+    query = select(Message.id).where(*_waiting_in(conversation_id)).order_by(Message.seq).limit(1)
     return (await session.execute(query)).scalar_one_or_none()
 
 
@@ -77,7 +82,7 @@ async def mark_all_handled(session: AsyncSession, conversation_id: str, now: dat
     """People have the conversation now: what waited for the bot is theirs (they see it in the transcript)."""
     await session.execute(
         update(Message)
-        .where(Message.conversation_id == conversation_id, *_waiting())
+        .where(*_waiting_in(conversation_id))
         .values(handled_at=now, bot_claimed_until=None)
         .execution_options(synchronize_session=False)
     )

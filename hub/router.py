@@ -24,6 +24,7 @@ from handoff import attachments, csat, turns, wording
 from handoff.clock import utcnow
 from handoff.conversations import (
     append_message,
+    conversation_state,
     find_by_channel_user,
     find_external,
     get_conversation,
@@ -147,8 +148,7 @@ class Router:
                     message.bot_claimed_until = now + self._claim
                 # Usually nothing older waits: then this transaction is the claim, and the bot is
                 # asked straight away (no second look in another transaction).
-                oldest = await turns.oldest_waiting(uow.session, conversation_id)
-                if oldest is not None and oldest.id == message.id:
+                if await turns.oldest_waiting_id(uow.session, conversation_id) == message.id:
                     first = _Ask(message, {**_metadata(conversation), MESSAGE_ID_KEY: message.id}, False)
             else:
                 if claim is not None:  # a photo without words: nothing for the bot after all
@@ -272,7 +272,7 @@ class Router:
                 await store_turn(uow, self._desk, conversation, message, outcome)
             else:
                 await store_failure(uow, self._desk, conversation, message)
-            more = await turns.oldest_waiting(uow.session, conversation_id) is not None
+            more = await turns.oldest_waiting_id(uow.session, conversation_id) is not None
             await uow.commit()
         return more
 
@@ -295,9 +295,9 @@ class Router:
 
     async def _result(self, conversation_id: str, first_seq: int) -> HandleResult:
         async with self._uows.reading() as session:
-            conversation = await get_conversation(session, conversation_id)
+            state = await conversation_state(session, conversation_id)
             produced = await messages_after(session, conversation_id, first_seq - 1, _REPLAY_LIMIT, include_internal=False)
-            return HandleResult(conversation_id, conversation.state, False, [shopper_message_json(m) for m in produced])
+            return HandleResult(conversation_id, state, False, [shopper_message_json(m) for m in produced])
 
 
 @dataclass(frozen=True)

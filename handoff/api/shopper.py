@@ -13,7 +13,7 @@ from handoff import attachments
 from handoff.api.context import services
 from handoff.api.requests import MAX_ID, bearer, client_address, int_arg, json_body, optional_str
 from handoff.clock import utcnow
-from handoff.conversations import authorised_conversation, messages_after, open_conversation
+from handoff.conversations import authorise, authorised_conversation, messages_after, open_conversation
 from handoff.identity import proven_email
 from handoff.inbound import Inbound
 from handoff.serialize import shopper_message_json
@@ -45,7 +45,7 @@ async def send(request: Request, conversation_id: str) -> HTTPResponse:
     client_id = optional_str(body, "client_message_id", 200)
     services(request).limiter.check("address_messages", client_address(request))
     async with services(request).uows.reading() as session:
-        await authorised_conversation(session, conversation_id, bearer(request))
+        await authorise(session, conversation_id, bearer(request))
     inbound = Inbound(channel=CHANNEL_NAME, text=text, conversation_id=conversation_id, external_id=client_id,
                       attachment_ids=photos)
     result = await services(request).inbound.handle(inbound)
@@ -65,5 +65,5 @@ async def read(request: Request, conversation_id: str) -> HTTPResponse:
 @shopper.get("/<conversation_id:str>")
 async def status(request: Request, conversation_id: str) -> HTTPResponse:
     async with services(request).uows.reading() as session:
-        await authorised_conversation(session, conversation_id, bearer(request))
+        await authorise(session, conversation_id, bearer(request))
         return json(await conversation_status(session, services(request).settings, conversation_id))

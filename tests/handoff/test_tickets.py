@@ -7,6 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from handoff.clock import aware
+from handoff.conversations import append_message
+from handoff.delivery import MESSAGE_CREATED
 from handoff.models import Conversation, Message, Ticket
 from handoff.settings import HubSettings
 from handoff.severity import severity_for, urgent_cues
@@ -162,3 +164,17 @@ def test_severity_is_judged_once_from_the_reasons_and_the_shopper_s_words() -> N
     assert judged(["explicit_request"], "the charger started smoking") == "urgent"
     # Words that only look alarming (the old per-action rule made these urgent).
     assert judged(["explicit_request"], "is the fire pit still in stock? I burned through my budget") == "normal"
+
+
+async def test_a_message_s_event_names_its_own_conversation_s_latest_ticket(any_db: HubDb) -> None:
+    first = await any_db.queued_ticket()
+    second = await any_db.queued_ticket()
+    without = await any_db.conversation()
+    async with any_db.uows() as uow:
+        for conversation_id in (first.conversation_id, second.conversation_id, without.id):
+            conversation = await any_db.must_get(uow, Conversation, conversation_id)
+            await append_message(uow, conversation, direction="out", author_kind="bot", text="noted")
+        await uow.commit()
+    created = [e.data for e in any_db.events if e.type == MESSAGE_CREATED and e.data["message"]["text"] == "noted"]
+    assert [(d["message"]["conversation_id"], d["ticket_id"]) for d in created] == [
+        (first.conversation_id, first.id), (second.conversation_id, second.id), (without.id, None)]
