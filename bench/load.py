@@ -200,6 +200,7 @@ class Phase:
     latencies: list[float]
     errors: Counter[str]  # why each failed answer failed
     cpu: dict[str, float]
+    turns: list[int] = field(default_factory=list)  # the turn of the mix each latency belongs to
 
     @property
     def messages(self) -> int:
@@ -286,18 +287,20 @@ async def play_phase(target: Target, level: int, shoppers: int, seed: int,
     scripts = [shopper_script(n, seed) for n in range(shoppers)]
     conversations = [await target.open() for _ in scripts]
     latencies: list[float] = []
+    turns: list[int] = []
     errors: Counter[str] = Counter()
     slots = asyncio.Semaphore(level)
 
     async def shopper(conversation: Any, script: list[str]) -> None:
         async with slots:
-            for text in script:
+            for turn, text in enumerate(script):
                 started = time.perf_counter()
                 try:
                     failure = await target.say(conversation, text)
                 except httpx.HTTPError as error:
                     failure = type(error).__name__
                 latencies.append(time.perf_counter() - started)
+                turns.append(turn)
                 if failure:
                     errors[failure] += 1
 
@@ -306,7 +309,7 @@ async def play_phase(target: Target, level: int, shoppers: int, seed: int,
     await asyncio.gather(*(shopper(c, s) for c, s in zip(conversations, scripts)))
     seconds = time.perf_counter() - started
     cpu = {name: cpu_seconds(pid) - before[name] for name, pid in processes.items()}
-    return Phase(target.name, level, seconds, latencies, errors, cpu)
+    return Phase(target.name, level, seconds, latencies, errors, cpu, turns)
 
 
 # --- figures ----------------------------------------------------------------------------------------
@@ -356,6 +359,18 @@ def report(summaries: dict[tuple[str, int], Summary], levels: list[int], targets
             print(f"| {target} | {level} | {summary.rate:.1f} | {1000 * statistics.median(lat):.0f} | "
                   f"{1000 * percentile(lat, 0.95):.0f} | {1000 * percentile(lat, 0.99):.0f} | "
                   f"{summary.errors.total()}/{len(lat)} | {cpu_text} = {sum(cpu.values()):.1f} |")
+    print()
+    print("Per turn of the mix, one shopper at once (p50 / p95 ms), to see where the tail comes from:")
+    for target in targets:
+        if (target, 1) not in summaries:
+            continue
+        by_turn: dict[int, list[float]] = defaultdict(list)
+        for phase in summaries[(target, 1)].phases:
+            for turn, latency in zip(phase.turns, phase.latencies):
+                by_turn[turn].append(latency)
+        print(f"  {target}: " + ", ".join(
+            f"{turn + 1} {1000 * statistics.median(values):.0f}/{1000 * percentile(values, 0.95):.0f}"
+            for turn, values in sorted(by_turn.items())))
     failures = [(key, summary.errors) for key, summary in summaries.items() if summary.errors]
     for (target, level), errors in failures:
         print(f"errors of {target} at {level} at once: " + "; ".join(f"{count}x {why}" for why, count in errors.most_common()))

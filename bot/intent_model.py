@@ -17,12 +17,14 @@ from scipy.sparse import csr_matrix, hstack, spmatrix
 from scipy.special import expit
 from sklearn.base import ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 from bot.sentence_encoder import SentenceEncoder
 from bot.text_features import build_vectoriser, normalise_text
+from bot.tfidf_rows import TfidfRows, weighted_sum
 
 DEFAULT_C = 1.0
 # The embedding block's weight beside the TF-IDF block (whose word and char parts each have
@@ -47,7 +49,7 @@ class IntentModel:
         self._classifier = classifier
         self._encoder = encoder if embedding_weight > 0 else None
         self._embedding_weight = embedding_weight if encoder is not None else 0.0
-        self._probabilities: Callable[[spmatrix], np.ndarray] | None = None
+        self._probabilities: Callable[[Sequence[str]], np.ndarray] | None = None
 
     @classmethod
     def fit(cls, texts: Sequence[str], intents: Sequence[str], c: float = DEFAULT_C,
@@ -85,10 +87,14 @@ class IntentModel:
         if not texts:
             return []
         if self._probabilities is None:
-            self._probabilities = calibrated_linear(self._classifier) or self._classifier.predict_proba
-        probabilities = self._probabilities(self._features(texts))
+            ranker = _RowRanker.of(self)
+            self._probabilities = ranker.probabilities if ranker else self._probabilities_of_features
+        probabilities = self._probabilities(texts)
         limit = top_k if top_k > 0 else probabilities.shape[1]
         return [self._ranking(row, limit) for row in probabilities]
+
+    def _probabilities_of_features(self, texts: Sequence[str]) -> np.ndarray:
+        return np.asarray(self._classifier.predict_proba(self._features(texts)))
 
     def _ranking(self, probabilities: np.ndarray, limit: int) -> list[IntentScore]:
         order = np.argsort(-probabilities, kind="stable")[:limit]
@@ -126,11 +132,33 @@ def ngram_blocks(union: FeatureUnion, documents: list[str]) -> list[spmatrix]:
             for name, transformer in union.transformer_list if transformer not in ("drop", "passthrough")]
 
 
-def calibrated_linear(classifier: ClassifierMixin) -> Callable[[spmatrix], np.ndarray] | None:
-    """`classifier.predict_proba` for a CalibratedClassifierCV of linear models with sigmoid
-    calibration (what `_classifier` trains), computed as one sparse product for all folds and
-    classes instead of sklearn's loop over folds and calibrators (8% of Rasa's CPU per message,
-    py-spy): the same probabilities to rounding (tested). None for any other classifier."""
+@dataclass(frozen=True)
+class CalibratedLinear:
+    """`predict_proba` of a CalibratedClassifierCV of linear models with sigmoid calibration (what
+    `_classifier` trains), as one product for all folds and classes instead of sklearn's loop over
+    folds and calibrators (8% of Rasa's CPU per message, py-spy): the same probabilities to
+    rounding (tested)."""
+
+    weights: np.ndarray  # features x (folds * classes)
+    intercept: np.ndarray  # folds * classes
+    slope: np.ndarray  # folds x classes
+    offset: np.ndarray
+
+    def predict_proba(self, features: spmatrix) -> np.ndarray:
+        return self.probabilities(np.asarray(features @ self.weights) + self.intercept)
+
+    def probabilities(self, decisions: np.ndarray) -> np.ndarray:
+        """From the linear models' decisions (messages x (folds * classes), intercept included)."""
+        classes = self.slope.shape[1]
+        calibrated = expit(-(self.slope * decisions.reshape(-1, *self.slope.shape) + self.offset))
+        total = calibrated.sum(axis=2, keepdims=True)
+        calibrated = np.divide(calibrated, total, out=np.full_like(calibrated, 1 / classes), where=total != 0)
+        calibrated[(calibrated > 1.0) & (calibrated <= 1.0 + 1e-5)] = 1.0
+        return np.asarray(calibrated.mean(axis=1))
+
+
+def calibrated_linear(classifier: ClassifierMixin) -> CalibratedLinear | None:
+    """The classifier as a CalibratedLinear; None for any other classifier."""
     folds = getattr(classifier, "calibrated_classifiers_", None)
     classes = getattr(classifier, "classes_", None)
     if not folds or classes is None or len(classes) < 3 or getattr(classifier, "method", "") != "sigmoid":
@@ -145,20 +173,52 @@ def calibrated_linear(classifier: ClassifierMixin) -> Callable[[spmatrix], np.nd
         intercepts.append(linear.intercept_)
         slopes.append([calibrator.a_ for calibrator in fold.calibrators])
         offsets.append([calibrator.b_ for calibrator in fold.calibrators])
-    weights = np.vstack(coefficients).T  # features x (folds * classes)
-    intercept = np.concatenate(intercepts)
     shape = (len(folds), len(classes))
-    slope, offset = np.asarray(slopes, dtype=float).reshape(shape), np.asarray(offsets, dtype=float).reshape(shape)
+    return CalibratedLinear(np.ascontiguousarray(np.vstack(coefficients).T), np.concatenate(intercepts),
+                            np.asarray(slopes, dtype=float).reshape(shape), np.asarray(offsets, dtype=float).reshape(shape))
 
-    def predict_proba(features: spmatrix) -> np.ndarray:
-        decisions = np.asarray(features @ weights) + intercept
-        calibrated = expit(-(slope * decisions.reshape(-1, *shape) + offset))
-        total = calibrated.sum(axis=2, keepdims=True)
-        calibrated = np.divide(calibrated, total, out=np.full_like(calibrated, 1 / len(classes)), where=total != 0)
-        calibrated[(calibrated > 1.0) & (calibrated <= 1.0 + 1e-5)] = 1.0
-        return np.asarray(calibrated.mean(axis=1))
 
-    return predict_proba
+class _RowRanker:
+    """The calibrated SVM's probabilities for a few messages from its weights, block by block as
+    the FeatureUnion and the embedding lay them out (bot/tfidf_rows.py): no sparse matrix is built
+    per message. Only for a union of TfidfVectorizers; `of` gives None for anything else."""
+
+    def __init__(self, linear: CalibratedLinear, blocks: list[tuple[TfidfRows, int, float]], embedding_at: int,
+                 encoder: SentenceEncoder | None, embedding_weight: float) -> None:
+        self._linear = linear
+        self._blocks = blocks
+        self._embedding_at = embedding_at
+        self._encoder = encoder
+        self._embedding_weight = embedding_weight
+
+    @classmethod
+    def of(cls, model: "IntentModel") -> "_RowRanker | None":
+        linear = calibrated_linear(model._classifier)
+        if linear is None:
+            return None
+        weights = model._vectoriser.transformer_weights or {}
+        blocks, width = [], 0
+        for name, transformer in model._vectoriser.transformer_list:
+            if transformer == "drop":
+                continue
+            if not isinstance(transformer, TfidfVectorizer):
+                return None
+            rows = TfidfRows(transformer)
+            blocks.append((rows, width, float(weights.get(name, 1))))
+            width += rows.width
+        return cls(linear, blocks, width, model._encoder, model._embedding_weight)
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        weights = self._linear.weights
+        decisions = np.tile(self._linear.intercept, (len(texts), 1))
+        for i, text in enumerate(texts):
+            normalised = normalise_text(text)
+            for rows, offset, scale in self._blocks:
+                decisions[i] += weighted_sum(weights, rows.row(normalised), offset, scale)
+        if self._encoder is not None:
+            embeddings = self._encoder.encode(list(texts)) * self._embedding_weight
+            decisions += embeddings @ weights[self._embedding_at : self._embedding_at + embeddings.shape[1]]
+        return self._linear.probabilities(decisions)
 
 
 def _classifier(c: float, smallest_intent: int) -> ClassifierMixin:

@@ -25,6 +25,7 @@ from sklearn.linear_model import LogisticRegression
 
 from bot.anger.cues import Cue, cue_features, find_cues
 from bot.anger.text import NUMBER_TOKEN, ORDER_TOKEN, TOKEN_PATTERN, normalise, raw_text
+from bot.tfidf_rows import Row, TfidfRows, weighted_sum
 
 # Words too common to explain anything to an agent, even when the model leans on them.
 _FILLER = frozenset(
@@ -110,20 +111,20 @@ class AngerModel:
         return self.score_many([message])[0]
 
     def score_many(self, messages: Sequence[object]) -> list[AngerScore]:
-        raws = [raw_text(message) for message in messages]
-        if not raws:
-            return []
-        normalised = [normalise(raw) for raw in raws]
-        rule_cues = [find_cues(raw) for raw in raws]
-        words = self._words.transform(normalised)
-        features = self._stack(words, self._chars.transform(normalised), rule_cues, normalised)
-        probabilities = self._classifier.predict_proba(features)[:, 1]
-        return [
-            AngerScore(self.calibrate(p), self._explain(cues, words.getrow(i)))
-            if _has_words(text)
-            else AngerScore(0.0)
-            for i, (p, cues, text) in enumerate(zip(probabilities, rule_cues, normalised))
-        ]
+        """Each message's score and cues: scikit-learn's `predict_proba` over `_stack`'s features,
+        computed row by row from the model's weights (bot/tfidf_rows.py; the same to rounding)."""
+        scorer = self._scorer()
+        scores = []
+        for message in messages:
+            raw = raw_text(message)
+            normalised = normalise(raw)
+            if not _has_words(normalised):
+                scores.append(AngerScore(0.0))
+                continue
+            rule_cues = find_cues(raw)
+            words, probability = scorer.probability(normalised, rule_cues)
+            scores.append(AngerScore(self.calibrate(probability), self._explain(rule_cues, words)))
+        return scores
 
     def calibrate(self, probability: float) -> float:
         """Shift the log-odds so the tuned threshold maps to 0.5."""
@@ -165,14 +166,27 @@ class AngerModel:
             prior[:, 0] = self._general.log_odds(normalised) * self.settings.general_weight
         return sparse.hstack([words, chars, cues, sparse.csr_matrix(prior)], format="csr")
 
-    def _explain(self, rule_cues: list[Cue], word_row: sparse.csr_matrix) -> tuple[str, ...]:
-        """Rule cues first, then the n-grams that pushed this message's score up most."""
+    def _scorer(self) -> "_RowScorer":
+        # Built on first use, not in __post_init__: unpickling a saved model does not run it.
+        scorer: _RowScorer | None = self.__dict__.get("_row_scorer")
+        if scorer is None:
+            scorer = self.__dict__["_row_scorer"] = _RowScorer(self)
+        return scorer
+
+    def __getstate__(self) -> dict[str, object]:
+        return {key: value for key, value in self.__dict__.items() if key != "_row_scorer"}
+
+    def _explain(self, rule_cues: list[Cue], word_row: Row) -> tuple[str, ...]:
+        """Rule cues first, then the n-grams that pushed this message's score up most. Columns in
+        descending order, as scikit-learn's transform leaves them: n-grams that always occur
+        together have the same weight, and this order breaks such ties as it always did."""
+        indices, values = word_row[0][::-1], word_row[1][::-1]
         word_coefficients = self._classifier.coef_[0][: len(self._word_names)]
-        contributions = word_row.data * word_coefficients[word_row.indices]
+        contributions = values * word_coefficients[indices]
         covered = " ".join(cue.text for cue in rule_cues)
         word_cues: list[str] = []
         for position in np.argsort(-contributions):
-            phrase = str(self._word_names[word_row.indices[position]])
+            phrase = str(self._word_names[indices[position]])
             if len(word_cues) >= self.settings.max_word_cues:
                 break
             if contributions[position] < self.settings.min_word_contribution:
@@ -180,6 +194,14 @@ class AngerModel:
             if _is_news(phrase, covered, word_cues):
                 word_cues.append(phrase)
         return tuple(str(cue) for cue in rule_cues) + tuple(f"words: {w}" for w in word_cues)
+
+
+def _sigmoid(x: float) -> float:
+    """scikit-learn's expit for one number, without overflow for any x."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    small = math.exp(x)
+    return small / (1.0 + small)
 
 
 def _has_words(normalised: str) -> bool:
@@ -193,6 +215,36 @@ def _is_news(phrase: str, covered: str, chosen: list[str]) -> bool:
     if set(phrase.split()) <= _FILLER or phrase in covered:
         return False
     return not any(phrase in other or other in phrase for other in chosen)
+
+
+class _RowScorer:
+    """P(angry) of one message from the fitted model's weights, block by block as `_stack`
+    lays them out: word n-grams, character n-grams, the rule cues, the general model's prior."""
+
+    def __init__(self, model: AngerModel) -> None:
+        self._words = TfidfRows(model._words)
+        self._chars = TfidfRows(model._chars)
+        self._coefficients = model._classifier.coef_[0]
+        self._intercept = float(model._classifier.intercept_[0])
+        self._cues_at = self._words.width + self._chars.width
+        self._cue_weight = model.settings.cue_weight
+        self._general = model._general
+        self._general_weight = model.settings.general_weight
+
+    def probability(self, normalised: str, rule_cues: list[Cue]) -> tuple[Row, float]:
+        words = self._words.row(normalised)
+        cues = cue_features(rule_cues) * self._cue_weight
+        coefficients = self._coefficients
+        decision = (
+            self._intercept
+            + float(weighted_sum(coefficients, words))
+            + float(weighted_sum(coefficients, self._chars.row(normalised), self._words.width))
+            + float(cues @ coefficients[self._cues_at : self._cues_at + len(cues)])
+        )
+        if self._general is not None:
+            prior = self._general.log_odds_one(normalised) * self._general_weight
+            decision += prior * float(coefficients[self._cues_at + len(cues)])
+        return words, _sigmoid(decision)
 
 
 class _GeneralModel:
@@ -215,3 +267,14 @@ class _GeneralModel:
     def log_odds(self, normalised: list[str]) -> np.ndarray:
         scores = self._classifier.decision_function(self._words.transform(normalised))
         return np.clip(scores, -self._LOG_ODDS_LIMIT, self._LOG_ODDS_LIMIT)
+
+    def log_odds_one(self, normalised: str) -> float:
+        """`log_odds([normalised])[0]`, from the weights (bot/tfidf_rows.py)."""
+        rows: TfidfRows | None = self.__dict__.get("_rows")
+        if rows is None:
+            rows = self.__dict__["_rows"] = TfidfRows(self._words)
+        score = float(weighted_sum(self._classifier.coef_[0], rows.row(normalised))) + float(self._classifier.intercept_[0])
+        return min(max(score, -self._LOG_ODDS_LIMIT), self._LOG_ODDS_LIMIT)
+
+    def __getstate__(self) -> dict[str, object]:
+        return {key: value for key, value in self.__dict__.items() if key != "_rows"}

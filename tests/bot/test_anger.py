@@ -341,3 +341,24 @@ def test_parse_result_and_tracker_carry_the_anger_key(tmp_path: Path) -> None:
     parsed, latest = asyncio.run(parse_and_track())
     assert parsed["anger"]["score"] >= 0.5 and "threat: chargeback" in parsed["anger"]["cues"]
     assert latest["anger"]["score"] < 0.5
+
+
+def test_scores_and_cues_per_message_are_those_of_sklearns_matrices(model: AngerModel) -> None:
+    """score_many computes each message from the weights (bot/tfidf_rows.py); the oracle here is
+    scikit-learn's own path: the stacked feature matrix through predict_proba, and the cues read
+    from the word row in the column order transform leaves it (descending: it decides ties)."""
+    from bot.anger.text import normalise, raw_text
+
+    texts = ANGRY + CALM + NEUTRAL + SHORT_ANSWERS + ["", "?!", "😡😡😡", "x" * 5000, "WHERE IS MY PARCEL???"]
+    fast = model.score_many(texts)
+    probabilities = model.probabilities(texts)
+    for text, score, probability in zip(texts, fast, probabilities):
+        normalised = normalise(raw_text(text))
+        if not any(character.isalpha() for character in normalised) and "😡" not in normalised:
+            assert score.score == 0.0
+            continue
+        assert abs(score.score - model.calibrate(probability)) < 1e-12, text
+        row = model._words.transform([normalised])
+        assert list(row.indices) == sorted(row.indices, reverse=True)
+        ascending = (row.indices[::-1], row.data[::-1])
+        assert score.cues == model._explain(find_cues(raw_text(text)), ascending), text

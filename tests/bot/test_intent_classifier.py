@@ -118,7 +118,7 @@ def test_the_calibrated_svm_s_probabilities_in_one_product_are_sklearn_s(model: 
     features = model._features(shoppers)
     fast = calibrated_linear(model._classifier)
     assert fast is not None
-    assert np.allclose(fast(features), model._classifier.predict_proba(features), rtol=0, atol=1e-12)
+    assert np.allclose(fast.predict_proba(features), model._classifier.predict_proba(features), rtol=0, atol=1e-12)
     assert calibrated_linear(LogisticRegression()) is None
 
 
