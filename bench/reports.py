@@ -44,7 +44,7 @@ from handoff.events import EventBus  # noqa: E402
 from handoff.models import Conversation, Message, Ticket  # noqa: E402
 from handoff.report_summaries import ReportSummaries, stale_conversations, summarize_batch  # noqa: E402
 from handoff.reports import ReportFilter, reports, run_report  # noqa: E402
-from handoff.summary_models import ConversationFacet, ConversationSummary, ReportDay, ReportDayCount  # noqa: E402
+from handoff.summary_models import ConversationFacet, ConversationSummary, ReportDay, ReportDayCount, ReportDayExample  # noqa: E402
 from handoff.uow import UnitOfWorkFactory  # noqa: E402
 
 POSTGRES = os.environ.get("SHOPDESK_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -70,7 +70,7 @@ async def summarize(engine: AsyncEngine, wanted: bool, now: datetime) -> None:
     started, done = time.perf_counter(), 0
     async with session_factory(engine)() as session:
         if not wanted:
-            for table in (ReportDayCount, ReportDay, ConversationFacet, ConversationSummary):
+            for table in (ReportDayExample, ReportDayCount, ReportDay, ConversationFacet, ConversationSummary):
                 await session.execute(delete(table))
             await session.commit()
             print("  no summaries, no day rollups: every conversation computed from its messages")

@@ -189,9 +189,10 @@ class ReportSummaries:
 
     async def roll_up(self, now: datetime | None = None) -> int:
         """Rolls up the days that can be (handoff/reports_rollup.py) from the summaries as they are."""
-        from handoff import reports_bot, reports_topics  # they read the summaries this module keeps
+        from handoff import reports_answers, reports_bot, reports_topics  # they read the summaries kept here
 
-        rollup = DayRollup(self._uows, (reports_bot.grouping_rows, reports_topics.subject_rows))
+        rollup = DayRollup(self._uows, (reports_bot.grouping_rows, reports_topics.subject_rows),
+                           (reports_answers.day_answers,))
         return await rollup.roll_up(now or utcnow())
 
     async def run_forever(self, every: timedelta = EVERY) -> None:

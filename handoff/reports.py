@@ -125,6 +125,7 @@ def _together(*parts: Report) -> Report:
 
 def reports() -> dict[str, Report]:
     from handoff import (
+        reports_answers,
         reports_bot,
         reports_feedback,
         reports_people,
@@ -135,7 +136,7 @@ def reports() -> dict[str, Report]:
     )
 
     return {
-        "bot": _together(reports_bot.bot_report, reports_feedback.negative_feedback),
+        "bot": _together(reports_bot.bot_report, reports_answers.negative_feedback),
         "service": reports_service.service_report,
         "agents": reports_people.agents_report,
         "volume": reports_people.volume_report,

@@ -1,26 +1,20 @@
-"""What shoppers' reactions say about the bot's answers and what they complain about
-(docs/METRICS.md defines each):
-
-- the bot's answers followed by negative feedback (in the bot report): per intent the bot read,
-  how many of its answers the shopper's next message met with criticism, a complaint, a request
-  for a person or anger;
-- complaint causes (in the topics report): tickets with a complaint, anger, negative feedback or
-  a low rating, grouped by what the shopper had asked the bot about before.
+"""What shoppers complain about (docs/METRICS.md): complaint causes, in the topics report: tickets
+with a complaint, anger, negative feedback or a low rating, grouped by what the shopper had asked
+the bot about before. What counts as a shopper's unhappy reaction is defined here once, for these
+and for the bot's answers followed by negative feedback (handoff/reports_answers.py).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, case, cast, distinct, exists, func, literal, null, or_, select, union_all
+from sqlalchemy import Integer, and_, case, cast, distinct, exists, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
-from handoff.models import Message, Ticket
-from handoff.reports import SHOPPER, ReportFilter, in_period, on_channel, tickets_in
+from handoff.models import Message
+from handoff.reports import SHOPPER, ReportFilter, tickets_in
 from handoff.reports_sql import json_items, ratio, seconds_between
 from handoff.signals import ANGER, COMPLAINT, EXPLICIT_REQUEST, NEGATIVE_FEEDBACK
 
@@ -39,72 +33,13 @@ TOP = 20
 MAX_EXAMPLE_ROWS = 1000
 
 
-def _flag(condition: Any) -> Any:
+def flag(condition: Any) -> Any:
     return cast(case((condition, 1), else_=0), Integer)
 
 
-def _has_reason(dialect: str, ticket: Any, reasons: tuple[str, ...]) -> Any:
+def has_reason(dialect: str, ticket: Any, reasons: tuple[str, ...]) -> Any:
     reason = json_items(dialect, ticket.reasons)
     return exists(select(literal(1)).select_from(reason).where(reason.c.value.in_(reasons)))
-
-
-def _turns(found: ReportFilter) -> Any:
-    """Every shopper message from the period's start to a day after its end, with the next two
-    shopper messages of its conversation (the next one's seq, intent and time). Texts stay out of
-    the window's sort: only the examples' are read, afterwards."""
-    def following(column: Any, steps: int = 1) -> Any:
-        return func.lead(column, steps).over(partition_by=Message.conversation_id, order_by=Message.seq)
-
-    query = (
-        select(Message.conversation_id, Message.seq, Message.intent, Message.created_at,
-               following(Message.seq).label("next_seq"), following(Message.intent).label("next_intent"),
-               following(Message.created_at).label("next_at"), following(Message.created_at, 2).label("after_next_at"))
-        .where(Message.author_kind == SHOPPER, Message.created_at >= found.start,
-               Message.created_at < found.end + timedelta(seconds=FOLLOW_UP_SECONDS))
-    )
-    return on_channel(query, Message.conversation_id, found).subquery("turns")
-
-
-def _ticket_between(turns: Any, start: Any, end: Any, *condition: Any) -> Any:
-    """A ticket of the message's conversation opened from `start` until `end` (no end: any time after)."""
-    return exists().where(Ticket.conversation_id == turns.c.conversation_id, Ticket.created_at >= start,
-                          or_(end.is_(None), Ticket.created_at < end), *condition)
-
-
-def _answers(turns: Any, found: ReportFilter, dialect: str) -> Any:
-    """The bot's answers of the period: shopper messages it read (and that were no complaint or call
-    for a person themselves) and answered without handing off, each with whether the shopper's next
-    message within a day was negative."""
-    followed = and_(turns.c.next_at.is_not(None),
-                    seconds_between(turns.c.created_at, turns.c.next_at) <= FOLLOW_UP_SECONDS)
-    unhappy_handoff = _ticket_between(turns, turns.c.next_at, turns.c.after_next_at,
-                                      _has_reason(dialect, Ticket, NEGATIVE_REASONS))
-    negative = and_(followed, or_(turns.c.next_intent.in_(NEGATIVE_INTENTS), unhappy_handoff))
-    return (
-        select(turns.c.conversation_id, turns.c.seq, turns.c.next_seq, turns.c.intent, turns.c.created_at,
-               _flag(negative).label("negative"))
-        .where(in_period(turns.c.created_at, found), turns.c.intent.is_not(None),
-               turns.c.intent.not_in(NEGATIVE_INTENTS),
-               ~_ticket_between(turns, turns.c.created_at, turns.c.next_at))
-        .cte("answers")
-    )
-
-
-def _counts_and_examples(answers: Any) -> Any:
-    """In one statement (the answers are worked out once): per intent (rank 0) the answers and the
-    negative ones, and (rank 1 to EXAMPLES) the latest negative ones' two messages."""
-    counts = select(answers.c.intent, literal(0).label("rank"), func.count(), func.sum(answers.c.negative),
-                    cast(null(), String), cast(null(), String)).group_by(answers.c.intent)
-    ranked = (select(answers.c.intent, answers.c.conversation_id, answers.c.seq, answers.c.next_seq,
-                     func.row_number().over(partition_by=answers.c.intent, order_by=answers.c.created_at.desc())
-                     .label("rank"))
-              .where(answers.c.negative == 1).subquery("ranked"))
-    asked, then = aliased(Message), aliased(Message)
-    examples = (select(ranked.c.intent, ranked.c.rank, literal(0), literal(0), asked.text, then.text)
-                .join(asked, and_(asked.conversation_id == ranked.c.conversation_id, asked.seq == ranked.c.seq))
-                .join(then, and_(then.conversation_id == ranked.c.conversation_id, then.seq == ranked.c.next_seq))
-                .where(ranked.c.rank <= EXAMPLES))
-    return union_all(counts, examples)
 
 
 async def _examples(session: AsyncSession, query: Any, shape: Callable[..., Any]) -> dict[Any, list[Any]]:
@@ -117,35 +52,15 @@ async def _examples(session: AsyncSession, query: Any, shape: Callable[..., Any]
     return found
 
 
-async def negative_feedback(session: AsyncSession, found: ReportFilter) -> dict[str, Any]:
-    """The `negative_feedback` part of the bot report."""
-    answers = _answers(_turns(found), found, session.get_bind().dialect.name)
-    counts: dict[str, tuple[int, int]] = {}
-    examples: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
-    for intent, rank, total, negative, asked, then in (await session.execute(_counts_and_examples(answers))).all():
-        if rank == 0:
-            counts[intent] = (int(total), int(negative or 0))
-        else:
-            examples[intent].append((rank, {"asked": asked, "then": then}))
-    rows: list[dict[str, Any]] = [
-        {"key": intent, "answers": total, "negative": negative, "share": ratio(negative, total),
-         "examples": [example for _rank, example in sorted(examples[intent], key=lambda item: item[0])]}
-        for intent, (total, negative) in counts.items() if negative]
-    total, negative = sum(row[0] for row in counts.values()), sum(row[1] for row in counts.values())
-    return {"negative_feedback": {
-        "answers": total, "negative": negative, "share": ratio(negative, total),
-        "per_intent": sorted(rows, key=lambda row: (-row["negative"], -(row["share"] or 0), row["key"]))[:TOP]}}
-
-
 def _complaints(found: ReportFilter, dialect: str) -> Any:
     """Tickets of the period (outages left out) with a complaint, anger or negative feedback among
     their reasons or rated 1-2, with a flag per signal."""
     tickets = tickets_in(found).subquery("tickets")
-    flags = {signal: _flag(_has_reason(dialect, tickets.c, (signal,))) for signal in COMPLAINT_SIGNALS}
-    flags["low_rating"] = _flag(tickets.c.csat_rating <= LOW_RATING)
+    flags = {signal: flag(has_reason(dialect, tickets.c, (signal,))) for signal in COMPLAINT_SIGNALS}
+    flags["low_rating"] = flag(tickets.c.csat_rating <= LOW_RATING)
     return (select(tickets.c.id, tickets.c.conversation_id, tickets.c.created_at, tickets.c.trigger_text,
                    *(flag.label(name) for name, flag in flags.items()))
-            .where(or_(_has_reason(dialect, tickets.c, COMPLAINT_SIGNALS), tickets.c.csat_rating <= LOW_RATING))
+            .where(or_(has_reason(dialect, tickets.c, COMPLAINT_SIGNALS), tickets.c.csat_rating <= LOW_RATING))
             .subquery("complaints"))
 
 

@@ -29,11 +29,13 @@ from handoff.clock import aware
 from handoff.models import Conversation, Message
 from handoff.reports import SHOPPER, ReportFilter, analytic
 from handoff.reports_sql import utc_day
-from handoff.summary_models import ReportDay, ReportDayCount
+from handoff.summary_models import ReportDay, ReportDayCount, ReportDayExample
 from handoff.uow import UnitOfWorkFactory
 
 Row = tuple[str, str, int, int]  # kind, key, conversations, handed off
 Part = Callable[[AsyncSession, ReportFilter], Awaitable[list[Row]]]
+# A part that also answers places of examples (report_day_examples' columns but the day and scope).
+PlacedPart = Callable[[AsyncSession, ReportFilter], Awaitable[tuple[list[Row], list[dict[str, Any]]]]]
 ALL_CHANNELS = ""
 WINDOW_DAYS = 8  # the day and the 7 after it
 QUIET = timedelta(minutes=1)
@@ -189,8 +191,8 @@ class DayRollup:
     """Rolls up the days whose came-back window has closed and that were never rolled up or whose
     signature changed since; deletes the rollup of days left without conversations (retention)."""
 
-    def __init__(self, uows: UnitOfWorkFactory, parts: tuple[Part, ...]) -> None:
-        self._uows, self._parts = uows, parts
+    def __init__(self, uows: UnitOfWorkFactory, parts: tuple[Part, ...], placed: tuple[PlacedPart, ...] = ()) -> None:
+        self._uows, self._parts, self._placed = uows, parts, placed
 
     async def roll_up(self, now: datetime) -> int:
         """`now` is taken before anything is read, so every transition it read is older."""
@@ -217,21 +219,27 @@ class DayRollup:
     async def _build(self, batch: list[str], days: Days, now: datetime) -> None:
         """The statements run in a reading transaction, the rows are written in a short one."""
         counts: list[dict[str, Any]] = []
+        places: list[dict[str, Any]] = []
         async with self._uows.reading() as session:
             if session.get_bind().dialect.name == "postgresql":
                 await analytic(session)
             for day in batch:
                 for scope in (ALL_CHANNELS, *sorted(days.channels[day])):
                     found = ReportFilter(_start(day), _start(day) + DAY, now, channel=scope or None)
-                    for part in self._parts:
-                        counts += [{"day": day, "scope": scope, "kind": kind, "key": key, "conversations": conversations,
-                                    "handed": handed} for kind, key, conversations, handed in await part(session, found)]
+                    rows = [row for part in self._parts for row in await part(session, found)]
+                    for placed in self._placed:
+                        more, where = await placed(session, found)
+                        rows += more
+                        places += [{"day": day, "scope": scope, **place} for place in where]
+                    counts += [{"day": day, "scope": scope, "kind": kind, "key": key, "conversations": conversations,
+                                "handed": handed} for kind, key, conversations, handed in rows]
         async with self._uows() as uow:
             await _forget(uow.session, batch)
             await uow.session.execute(insert(ReportDay), [
                 {"day": day, "built_at": now, **asdict(days.window(day))} for day in batch])
-            if counts:
-                await uow.session.execute(insert(ReportDayCount), counts)
+            for table, values in ((ReportDayCount, counts), (ReportDayExample, places)):
+                if values:
+                    await uow.session.execute(insert(table), values)
             await uow.commit()
 
 
@@ -240,5 +248,5 @@ def _quiet(signature: Signature, now: datetime) -> bool:
 
 
 async def _forget(session: AsyncSession, days: list[str]) -> None:
-    await session.execute(delete(ReportDayCount).where(ReportDayCount.day.in_(days)))
-    await session.execute(delete(ReportDay).where(ReportDay.day.in_(days)))
+    for table in (ReportDayExample, ReportDayCount, ReportDay):
+        await session.execute(delete(table).where(table.day.in_(days)))

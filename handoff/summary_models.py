@@ -87,6 +87,23 @@ class ReportDayCount(Base):
     handed: Mapped[int] = mapped_column(Integer)
 
 
+class ReportDayExample(Base):
+    """Where one of the latest negative answers of a day's conversations is (handoff/reports_answers.py):
+    per scope and `key` (the message's day and intent) the `rank`-th newest; texts are read from the
+    messages when shown, so none is kept here."""
+
+    __tablename__ = "report_day_examples"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    rank: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(32))
+    seq: Mapped[int] = mapped_column(Integer)
+    next_seq: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+
 # The day signatures read from the index alone (handoff/reports_rollup.py).
 Index("ix_conversations_report_day", Conversation.created_at, Conversation.channel, Conversation.last_seq,
       Conversation.updated_at, Conversation.contact_id, Conversation.erased_at)

@@ -19,7 +19,7 @@ from handoff.report_summaries import ReportSummaries
 from handoff.reports import ReportFilter, run_report
 from handoff.reports_rollup import Split, split
 from handoff.signals import HandoffSignal
-from handoff.summary_models import ConversationFacet, ConversationSummary, ReportDay, ReportDayCount
+from handoff.summary_models import ConversationFacet, ConversationSummary, ReportDay, ReportDayCount, ReportDayExample
 from handoff.tickets import open_ticket
 from handoff.turns import mark_handled
 from tests.handoff.databases import HubDb
@@ -130,6 +130,7 @@ async def answers_by_channel(db: HubDb, found: ReportFilter) -> dict[str | None,
 
 async def forget_rollup(db: HubDb) -> None:
     async with db.uows() as uow:
+        await uow.session.execute(delete(ReportDayExample))
         await uow.session.execute(delete(ReportDayCount))
         await uow.session.execute(delete(ReportDay))
         await uow.commit()

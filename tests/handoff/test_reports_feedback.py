@@ -4,13 +4,14 @@ report) against the history of tests/handoff/report_history.py, worked out by ha
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import update
 
 from handoff.models import Message, Ticket
+from handoff.report_summaries import ReportSummaries
 from handoff.reports import ReportFilter, run_report
 from tests.handoff.databases import HubDb
 from tests.handoff.report_history import NOW, History, at, written_history
@@ -96,3 +97,23 @@ async def test_a_complaint_after_nothing_the_bot_could_name_has_no_cause(any_db:
         ("nlu_fallback", 1, 0.3333, ["are you kidding me, useless bot"]),
         (None, 1, 0.3333, ["nobody answers here"]),
     ]
+
+
+async def test_negative_feedback_reads_the_same_from_day_rollups(any_db: HubDb, history: History) -> None:
+    """The same answers, negative ones and examples when the days are rolled up, also for answers in
+    conversations opened before the period (c9, opened the week before, written to again)."""
+    periods = [WEEK, ReportFilter.for_days(date(2026, 11, 2), date(2026, 11, 8), NOW, channel="web"),
+               ReportFilter.for_days(date(2026, 11, 3), date(2026, 11, 3), NOW),
+               ReportFilter.for_days(date(2026, 11, 4), date(2026, 11, 8), NOW)]
+    async with any_db.uows() as uow:
+        await uow.session.execute(update(Message).where(Message.conversation_id == history.conversations["c9"].id,
+                                                        Message.seq == 1).values(created_at=at(0, 8)))
+        await uow.commit()
+    async def answers() -> list[Any]:
+        return [[answer[period]["negative_feedback"] for period in ("current", "previous")]
+                for answer in [await report(any_db, "bot", found) for found in periods]]
+
+    computed = await answers()
+    assert await ReportSummaries(any_db.uows).roll_up(NOW + timedelta(days=30)) == 7
+    assert await answers() == computed
+    assert computed[0][0]["answers"] == 5 and computed[0][1]["answers"] == 0  # c9's order_status, now in the week
