@@ -1,7 +1,7 @@
 """How long the reports take over 100,000 conversations on PostgreSQL (and SQLite, for comparison).
 
     .venv/bin/python bench/reports.py [--conversations 100000] [--days 90] [--skip-sqlite] [--keep NAME]
-                                      [--no-summaries]
+                                      [--no-summaries] [--explain]
 
 Builds a hub database through the migrations in a database of its own (PostgreSQL on 127.0.0.1,
 database `test`'s server; dropped afterwards), fills it with `shopdesk demo-history`'s generator
@@ -15,6 +15,8 @@ analyses it (as autovacuum would after a bulk load), then times each report as t
 the whole period and the last 30 days, each with the period before for comparison, best of three
 runs after one warm-up.
 Prints the figures; bench/README.md keeps the measured ones.
+`--explain` also gives, per report and period, each statement's EXPLAIN ANALYZE execution time (the
+database's own work; on a loaded machine the wall times above carry the other processes' share too).
 `--keep NAME` fills the PostgreSQL database NAME only if it has no conversations yet and keeps it
 afterwards, so a change can be timed before and after on the same data without filling twice.
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 import tempfile
@@ -30,9 +33,10 @@ import time
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import delete, func, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import delete, event, func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -85,7 +89,7 @@ async def summarize(engine: AsyncEngine, wanted: bool, now: datetime) -> None:
     print(f"  rolled up {rolled} days in {time.perf_counter() - started:.0f} s")
 
 
-async def bench(url: str, conversations: int, days: int, summaries: bool = True) -> None:
+async def bench(url: str, conversations: int, days: int, summaries: bool = True, explain: bool = False) -> None:
     engine = create_engine(url)
     try:
         await migrate(engine)
@@ -114,11 +118,39 @@ async def bench(url: str, conversations: int, days: int, summaries: bool = True)
                         best = min(best, time.perf_counter() - tick)
                     figures.append(f"{name} {best * 1000:.0f} ms")
             print(f"  {label} with the period before: " + ", ".join(figures))
+            if explain and url.startswith("postgresql"):
+                async with session_factory(engine)() as session:
+                    for name in reports():
+                        times = await explained(engine, session, name, found)
+                        print(f"    EXPLAIN ANALYZE, {label}, {name}: " + ", ".join(f"{ms:.0f}" for ms in times)
+                              + f" = {sum(times):.0f} ms")
     finally:
         await engine.dispose()
 
 
-async def postgres(conversations: int, days: int, keep: str | None, summaries: bool) -> None:
+async def explained(engine: AsyncEngine, session: AsyncSession, name: str, found: ReportFilter) -> list[float]:
+    """The execution time (ms) of each statement of one run of the report (with the period before),
+    by EXPLAIN ANALYZE in the same transaction: the database's own work, without the Python around it."""
+    statements: list[tuple[str, Any]] = []
+
+    def keep(_connection: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            statements.append((statement, parameters))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", keep)
+    try:
+        await run_report(session, name, found, compare=True)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", keep)
+    connection = await session.connection()
+    times = []
+    for statement, parameters in statements:
+        plan = (await connection.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)).scalar_one()
+        times.append(float((json.loads(plan) if isinstance(plan, str) else plan)[0]["Execution Time"]))
+    return times
+
+
+async def postgres(conversations: int, days: int, keep: str | None, summaries: bool, explain: bool) -> None:
     name = keep or f"shopdesk_bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
     async with admin.connect() as connection:
@@ -126,7 +158,7 @@ async def postgres(conversations: int, days: int, keep: str | None, summaries: b
         if not there:
             await connection.execute(text(f'create database "{name}"'))
     try:
-        await bench(POSTGRES.rsplit("/", 1)[0] + f"/{name}", conversations, days, summaries)
+        await bench(POSTGRES.rsplit("/", 1)[0] + f"/{name}", conversations, days, summaries, explain)
     finally:
         if not keep:
             async with admin.connect() as connection:
@@ -141,9 +173,11 @@ def main() -> None:
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--keep", metavar="NAME", help="PostgreSQL database to fill once and keep")
     parser.add_argument("--no-summaries", action="store_true", help="time the reports without conversation summaries")
+    parser.add_argument("--explain", action="store_true",
+                        help="also give each statement's EXPLAIN ANALYZE execution time (PostgreSQL)")
     args = parser.parse_args()
     print(f"PostgreSQL ({POSTGRES.rsplit('@', 1)[-1]}), load average {os.getloadavg()[0]:.1f}:")
-    asyncio.run(postgres(args.conversations, args.days, args.keep, not args.no_summaries))
+    asyncio.run(postgres(args.conversations, args.days, args.keep, not args.no_summaries, args.explain))
     if not args.skip_sqlite:
         with tempfile.TemporaryDirectory() as directory:
             print(f"SQLite, load average {os.getloadavg()[0]:.1f}:")

@@ -3,9 +3,10 @@ end), first-contact resolution, reopen rate, SLA attainment per severity, CSAT a
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Float, Integer, and_, case, cast, exists, func, null, or_, select
+from sqlalchemy import DateTime, Float, Integer, case, cast, exists, func, literal, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -15,6 +16,7 @@ from handoff.reports_sql import ratio, rounded, seconds_between
 from handoff.severity import SEVERITY_RANK
 
 REOPEN_SECONDS = 7 * 86400
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 COMMENTS = 20
 
 
@@ -34,10 +36,11 @@ def _episode_start() -> Any:
     previous_resolution = (select(func.max(earlier.resolved_at))
                            .where(earlier.conversation_id == Ticket.conversation_id, earlier.resolved_at < Ticket.created_at)
                            .correlate(Ticket).scalar_subquery())
+    # No resolution before: since the conversation opened (COALESCE, so the subquery runs once).
     return (select(func.min(Message.created_at))
             .where(Message.conversation_id == Ticket.conversation_id, Message.author_kind == SHOPPER,
                    Message.created_at <= Ticket.created_at,
-                   or_(previous_resolution.is_(None), Message.created_at > previous_resolution))
+                   Message.created_at > func.coalesce(previous_resolution, literal(EPOCH, DateTime(timezone=True))))
             .scalar_subquery())
 
 
@@ -50,22 +53,26 @@ def _base(found: ReportFilter) -> Any:
     )
     transferred = exists().where(Transition.ticket_id == Ticket.id, Transition.reason.like("transferred to %"))
     resolved = Ticket.resolved_at.is_not(None)
-    return (
+    # OFFSET 0 keeps PostgreSQL from merging these into the statements over them, which computed
+    # each subquery per ticket once for every expression naming it.
+    flags = (
         tickets_in(found)
         .add_columns(
             seconds_between(Ticket.created_at, Ticket.first_response_at).label("first_response"),
             seconds_between(Ticket.created_at, Ticket.resolved_at).label("resolution"),
             seconds_between(_episode_start(), Ticket.resolved_at).label("end_to_end"),
             _flag(resolved).label("resolved"),
-            _flag(and_(resolved, reopened)).label("reopened"),
-            _flag(and_(resolved, ~reopened, ~transferred)).label("first_contact"),
+            _flag(reopened).label("came_again"),
+            _flag(transferred).label("transferred"),
             _met(Ticket.first_response_at, Ticket.first_response_due, found.now).label("response_met"),
             _met(Ticket.resolved_at, Ticket.resolution_due, found.now).label("resolution_met"),
         )
-        # OFFSET 0 keeps PostgreSQL from merging this into the statements over it, which computed
-        # each time (the end-to-end one a subquery per ticket) once for every aggregate naming it.
         .offset(0).subquery()
     )
+    kept = [column for column in flags.c if column.name not in ("came_again", "transferred")]
+    return select(*kept, (flags.c.resolved * flags.c.came_again).label("reopened"),
+                  (flags.c.resolved * (1 - flags.c.came_again) * (1 - flags.c.transferred)).label("first_contact")
+                  ).offset(0).subquery()
 
 
 TIMES = ("first_response", "resolution", "end_to_end")
