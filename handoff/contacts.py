@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.clock import aware, utcnow
@@ -79,12 +79,15 @@ async def contact_of(session: AsyncSession, conversation: Conversation) -> Conta
     return contact
 
 
+# Built once (a statement made per call is built, coerced and keyed each time: handoff/conversations.py).
+_SEEN = select(Contact.merged_into_id, Contact.last_seen_at).where(Contact.id == bindparam("contact_id"))
+
+
 async def seen(session: AsyncSession, conversation: Conversation) -> None:
     """contact_of for a message the shopper sent, without loading the contact in the usual case:
     the conversation has one, it was not merged away and it was seen within LAST_SEEN_STEP."""
     if conversation.contact_id is not None:
-        query = select(Contact.merged_into_id, Contact.last_seen_at).where(Contact.id == conversation.contact_id)
-        row = (await session.execute(query)).one_or_none()
+        row = (await session.execute(_SEEN, {"contact_id": conversation.contact_id})).one_or_none()
         if row is not None and row.merged_into_id is None and row.last_seen_at is not None \
                 and utcnow() - aware(row.last_seen_at) < LAST_SEEN_STEP:
             return

@@ -10,8 +10,9 @@ A hub that dies mid-turn leaves the claim to lapse, and whoever looks next answe
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import BindParameter, ColumnElement, Update, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.db import rows_changed
@@ -24,19 +25,22 @@ def _waiting() -> tuple[ColumnElement[bool], ...]:
     return (Message.author_kind == SHOPPER, Message.handled_at.is_(None))
 
 
-def _waiting_in(conversation_id: str) -> tuple[ColumnElement[bool], ...]:
+def _waiting_in(conversation_id: str | BindParameter[str]) -> tuple[ColumnElement[bool], ...]:
     return (Message.conversation_id == conversation_id, *_waiting())
 
 
+# Built once (a statement made per call is built, coerced and keyed each time: handoff/conversations.py).
+_OLDEST = select(Message).where(*_waiting_in(bindparam("conversation_id"))).order_by(Message.seq).limit(1)
+_OLDEST_ID = select(Message.id).where(*_waiting_in(bindparam("conversation_id"))).order_by(Message.seq).limit(1)
+
+
 async def oldest_waiting(session: AsyncSession, conversation_id: str) -> Message | None:
-    query = select(Message).where(*_waiting_in(conversation_id)).order_by(Message.seq).limit(1)
-    return (await session.execute(query)).scalar_one_or_none()
+    return (await session.execute(_OLDEST, {"conversation_id": conversation_id})).scalar_one_or_none()
 
 
 async def oldest_waiting_id(session: AsyncSession, conversation_id: str) -> int | None:
     """oldest_waiting's id alone (no message loaded), for callers that only compare or count it."""
-    query = select(Message.id).where(*_waiting_in(conversation_id)).order_by(Message.seq).limit(1)
-    return (await session.execute(query)).scalar_one_or_none()
+    return (await session.execute(_OLDEST_ID, {"conversation_id": conversation_id})).scalar_one_or_none()
 
 
 async def claim(session: AsyncSession, message: Message, now: datetime, until: datetime) -> bool:
@@ -66,15 +70,25 @@ async def release_held(session: AsyncSession, message_id: int) -> None:
     )
 
 
+def _marking(**values: Any) -> Update:
+    return (
+        update(Message)
+        .where(Message.id == bindparam("message_id"), Message.handled_at.is_(None))
+        .values(handled_at=bindparam("now"), bot_claimed_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+_MARK, _MARK_WITH_INTENT = _marking(), _marking(intent=bindparam("read_intent"))
+
+
 async def mark_handled(session: AsyncSession, message: Message, now: datetime, intent: str | None = None) -> bool:
     """False when someone else stored this message's turn first (the caller then rolls back).
     `intent`: what the bot read in the message, kept for the reports (in the same statement)."""
-    marked = await session.execute(
-        update(Message)
-        .where(Message.id == message.id, Message.handled_at.is_(None))
-        .values(handled_at=now, bot_claimed_until=None, **({"intent": intent} if intent else {}))
-        .execution_options(synchronize_session=False)
-    )
+    if intent:
+        marked = await session.execute(_MARK_WITH_INTENT, {"message_id": message.id, "now": now, "read_intent": intent})
+    else:
+        marked = await session.execute(_MARK, {"message_id": message.id, "now": now})
     return rows_changed(marked) == 1
 
 
