@@ -37,7 +37,7 @@ DEMO_PREFIX = "demo:"
 DEMO_LABEL = "demo"
 DEMO_DOMAIN = "demo.shopdesk.invalid"
 AGENTS: tuple[tuple[str, list[str]], ...] = (
-    ("Mia", ["orders"]), ("Jonas", ["orders", "billing"]), ("Lea", ["billing"]), ("Sam", []))
+    ("Mia", ["orders"]), ("Jonas", ["orders", "payments"]), ("Lea", ["payments"]), ("Sam", []))
 _CHUNK = 2000
 
 # (intent, weight, share handed to a person, what a shopper says)

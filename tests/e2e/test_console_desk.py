@@ -156,6 +156,40 @@ def test_the_console_works_at_800_pixels(browser, hub, agent_factory) -> None:
         context.close()
 
 
+def right_edges(page: Page, selector: str) -> list[float]:
+    return page.locator(selector).evaluate_all(
+        "found => found.filter(e => e.offsetParent).map(e => e.getBoundingClientRect().right)")
+
+
+def test_an_admin_reaches_every_button_and_list_at_800_pixels(browser, hub) -> None:
+    """The top bar with Reports, Quality, Contacts, Manage and Log out, the four ticket lists and the
+    agents table's buttons all within the window (Log out, Resolved and Deactivate were cut off)."""
+    context = browser.new_context(viewport={"width": 800, "height": 700}, base_url=hub.url)
+    page = context.new_page()
+    try:
+        log_in(page, AgentAccount(hub.url, 0, ADMIN_EMAIL, ADMIN_PASSWORD, "Ada Admin"))
+        assert len(right_edges(page, ".topbar-end > *")) == 7  # Take tickets, status, 4 screens, Log out
+        assert max(right_edges(page, ".topbar-end > *")) <= 800
+        sidebar = page.locator(".sidebar").bounding_box()
+        assert sidebar is not None and max(right_edges(page, ".tabs .tab")) <= sidebar["x"] + sidebar["width"]
+        page.get_by_role("tab", name="Resolved").click()
+        expect(page.get_by_role("tab", name="Resolved")).to_have_attribute("aria-selected", "true")
+
+        page.get_by_role("button", name="Manage").click()
+        expect(page.locator(".manage-actions").first).to_be_visible()
+        assert max(right_edges(page, ".manage-table .button")) <= 800
+        screenshot(page, "manage-800px")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 800
+        page.get_by_role("button", name="Back to tickets").click()
+
+        page.set_viewport_size({"width": 1280, "height": 800})  # wide enough: the four lists in one row
+        tops = page.locator(".tabs .tab").evaluate_all("found => found.map(e => e.getBoundingClientRect().top)")
+        assert len(tops) == 4 and len(set(tops)) == 1, tops
+        page.get_by_role("button", name="Log out").click()
+    finally:
+        context.close()
+
+
 def test_admin_login_as_before(console_page: Page, hub) -> None:
     """The first admin (made by the CLI) signs in without grabbing anything, and sees the switch."""
     page = console_page

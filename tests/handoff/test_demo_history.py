@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from handoff.clock import utcnow
 from handoff.demo_history import DEMO_DOMAIN, FEEDBACK_TEXTS, has_demo_data, remove_demo_history, write_demo_history
-from handoff.models import Agent, Contact, Conversation, Message, Ticket
+from handoff.models import Agent, Contact, Conversation, Message, Team, Ticket
 from handoff.reports import ReportFilter, run_report
 from tests.handoff.databases import HubDb
 
@@ -33,6 +33,9 @@ async def test_demo_history_is_marked_fills_the_reports_and_goes_away(any_db: Hu
         assert all(c.channel_user_id.startswith("demo:") and c.display_name.endswith("(demo)") for c in conversations)
         agents = (await uow.session.execute(select(Agent).where(Agent.id != real_agent.id))).scalars().all()
         assert all(a.email.endswith(f"@{DEMO_DOMAIN}") and not a.active and a.display_name.endswith("(demo)") for a in agents)
+        teams = set((await uow.session.execute(select(Team.name))).scalars())
+        ticket_teams = set((await uow.session.execute(select(Ticket.team).where(Ticket.team.is_not(None)))).scalars())
+        assert ticket_teams and ticket_teams | {t for a in agents for t in a.teams} <= teams  # the teams Manage lists
         week = ReportFilter.for_days((now - timedelta(days=3)).date(), now.date(), now)
         bot = (await run_report(uow.session, "bot", week, False))["current"]
         service = (await run_report(uow.session, "service", week, False))["current"]
