@@ -412,6 +412,11 @@ def test_an_admin_filters_the_audit_log_to_the_changes_just_made_and_exports_it(
     expect(page.locator(".audit-table img")).to_have_count(0)
     page.get_by_label("Filter by action").select_option("canned_changed")
     expect(rows).to_have_count(1)
+    # Each filter's text has room (the selects' padding clipped "Anyone"'s y, as the reports' did).
+    room = page.locator(".report-filters select").evaluate_all("""found => found.map(e => {
+        const s = getComputedStyle(e);
+        return e.clientHeight - parseFloat(s.paddingTop) - parseFloat(s.paddingBottom) - 1.15 * parseFloat(s.fontSize); })""")
+    assert len(room) == 2 and min(room) >= 0, room
     screenshot(page, "manage-audit")
 
     with page.expect_download() as download:

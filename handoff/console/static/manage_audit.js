@@ -54,7 +54,8 @@ export async function renderAudit(panel, context) {
   };
   more.addEventListener('click', () => load(true));
   const filters = h('form', { class: 'report-filters', role: 'search', 'aria-label': 'Audit log filters' },
-    actor, action, subject, h('label', { for: 'audit-from', text: 'From' }), from, h('label', { for: 'audit-to', text: 'To' }), to,
+    actor, action, subject, h('span', { class: 'filter-pair' }, h('label', { for: 'audit-from', text: 'From' }), from),
+    h('span', { class: 'filter-pair' }, h('label', { for: 'audit-to', text: 'To' }), to),
     h('button', { type: 'button', class: 'button', id: 'audit-export', onclick: async () => {
       const params = query();
       params.delete('limit');
