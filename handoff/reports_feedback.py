@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Integer, and_, case, cast, distinct, exists, func, literal, or_, select
@@ -65,13 +64,11 @@ def _complaints(found: ReportFilter, dialect: str) -> Any:
             .subquery("complaints"))
 
 
-def _causes(complaints: Any, found: ReportFilter) -> Any:
+def _causes(complaints: Any) -> Any:
     """Each complaint ticket once under every topic intent the bot read in its conversation in the
-    day up to the handoff, or once under no intent (NULL). (The bounds on the message's time follow
-    from the ticket's; they keep the period's messages, not all, to match against.)"""
+    day up to the handoff, or once under no intent (NULL)."""
     read = and_(Message.conversation_id == complaints.c.conversation_id, Message.author_kind == SHOPPER,
                 Message.intent.is_not(None), Message.intent.not_in(NO_TOPIC_INTENTS),
-                Message.created_at >= found.start - timedelta(seconds=CAUSE_SECONDS), Message.created_at < found.end,
                 Message.created_at <= complaints.c.created_at,
                 seconds_between(Message.created_at, complaints.c.created_at) <= CAUSE_SECONDS)
     return (select(complaints, Message.intent.label("cause")).distinct()
@@ -81,7 +78,7 @@ def _causes(complaints: Any, found: ReportFilter) -> Any:
 async def complaint_causes(session: AsyncSession, found: ReportFilter) -> dict[str, Any]:
     """The `complaint_causes` part of the topics report."""
     complaints = _complaints(found, session.get_bind().dialect.name)
-    causes = _causes(complaints, found)
+    causes = _causes(complaints)
     signals = (*COMPLAINT_SIGNALS, "low_rating")
     total = int((await session.execute(select(func.count()).select_from(complaints))).scalar_one())
     counts = (await session.execute(
