@@ -9,8 +9,9 @@ It also says where Rasa keeps its conversations (endpoints.yml reads SHOPDESK_TR
 that a restart resumes every one of them, a half-filled form included.
 
 More for speed and for several Rasa processes:
-- conversations are kept by bot/tracker_store.py (Rasa's SQL store, cheaper per message), and
-  action server answers are checked with a validator built once (bot/action_schema.py);
+- conversations are kept by bot/tracker_store.py (Rasa's SQL store, cheaper per message),
+  action server answers are checked with a validator built once (bot/action_schema.py), and the
+  calls to the action server reuse kept-alive connections (bot/endpoint_sessions.py);
 - the numerical libraries get one thread each (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS,
   MKL_NUM_THREADS, unless set): Rasa answers one message at a time per process, and OpenBLAS's
   helper thread spinning beside it doubled Rasa's CPU per message for no gain in latency
@@ -122,10 +123,11 @@ def main() -> None:
     arguments = rasa_arguments(with_lock_store(sys.argv[1:], os.environ), dict(os.environ))
     from rasa.__main__ import main as rasa_main
 
-    from bot import action_schema
+    from bot import action_schema, endpoint_sessions
     from bot.tracker_store import ShopTrackerStore  # noqa: F401  (endpoints.yml names it; Rasa would fall back to memory quietly)
 
     action_schema.install()
+    endpoint_sessions.install()
 
     sys.argv = ["rasa", *arguments]
     rasa_main()

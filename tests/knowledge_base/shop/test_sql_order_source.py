@@ -35,6 +35,32 @@ def test_get_order_returns_the_whole_order(source: SqlOrderSource) -> None:
     assert order.delivered_at is not None and order.delivered_at.tzinfo is not None
 
 
+def test_an_order_is_read_whole_in_one_statement(source: SqlOrderSource, shop_engine: Engine) -> None:
+    """get_order joins the order's customer, items, shipment with its tracking events and returns
+    with their items into one statement; what it reads is what the loads relationship by
+    relationship read (`_ORDER_LOADS`, still used to lock an order for a change), for every demo
+    order and for one with two returns of some of its items."""
+    from sqlalchemy import event, select
+    from sqlalchemy.orm import Session
+
+    from knowledge_base.shop import models
+    from knowledge_base.shop.mapping import order_view
+    from knowledge_base.shop.sql_source import _ORDER_LOADS
+
+    source.start_return("10012", NOW, reason=None, skus=["sc-500"])
+    source.start_return("10012", NOW, reason="too big")
+    with Session(shop_engine) as session:
+        expected = {order.number: order_view(order)
+                    for order in session.scalars(select(models.Order).options(*_ORDER_LOADS))}
+    assert len(expected) >= 10 and any(len(view.items) > 1 for view in expected.values())
+    statements: list[str] = []
+    event.listen(shop_engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    for number, view in expected.items():
+        statements.clear()
+        assert source.get_order(number) == view, number
+        assert len(statements) == 1, number
+
+
 @pytest.mark.parametrize("number", ["99999", "", "1000", "' OR 1=1 --", "x" * 10_000])
 def test_get_order_unknown_is_none(source: SqlOrderSource, number: str) -> None:
     assert source.get_order(number) is None
