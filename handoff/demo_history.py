@@ -135,7 +135,7 @@ class _Maker:
         rng = self.rng
         self.count += 1
         conversation_id = uuid.uuid4().hex
-        channel = "telegram" if rng.random() < 0.3 else "web"
+        channel = "telegram" if rng.random() < 0.3 else "webchat"
         batch.conversations.append({
             "id": conversation_id, "token_hash": "0" * 64, "channel": channel,
             "channel_user_id": f"{DEMO_PREFIX}{self.count}", "display_name": f"Shopper {self.count} (demo)",

@@ -15,6 +15,9 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from handoff.api.shopper import CHANNEL_NAME as SHOPPER_API
+from hub.channels.telegram_outbox import CHANNEL_NAME as TELEGRAM
+from hub.channels.webchat_sessions import CHANNEL_NAME as WEBCHAT
 from tests.browsers import screenshot
 from tests.e2e.desk import create_agent, demo_history_hub, sign_in, strict_page
 from tests.e2e.fake_rasa import ConsoleFakeRasa
@@ -35,9 +38,9 @@ def reports_page(browser, reports_hub: Server) -> Iterator[Page]:
         yield page
 
 
-def the_report(hub: Server, token: str, name: str) -> dict:
+def the_report(hub: Server, token: str, name: str, channel: str = "") -> dict:
     today = datetime.now(UTC).date()
-    query = f"from={(today - timedelta(days=6)).isoformat()}&to={today.isoformat()}"
+    query = f"from={(today - timedelta(days=6)).isoformat()}&to={today.isoformat()}&channel={channel}"
     answer = httpx.get(f"{hub.url}/api/reports/{name}?{query}", headers={"Authorization": f"Bearer {token}"}, timeout=30)
     answer.raise_for_status()
     return answer.json()
@@ -70,6 +73,16 @@ def test_a_supervisor_reads_the_reports_and_exports_one(reports_page: Page, repo
     expect(answers.locator("tbody tr").first).to_contain_text(negative["per_intent"][0]["key"].replace("_", " "),
                                                               ignore_case=True)
     screenshot(page, "reports-bot")
+    # The channel filter offers the channels the hub's conversations carry (it offered "web", which none
+    # had: the widget's are "webchat", the shopper API's "api"), and narrows the figures to one.
+    channels = page.locator("#report-channel option").evaluate_all("found => found.map(o => o.value)")
+    assert channels == ["", WEBCHAT, TELEGRAM, SHOPPER_API]
+    page.get_by_label("Channel", exact=True).select_option(label="Web chat")
+    web = the_report(reports_hub, token, "bot", WEBCHAT)["current"]["overall"]
+    assert 0 < web["conversations"] < bot["overall"]["conversations"]
+    expect(containment.locator(".figure-value")).to_have_text(f"{web['containment'] * 100:.1f}%")
+    page.get_by_label("Channel", exact=True).select_option("")
+    expect(containment.locator(".figure-value")).to_have_text(f"{bot['overall']['containment'] * 100:.1f}%")
 
     page.get_by_role("tab", name="Service").click()
     service = the_report(reports_hub, token, "service")["current"]

@@ -10,6 +10,8 @@ from handoff.clock import utcnow
 from handoff.demo_history import DEMO_DOMAIN, FEEDBACK_TEXTS, has_demo_data, remove_demo_history, write_demo_history
 from handoff.models import Agent, Contact, Conversation, Message, Team, Ticket
 from handoff.reports import ReportFilter, run_report
+from hub.channels.telegram_outbox import CHANNEL_NAME as TELEGRAM
+from hub.channels.webchat_sessions import CHANNEL_NAME as WEBCHAT
 from tests.handoff.databases import HubDb
 
 
@@ -33,6 +35,8 @@ async def test_demo_history_is_marked_fills_the_reports_and_goes_away(any_db: Hu
         assert all(c.channel_user_id.startswith("demo:") and c.display_name.endswith("(demo)") for c in conversations)
         agents = (await uow.session.execute(select(Agent).where(Agent.id != real_agent.id))).scalars().all()
         assert all(a.email.endswith(f"@{DEMO_DOMAIN}") and not a.active and a.display_name.endswith("(demo)") for a in agents)
+        # The channels the hub's own conversations carry, so the channel filters find the demo's too.
+        assert {c.channel for c in conversations} == {WEBCHAT, TELEGRAM}
         teams = set((await uow.session.execute(select(Team.name))).scalars())
         ticket_teams = set((await uow.session.execute(select(Ticket.team).where(Ticket.team.is_not(None)))).scalars())
         assert ticket_teams and ticket_teams | {t for a in agents for t in a.teams} <= teams  # the teams Manage lists

@@ -5,9 +5,8 @@
 import { download, h, showError } from './dom.js';
 import { tierBadge } from './badges.js';
 import { contactFacts, contactHeading, contactNotes, tagEditor } from './contact.js';
-import { humanise, shortDate, STATUSES } from './format.js';
+import { CHANNELS, channelLabel, humanise, shortDate, STATUSES } from './format.js';
 
-const CHANNEL_NAMES = { webchat: 'Web chat', telegram: 'Telegram', api: 'API' };
 const PROOFS = {
   signed_identity: "the shop's signed identity", bot_verified_order: 'an order the bot verified',
   order_and_contact: 'an order number with its email or phone',
@@ -65,7 +64,7 @@ export function createContacts({ api, me, token, onOpenTicket }) {
         'aria-label': 'Search contacts', autocomplete: 'off' }),
       h('div', { class: 'filter-row' },
         select('tier', 'Filter by tier', [['', 'Any tier'], ['vip', 'VIP'], ['regular', 'Regular'], ['new', 'New'], ['at_risk', 'At risk']]),
-        select('channel', 'Filter by channel', [['', 'Any channel'], ['webchat', 'Web chat'], ['telegram', 'Telegram'], ['api', 'API']]),
+        select('channel', 'Filter by channel', [['', 'Any channel'], ...Object.entries(CHANNELS)]),
         select('identified', 'Known to the shop', [['', 'Customers and guests'], ['true', 'Shop customers'], ['false', 'Guests']]),
         input('tag', { type: 'text', placeholder: 'Tag', 'aria-label': 'Filter by tag', maxlength: '40' })));
   }
@@ -76,7 +75,7 @@ export function createContacts({ api, me, token, onOpenTicket }) {
       ' ', tierBadge(contact.tier), contact.identified ? null : h('span', { class: 'badge' }, 'Guest'),
       h('div', { class: 'muted' }, [contact.email, contact.phone].filter(Boolean).join(' · ')),
       h('div', { class: 'muted' }, `${contact.conversations} conversations · ${contact.tickets} tickets · `
-        + (contact.channels ?? []).map((channel) => CHANNEL_NAMES[channel] ?? channel).join(', ')));
+        + (contact.channels ?? []).map((channel) => channelLabel(channel)).join(', ')));
   }
 
   async function openContact(id) {
@@ -108,7 +107,7 @@ export function createContacts({ api, me, token, onOpenTicket }) {
     const items = contact.conversations ?? [];
     if (!items.length) return h('p', { class: 'muted' }, 'None yet.');
     return h('ul', { class: 'past', id: 'contact-conversations' }, items.map((item) => h('li', {},
-      h('span', { class: 'badge channel' }, CHANNEL_NAMES[item.channel] ?? item.channel),
+      h('span', { class: 'badge channel' }, channelLabel(item.channel)),
       ` ${shortDate(item.started_at)} · `,
       item.ticket ? h('button', { type: 'button', class: 'link', onclick: () => { dialog.close(); onOpenTicket(item.ticket.id); } },
         `#${item.ticket.id}`) : h('span', { class: 'muted' }, 'bot only'),

@@ -3,7 +3,7 @@
 
 import { h } from './dom.js';
 import { reasonBadges, tierBadge } from './badges.js';
-import { clockTime, humanise, money, shortDate, STATUSES } from './format.js';
+import { channelLabel, clockTime, humanise, money, shortDate, STATUSES } from './format.js';
 import { contactFacts, contactNotes, tagEditor } from './contact.js';
 
 export function renderDetails(root, { detail, customer, customerError, onOpenTicket, onLabels, contactTools }) {
@@ -146,15 +146,13 @@ function conversationsSection(data, onOpenTicket) {
     return section('Earlier conversations', h('p', { class: 'muted' }, data ? 'None on any channel.' : 'Loading…'));
   }
   return section('Earlier conversations', h('ul', { class: 'past', id: 'earlier-conversations' }, earlier.map((item) => h('li', {},
-    h('span', { class: 'badge channel' }, CHANNEL_NAMES[item.channel] ?? item.channel),
+    h('span', { class: 'badge channel' }, channelLabel(item.channel)),
     ` ${shortDate(item.started_at)} · `,
     item.ticket ? h('button', { type: 'button', class: 'link', onclick: () => onOpenTicket(item.ticket.id) }, `#${item.ticket.id}`)
       : h('span', { class: 'muted' }, 'bot only'),
     Number.isInteger(item.ticket?.rating) ? ` · rated ${item.ticket.rating}/5` : '',
     item.preview ? h('div', { class: 'muted preview' }, item.preview) : null))));
 }
-
-const CHANNEL_NAMES = { webchat: 'Web chat', telegram: 'Telegram', api: 'API' };
 
 function notesSection(notes) {
   const list = h('ul', { class: 'notes', id: 'notes-list', 'aria-label': 'Internal notes' },

@@ -14,6 +14,8 @@ export const REASONS = {
 export const SEVERITIES = { normal: 'Normal', serious: 'Serious', urgent: 'Urgent' };
 export const TIERS = { vip: 'VIP', regular: 'Regular', new: 'New customer' };
 export const STATUSES = { queued: 'Waiting', assigned: 'Assigned', resolved: 'Resolved' };
+// The hub's channel names (hub/channels, the shopper API): what conversations and filters carry.
+export const CHANNELS = { webchat: 'Web chat', telegram: 'Telegram', api: 'API' };
 
 export function humanise(code) {
   const words = String(code ?? '').replace(/^(action|utter|validate)_/, '').replace(/_/g, ' ').trim();
@@ -23,6 +25,7 @@ export function humanise(code) {
 export const reasonLabel = (code) => REASONS[code] ?? humanise(code);
 export const severityLabel = (code) => SEVERITIES[code] ?? humanise(code);
 export const tierLabel = (code) => TIERS[code] ?? humanise(code);
+export const channelLabel = (code) => CHANNELS[code] ?? humanise(code);
 
 export function duration(seconds) {
   const s = Math.max(0, Math.floor(seconds));

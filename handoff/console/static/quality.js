@@ -6,7 +6,7 @@
 // in the Reports screen's Quality tab (docs/METRICS.md). Everything shown is text.
 
 import { byId, h, showError } from './dom.js';
-import { humanise } from './format.js';
+import { channelLabel, humanise } from './format.js';
 import { fullScreen } from './screens.js';
 import { messageItem } from './transcript.js';
 
@@ -123,8 +123,8 @@ export function createQuality({ api }) {
 
   function title(review) {
     const when = (review.occurred_at ?? '').slice(0, 10);
-    return review.kind === 'bot' ? `Bot alone · ${humanise(review.channel)} · opened ${when}`
-      : `${review.agent_name ?? 'Agent'} · ticket #${review.ticket_id} · ${humanise(review.channel)} · resolved ${when}`;
+    return review.kind === 'bot' ? `Bot alone · ${channelLabel(review.channel)} · opened ${when}`
+      : `${review.agent_name ?? 'Agent'} · ticket #${review.ticket_id} · ${channelLabel(review.channel)} · resolved ${when}`;
   }
 
   function showReviews(reviews) {

@@ -3,7 +3,7 @@
 
 import { barChart, heatMap, lineChart } from './charts.js';
 import { h } from './dom.js';
-import { duration, humanise, reasonLabel, severityLabel } from './format.js';
+import { channelLabel, duration, humanise, reasonLabel, severityLabel } from './format.js';
 import { complaintCauses, negativeFeedback } from './report_feedback.js';
 
 export const REPORT_TABS = [['bot', 'Bot'], ['service', 'Service'], ['agents', 'Agents'], ['volume', 'Volume'],
@@ -89,7 +89,7 @@ function renderBot(body, now, before) {
   body.append(
     section('Per intent', table('Conversations per intent the bot read (one conversation can count under several)',
       [['Intent', (r) => humanise(r.key)], ...CONTAINMENT_COLUMNS], now.per_intent)),
-    section('Per channel', table('Conversations per channel', [['Channel', (r) => humanise(r.key)], ...CONTAINMENT_COLUMNS],
+    section('Per channel', table('Conversations per channel', [['Channel', (r) => channelLabel(r.key)], ...CONTAINMENT_COLUMNS],
       now.per_channel)),
     section('Handoffs by reason', table(`Tickets per reason (${now.outage_tickets} more opened while the bot was down)`,
       [['Reason', (r) => reasonLabel(r.reason)], ['Tickets', (r) => number(r.tickets)],

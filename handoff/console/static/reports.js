@@ -3,6 +3,7 @@
 // defined in docs/METRICS.md; the hub computes them (GET /api/reports/<name>).
 
 import { byId, download, h, latestOnly, showError } from './dom.js';
+import { CHANNELS } from './format.js';
 import { REPORT_TABS, renderReport } from './report_views.js';
 import { fullScreen } from './screens.js';
 
@@ -23,7 +24,7 @@ export function createReports({ api, token }) {
       h('label', { for: 'report-to', text: 'To' }), h('input', { id: 'report-to', type: 'date', value: isoDay(today) }),
       h('select', { id: 'report-team', 'aria-label': 'Team' }, h('option', { value: '', text: 'All teams' })),
       h('select', { id: 'report-channel', 'aria-label': 'Channel' }, h('option', { value: '', text: 'All channels' }),
-        h('option', { value: 'web', text: 'Web chat' }), h('option', { value: 'telegram', text: 'Telegram' })),
+        Object.entries(CHANNELS).map(([value, text]) => h('option', { value, text }))),
       h('label', { class: 'report-compare' }, h('input', { id: 'report-compare', type: 'checkbox', checked: true }),
         ' Compare with the period before'),
       h('button', { id: 'report-export', class: 'button', type: 'button', onclick: () => exportCsv(state.tab) }, 'Export CSV'),

@@ -3,11 +3,10 @@
 // the whole conversation text too.
 
 import { byId, h } from './dom.js';
-import { REASONS, SEVERITIES } from './format.js';
+import { CHANNELS, REASONS, SEVERITIES } from './format.js';
 
 export const TABS = ['queue', 'mine', 'open', 'resolved'];
 const SERVER_VIEW = { queue: 'unassigned', mine: 'mine', open: 'open', resolved: 'resolved' };
-const CHANNELS = { webchat: 'Web chat', telegram: 'Telegram', api: 'API' };
 const FIELDS = ['team', 'severity', 'reason', 'channel', 'label'];
 
 export function readFilters() {
