@@ -19,6 +19,9 @@ from handoff.models import Conversation, Message, Ticket
 
 MAX_DAYS = 366
 SHOPPER = "shopper"
+# Where a report run keeps which days of each period the rollup answers (handoff/reports_rollup.py):
+# its parts ask for the same periods, and each run reads them anew.
+SPLITS = "report_splits"
 
 
 @dataclass(frozen=True)
@@ -152,6 +155,7 @@ async def run_report(session: AsyncSession, name: str, found: ReportFilter, comp
         raise BadInput(f"'report' must be one of {', '.join(reports())}.", "invalid_field")
     if session.get_bind().dialect.name == "postgresql":
         await analytic(session)
+    session.info.pop(SPLITS, None)
     answer: dict[str, Any] = {"report": name, "filter": found.as_json(), "current": await report(session, found)}
     if compare:
         earlier = found.previous()

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.clock import aware
 from handoff.models import Conversation, Message
-from handoff.reports import SHOPPER, ReportFilter, analytic
+from handoff.reports import SHOPPER, SPLITS, ReportFilter, analytic
 from handoff.reports_sql import utc_day
 from handoff.summary_models import ReportDay, ReportDayCount, ReportDayExample
 from handoff.uow import UnitOfWorkFactory
@@ -145,7 +145,15 @@ def _runs(days: Iterable[str], found: ReportFilter) -> list[ReportFilter]:
 
 async def split(session: AsyncSession, found: ReportFilter) -> Split:
     """Days without conversations count nothing either way; a day counts from the rollup when its
-    window's signature is the one stored with it."""
+    window's signature is the one stored with it. Read once per period and report run (the parts
+    of one report ask for the same period: handoff/reports.py's run_report forgets them)."""
+    known: dict[ReportFilter, Split] = session.info.setdefault(SPLITS, {})
+    if found not in known:
+        known[found] = await _split(session, found)
+    return known[found]
+
+
+async def _split(session: AsyncSession, found: ReportFilter) -> Split:
     if not _whole_days(found):
         return Split([], [found])
     days = await _read_days(session, found.start, found.end + (WINDOW_DAYS - 1) * DAY)
