@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from handoff import attachments, csat, turns, wording
 from handoff.clock import utcnow
 from handoff.conversations import (
@@ -32,6 +34,7 @@ from handoff.conversations import (
     messages_after,
     open_conversation,
 )
+from handoff.delivery import MESSAGE_CREATED
 from handoff.events import Event
 from handoff.inbound import HandleResult, Inbound
 from handoff.intake import store_shopper_message
@@ -157,7 +160,9 @@ class Router:
                     message.handled_at = now
             await uow.commit()
         if to_bot:
-            await self._answer_waiting(conversation_id, message.id, first)
+            answered = await self._answer_waiting(conversation_id, message.id, first, message.seq)
+            if answered is not None:
+                return answered
         return await self._result(conversation_id, message.seq)
 
     async def _repeated(self, conversation_id: str, repeat: Message) -> HandleResult:
@@ -201,10 +206,13 @@ class Router:
         await record(uow, conversation, ticket, answer)
         return False
 
-    async def _answer_waiting(self, conversation_id: str, held: int | None, first: _Ask | None = None) -> None:
+    async def _answer_waiting(self, conversation_id: str, held: int | None, first: _Ask | None = None,
+                              since_seq: int | None = None) -> HandleResult | None:
         """Asks the bot about each waiting message in order until none waits, people have the
         conversation, or the bot cannot be reached. `held` is a message this call already claimed;
-        `first`, when given, the oldest waiting message, claimed and known to be the next to ask."""
+        `first`, when given, the oldest waiting message, claimed and known to be the next to ask.
+        With `since_seq`: the shopper's result from that message on when the last turn's transaction
+        could read it (_ask_bot), else None."""
         ask = first
         while True:
             if ask is None:
@@ -215,11 +223,12 @@ class Router:
                     maybe_asked = message is not None and message.id != held and message.bot_claimed_until is not None
                     if message is None or not await self._may_ask(uow, conversation, message, held):
                         await uow.commit()
-                        return
+                        return None
                     ask = _Ask(message, {**_metadata(conversation), MESSAGE_ID_KEY: message.id}, maybe_asked)
                     await uow.commit()
-            if not await self._ask_bot(conversation_id, ask.message, ask.metadata, ask.maybe_asked):
-                return
+            more, result = await self._ask_bot(conversation_id, ask.message, ask.metadata, ask.maybe_asked, since_seq)
+            if not more:
+                return result
             ask = None
 
     async def _may_ask(self, uow: UnitOfWork, conversation: Conversation, message: Message, held: int | None) -> bool:
@@ -236,9 +245,13 @@ class Router:
             await turns.release_held(uow.session, held)
         return False
 
-    async def _ask_bot(self, conversation_id: str, message: Message, metadata: dict[str, Any], maybe_asked: bool) -> bool:
+    async def _ask_bot(self, conversation_id: str, message: Message, metadata: dict[str, Any], maybe_asked: bool,
+                       since_seq: int | None = None) -> tuple[bool, HandleResult | None]:
         """One turn; False when Rasa is down (the message waits on for it) or when, as the turn was
-        stored, no other message waited (checked in the same transaction: one fewer per message)."""
+        stored, no other message waited (checked in the same transaction: one fewer per message).
+        Then, with `since_seq`, also the shopper's result from that message on, read in the same
+        transaction when nothing after its commit can add to the conversation (no ticket event:
+        only those make subscribers write), instead of in a transaction of its own (_result)."""
         outcome: BotTurn | RasaUnavailable | None = None
         started = time.perf_counter()
         try:
@@ -263,18 +276,21 @@ class Router:
                 if conversation.state == State.BOT:
                     await store_outage(uow, self._desk, conversation, message)
                 await uow.commit()
-                return False
+                return False, None
             intent = outcome.intent if isinstance(outcome, BotTurn) else None
             if not await turns.mark_handled(uow.session, message, utcnow(), intent):
                 log.info("message %s of %s was answered by another hub meanwhile", message.seq, conversation_id)
-                return True
+                return True, None
             if isinstance(outcome, BotTurn):
                 await store_turn(uow, self._desk, conversation, message, outcome)
             else:
                 await store_failure(uow, self._desk, conversation, message)
             more = await turns.oldest_waiting_id(uow.session, conversation_id) is not None
+            result = None
+            if not more and since_seq is not None and all(event.type == MESSAGE_CREATED for event in uow.events):
+                result = await _produced(uow.session, conversation_id, conversation.state, since_seq)
             await uow.commit()
-        return more
+        return more, result
 
     async def _ask_rating(self, conversation_id: str) -> None:
         try:
@@ -295,9 +311,13 @@ class Router:
 
     async def _result(self, conversation_id: str, first_seq: int) -> HandleResult:
         async with self._uows.reading() as session:
-            state = await conversation_state(session, conversation_id)
-            produced = await messages_after(session, conversation_id, first_seq - 1, _REPLAY_LIMIT, include_internal=False)
-            return HandleResult(conversation_id, state, False, [shopper_message_json(m) for m in produced])
+            return await _produced(session, conversation_id, await conversation_state(session, conversation_id), first_seq)
+
+
+async def _produced(session: AsyncSession, conversation_id: str, state: str, first_seq: int) -> HandleResult:
+    """What the shopper gets back: the conversation's visible messages from `first_seq` on."""
+    produced = await messages_after(session, conversation_id, first_seq - 1, _REPLAY_LIMIT, include_internal=False)
+    return HandleResult(conversation_id, state, False, [shopper_message_json(m) for m in produced])
 
 
 @dataclass(frozen=True)
