@@ -13,6 +13,10 @@ A day whose latest transition is under a minute old waits for the next pass, so 
 still open while the pass read (its `updated_at` older than the latest one read) is not missed, and
 so does a day with a shopper message still waiting for the bot (its intent is stored without a new
 message).
+
+The rollup holds what the parts answered when it was built: a change to what a part answers (a
+definition, a new grouping) needs a migration that forgets the rollup, as 0017 does, so that the
+next pass builds every day again.
 """
 
 from __future__ import annotations
