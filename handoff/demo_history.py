@@ -67,10 +67,13 @@ UNANSWERED: dict[str, tuple[str, ...]] = {
     "price match": ("do you match a lower price from another shop", "price match with zalando?"),
     "store opening hours": ("when is your store in Berlin open", "opening hours of the shop in Munich"),
 }
-# The last week's spike, so the Topics report has one to show: one carrier's parcels stuck, one
-# product failing (the shoppers name them; handoff/report_subjects.py finds the names).
-SPIKE_DAYS = 7
-SPIKE_SHARE = 0.06
+# The last days' spike, so the Topics report has one to show: one carrier's parcels stuck, one
+# product failing (the shoppers name them; handoff/report_subjects.py finds the names). Six days, so
+# it lies wholly within a report of the last 7 whole days (from 6 days before today's date) at any
+# hour, and the week before has none of it (with 7 it began up to a day inside that week, which at
+# some hours halved the carrier's rise below the spike mark).
+SPIKE_DAYS = 6
+SPIKE_SHARE = 0.08
 SPIKES: tuple[tuple[str, str], ...] = (
     ("delivery_problem", "my GLS parcel for {order} has not moved for days"),
     ("delivery_problem", "GLS says delivered but nothing arrived for {order}"),
@@ -138,7 +141,7 @@ class _Maker:
         channel = "telegram" if rng.random() < 0.3 else "webchat"
         batch.conversations.append({
             "id": conversation_id, "token_hash": "0" * 64, "channel": channel,
-            "channel_user_id": f"{DEMO_PREFIX}{self.count}", "display_name": f"Shopper {self.count} (demo)",
+            "channel_user_id": f"{DEMO_PREFIX}{self.count}", "display_name": self._shopper(),
             "state": "closed", "contact_id": rng.choice(self.contacts), "created_at": opened, "updated_at": opened,
         })
         said, moment, handed = self._said(self.now - opened < timedelta(days=SPIKE_DAYS)), opened, False
@@ -154,6 +157,10 @@ class _Maker:
             if resolved is not None and rng.random() < REOPEN_SHARE:
                 last_seq = self._reopen(batch, conversation_id, said[-1][0], resolved, last_seq)
         batch.conversations[-1]["last_seq"] = last_seq
+
+    def _shopper(self) -> str:
+        """The current conversation's shopper, named so the console's ticket lists show it is demo data."""
+        return f"Shopper {self.count} (demo)"
 
     def _reopen(self, batch: Batch, conversation_id: str, intent: str, resolved: datetime, seq: int) -> int:
         """The shopper writes again after the resolution and the bot hands the conversation back to a
@@ -224,7 +231,7 @@ class _Maker:
             "conversation_id": conversation_id, "status": "assigned" if open_now else "resolved", "reasons": [reason],
             "severity": severity, "severity_rank": SEVERITY_RANK[severity], "severity_cues": [], "tier_rank": 0,
             "priority": 5, "team": teams[0] if teams and rng.random() < 0.7 else None, "agent_id": agent_id,
-            "customer_name": None, "trigger_text": trigger[1], "summary": {"intents": [intent]},
+            "customer_name": self._shopper(), "trigger_text": trigger[1], "summary": {"intents": [intent]},
             "created_at": created, "queued_at": created,
             "assigned_at": taken, "first_response_at": answered if answered <= self.now else None,
             "first_response_due": created + timedelta(minutes=FIRST_RESPONSE_MINUTES[severity]),
