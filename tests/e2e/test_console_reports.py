@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -44,6 +45,11 @@ def the_report(hub: Server, token: str, name: str, channel: str = "") -> dict:
     answer = httpx.get(f"{hub.url}/api/reports/{name}?{query}", headers={"Authorization": f"Bearer {token}"}, timeout=30)
     answer.raise_for_status()
     return answer.json()
+
+
+def signed(score: float) -> str:
+    """An NPS as the console writes it: +38.5, −12.0, 0.0."""
+    return f"{'+' if score > 0 else '−' if score < 0 else ''}{abs(score):.1f}"
 
 
 def test_an_agent_sees_no_reports(reports_page: Page, reports_hub: Server) -> None:
@@ -91,11 +97,13 @@ def test_a_supervisor_reads_the_reports_and_exports_one(reports_page: Page, repo
     # The demo shoppers answered the NPS question: the score (signed, 1 place) against the week before.
     nps, nps_before = service["nps"], the_report(reports_hub, token, "service")["previous"]["nps"]
     score = page.locator(".figure").filter(has_text="NPS")
-    expect(score.locator(".figure-value")).to_have_text(f"{'+' if nps['score'] > 0 else ''}{nps['score']:.1f}")
+    expect(score.locator(".figure-value")).to_have_text(signed(nps["score"]))
     expect(score.locator(".figure-change")).to_contain_text(f"{abs(nps['score'] - nps_before['score']):.1f} pts vs before")
-    expect(page.locator(".report-section").filter(has_text="Would recommend us (NPS)")).to_contain_text(
-        f"{nps['responses']} answers ({nps_before['responses']} the period before): {nps['promoters']} promoters (9-10), "
-        f"{nps['passives']} passives (7-8), {nps['detractors']} detractors (0-6)")
+    compared = page.locator(".report-table").filter(has_text="NPS against the period before").locator("tbody tr")
+    for row, key in enumerate(("promoters", "passives", "detractors", "responses")):
+        for column, figures in ((1, nps), (2, nps_before)):  # "57 (61%)": the count, then its share of the answers
+            expect(compared.nth(row).locator("td").nth(column)).to_have_text(re.compile(rf"^{figures[key]}( \(\d+%\))?$"))
+    expect(compared.nth(4)).to_contain_text(signed(nps_before["score"]))
     expect(page.locator("#report-body .uplot canvas").first).to_be_visible()
 
     page.get_by_role("tab", name="Agents").click()

@@ -129,9 +129,16 @@ function renderService(body, now, before) {
   const scores = Object.keys(now.nps.distribution);
   const nps = section('Would recommend us (NPS)');
   body.append(nps);
-  nps.append(h('p', { class: 'muted', text: `${now.nps.responses} answers (${number(before?.nps.responses)} the period before): `
-    + `${now.nps.promoters} promoters (9-10), ${now.nps.passives} passives (7-8), ${now.nps.detractors} detractors (0-6). `
-    + 'Asked after the rating when the shop turns the question on (Manage, Feedback).' }));
+  nps.append(h('p', { class: 'muted', text: `${now.nps.responses} answers to "How likely are you to recommend us to a friend, `
+    + '0-10?", asked after the rating when the shop turns the question on (Manage, Feedback).' }));
+  const share = (part, all) => (all ? ` (${((part / all) * 100).toFixed(0)}%)` : '');
+  const npsRow = (label, key) => ({ label, now: now.nps[key], before: before?.nps[key], all: key !== 'responses' });
+  nps.append(table('NPS against the period before', [
+    ['', (r) => r.label],
+    ['This period', (r) => `${number(r.now)}${r.all ? share(r.now, now.nps.responses) : ''}`],
+    ['Period before', (r) => (before ? `${number(r.before)}${r.all ? share(r.before, before.nps.responses) : ''}` : '–')],
+  ], [npsRow('Promoters (9-10)', 'promoters'), npsRow('Passives (7-8)', 'passives'), npsRow('Detractors (0-6)', 'detractors'),
+    npsRow('Answers', 'responses'), { label: 'NPS', now: FORMATS.nps(now.nps.score), before: FORMATS.nps(before?.nps.score), all: false }]));
   barChart(nps, `Scores 0-10 (${now.nps.responses})`, scores, scores.map((s) => now.nps.distribution[s]), 'Answers');
 }
 
