@@ -9,7 +9,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from handoff.clock import utcnow
 from handoff.demo_history import write_demo_history
 from handoff.models import Conversation, Message
 from handoff.report_subjects import named_in
@@ -66,7 +65,9 @@ async def test_a_carrier_whose_share_doubled_is_a_spike(any_db: HubDb) -> None:
 
 
 async def test_the_demo_history_shows_a_carrier_and_a_product_spike(any_db: HubDb) -> None:
-    now = utcnow()
+    # A fixed time: the generator's volume follows the hour of the day, so at 00:25 UTC (a week
+    # ending 25 minutes into its last day) GLS fell short of doubling its share.
+    now = datetime(2026, 11, 9, 12, 0, tzinfo=UTC)
     async with any_db.uows() as uow:
         await write_demo_history(uow.session, now, days=14, per_day=60)
     week = ReportFilter.for_days((now - timedelta(days=6)).date(), now.date(), now)
