@@ -133,16 +133,18 @@ class _Maker:
         self.rng, self.agents, self.contacts, self.now = rng, agents, contacts, now
         self.ticket_id = 0
         self.count = 0
+        self.shopper = 0
 
     def conversation(self, batch: Batch, opened: datetime) -> None:
         rng = self.rng
         self.count += 1
         conversation_id = uuid.uuid4().hex
         channel = "telegram" if rng.random() < 0.3 else "webchat"
+        self.shopper = rng.randrange(len(self.contacts))  # a returning shopper is the same contact, and named so
         batch.conversations.append({
             "id": conversation_id, "token_hash": "0" * 64, "channel": channel,
             "channel_user_id": f"{DEMO_PREFIX}{self.count}", "display_name": self._shopper(),
-            "state": "closed", "contact_id": rng.choice(self.contacts), "created_at": opened, "updated_at": opened,
+            "state": "closed", "contact_id": self.contacts[self.shopper], "created_at": opened, "updated_at": opened,
         })
         said, moment, handed = self._said(self.now - opened < timedelta(days=SPIKE_DAYS)), opened, False
         for seq, (intent, text, hand_off) in enumerate(said, start=1):
@@ -159,8 +161,9 @@ class _Maker:
         batch.conversations[-1]["last_seq"] = last_seq
 
     def _shopper(self) -> str:
-        """The current conversation's shopper, named so the console's ticket lists show it is demo data."""
-        return f"Shopper {self.count} (demo)"
+        """The current conversation's shopper, by their contact's name (_demo_contacts), so the console's
+        lists, tickets and contact pages agree and show it is demo data."""
+        return _contact_name(self.shopper)
 
     def _reopen(self, batch: Batch, conversation_id: str, intent: str, resolved: datetime, seq: int) -> int:
         """The shopper writes again after the resolution and the bot hands the conversation back to a
@@ -338,8 +341,12 @@ async def _demo_agents(session: AsyncSession, now: datetime, days: int, rng: ran
     return agents
 
 
+def _contact_name(index: int) -> str:
+    return f"Shopper {index} (demo)"
+
+
 async def _demo_contacts(session: AsyncSession, count: int, now: datetime) -> list[int]:
-    rows = [{"name": f"Shopper {n} (demo)", "order_count": 0, "lifetime_value_cents": 0, "created_at": now,
+    rows = [{"name": _contact_name(n), "order_count": 0, "lifetime_value_cents": 0, "created_at": now,
              "last_seen_at": now} for n in range(count)]
     ids: list[int] = []
     for start in range(0, len(rows), _CHUNK):

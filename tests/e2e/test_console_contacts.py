@@ -68,11 +68,16 @@ def test_an_agent_sees_personal_data_masked_and_reveals_it_with_a_reason(console
 def test_a_supervisor_finds_the_contact_and_reads_the_whole_story(console_page: Page, hub, agent_factory) -> None:
     page = console_page
     hand_off(hub.url, "a human please, the whole story")
-    log_in(page, agent_factory("Sol Super", role="supervisor"))
+    sol = agent_factory("Sol Super", role="supervisor")
+    log_in(page, sol)
     dialog = search_contacts(page, "carter")
     rows = dialog.locator("#contact-list .contact-row")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text(BEN)  # supervisors have the personal data permission
+    listed = sol.call("GET", "/api/contacts?q=carter", sol.token()).json()["contacts"][0]
+    counts = [f"{count} {noun}{'' if count == 1 else 's'}" for count, noun in
+              ((listed["conversations"], "conversation"), (listed["tickets"], "ticket"))]
+    expect(rows.first).to_contain_text(" · ".join(counts))  # "1 ticket", not "1 tickets"
     dialog.get_by_label("Filter by tier").select_option("new")
     expect(dialog.locator("#contact-list")).to_contain_text("No contacts match")
     dialog.get_by_label("Filter by tier").select_option("")

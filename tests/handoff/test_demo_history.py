@@ -37,8 +37,10 @@ async def test_demo_history_is_marked_fills_the_reports_and_goes_away(any_db: Hu
         assert all(a.email.endswith(f"@{DEMO_DOMAIN}") and not a.active and a.display_name.endswith("(demo)") for a in agents)
         # The channels the hub's own conversations carry, so the channel filters find the demo's too.
         assert {c.channel for c in conversations} == {WEBCHAT, TELEGRAM}
-        names = (await uow.session.execute(select(Ticket.customer_name))).scalars().all()
-        assert names and all(name.startswith("Shopper ") and name.endswith(" (demo)") for name in names)
+        named = (await uow.session.execute(select(Ticket.customer_name, Conversation.display_name, Contact.name)
+                                           .join(Conversation, Conversation.id == Ticket.conversation_id)
+                                           .join(Contact, Contact.id == Conversation.contact_id))).all()
+        assert named and all(row[0] == row[1] == row[2] and row[0].endswith(" (demo)") for row in named)
         teams = set((await uow.session.execute(select(Team.name))).scalars())
         ticket_teams = set((await uow.session.execute(select(Ticket.team).where(Ticket.team.is_not(None)))).scalars())
         assert ticket_teams and ticket_teams | {t for a in agents for t in a.teams} <= teams  # the teams Manage lists

@@ -5,7 +5,7 @@
 import { download, h, showError } from './dom.js';
 import { tierBadge } from './badges.js';
 import { contactFacts, contactHeading, contactNotes, tagEditor } from './contact.js';
-import { CHANNELS, channelLabel, humanise, shortDate, STATUSES } from './format.js';
+import { CHANNELS, channelLabel, counted, humanise, shortDate, STATUSES } from './format.js';
 
 const PROOFS = {
   signed_identity: "the shop's signed identity", bot_verified_order: 'an order the bot verified',
@@ -74,7 +74,7 @@ export function createContacts({ api, me, token, onOpenTicket }) {
       h('button', { type: 'button', class: 'link', onclick: () => openContact(contact.id) }, contact.name || `Guest #${contact.id}`),
       ' ', tierBadge(contact.tier), contact.identified ? null : h('span', { class: 'badge' }, 'Guest'),
       h('div', { class: 'muted' }, [contact.email, contact.phone].filter(Boolean).join(' · ')),
-      h('div', { class: 'muted' }, `${contact.conversations} conversations · ${contact.tickets} tickets · `
+      h('div', { class: 'muted' }, `${counted(contact.conversations, 'conversation')} · ${counted(contact.tickets, 'ticket')} · `
         + (contact.channels ?? []).map((channel) => channelLabel(channel)).join(', ')));
   }
 

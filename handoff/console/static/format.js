@@ -27,6 +27,9 @@ export const severityLabel = (code) => SEVERITIES[code] ?? humanise(code);
 export const tierLabel = (code) => TIERS[code] ?? humanise(code);
 export const channelLabel = (code) => CHANNELS[code] ?? humanise(code);
 
+// "1 ticket", "3 tickets".
+export const counted = (count, noun) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
 export function duration(seconds) {
   const s = Math.max(0, Math.floor(seconds));
   if (s < 60) return `${s}s`;
