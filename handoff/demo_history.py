@@ -131,7 +131,6 @@ class DemoSummary:
 class _Maker:
     def __init__(self, rng: random.Random, agents: list[tuple[int, list[str]]], contacts: list[int], now: datetime) -> None:
         self.rng, self.agents, self.contacts, self.now = rng, agents, contacts, now
-        self.ticket_id = 0
         self.count = 0
         self.shopper = 0
 
@@ -153,10 +152,10 @@ class _Maker:
             moment += timedelta(seconds=rng.randint(20, 90))
             handed = handed or hand_off
         last_seq = 2 * len(said)
-        if handed:
+        resolved = self._ticket(batch, conversation_id, said[-1][:2], moment, last_seq + 1) if handed else None
+        if resolved is not None:
             last_seq += 1
-            resolved = self._ticket(batch, conversation_id, said[-1][:2], moment, last_seq)
-            if resolved is not None and rng.random() < REOPEN_SHARE:
+            if rng.random() < REOPEN_SHARE:
                 last_seq = self._reopen(batch, conversation_id, said[-1][0], resolved, last_seq)
         batch.conversations[-1]["last_seq"] = last_seq
 
@@ -175,8 +174,8 @@ class _Maker:
         text = rng.choice(REOPEN_TEXTS).format(order=rng.randint(10001, 19999))
         self._message(batch, conversation_id, seq + 1, "shopper", text, intent, wrote)
         self._message(batch, conversation_id, seq + 2, "bot", "(the bot's answer)", None, wrote + timedelta(seconds=1))
-        self._ticket(batch, conversation_id, (intent, text), wrote + timedelta(seconds=rng.randint(20, 90)), seq + 3)
-        return seq + 3
+        handed = self._ticket(batch, conversation_id, (intent, text), wrote + timedelta(seconds=rng.randint(20, 90)), seq + 3)
+        return seq + 3 if handed else seq + 2
 
     def _said(self, in_spike: bool) -> list[tuple[str, str, bool]]:
         """What the shopper wrote to the bot, each with its intent and whether it handed off."""
@@ -214,8 +213,10 @@ class _Maker:
 
     def _ticket(self, batch: Batch, conversation_id: str, trigger: tuple[str, str], created: datetime,
                 seq: int) -> datetime | None:
-        """A ticket an agent took, answered and (unless it is still open now) resolved: its resolution.
-        `trigger` is the shopper message that handed off (its intent and text)."""
+        """A ticket an agent took, answered and resolved: its resolution. `trigger` is the shopper message
+        that handed off (its intent and text). None, and nothing written, when it would still be open now:
+        its demo agent, who never logs in, would hold it in the console's lists for good, and no one could
+        resolve or transfer it (the demo's conversations are closed)."""
         rng = self.rng
         intent = trigger[0]
         severity = rng.choices([s for s, _ in SEVERITY_WEIGHTS], weights=[w for _, w in SEVERITY_WEIGHTS])[0]
@@ -229,29 +230,31 @@ class _Maker:
         rated = rng.random() < 0.65
         rating = rng.choices(RATINGS, weights=RATING_WEIGHTS)[0] if rated else None
         open_now = resolved > self.now
-        self.ticket_id += 1
         ticket = {
-            "conversation_id": conversation_id, "status": "assigned" if open_now else "resolved", "reasons": [reason],
+            "conversation_id": conversation_id, "status": "resolved", "reasons": [reason],
             "severity": severity, "severity_rank": SEVERITY_RANK[severity], "severity_cues": [], "tier_rank": 0,
             "priority": 5, "team": teams[0] if teams and rng.random() < 0.7 else None, "agent_id": agent_id,
             "customer_name": self._shopper(), "trigger_text": trigger[1], "summary": {"intents": [intent]},
             "created_at": created, "queued_at": created,
-            "assigned_at": taken, "first_response_at": answered if answered <= self.now else None,
+            "assigned_at": taken, "first_response_at": answered,
             "first_response_due": created + timedelta(minutes=FIRST_RESPONSE_MINUTES[severity]),
             "resolution_due": created + timedelta(minutes=RESOLUTION_MINUTES[severity]),
-            "resolved_at": None if open_now else resolved, "bot_outage": False,
-            **self._feedback(None if open_now else rating, resolved),
+            "resolved_at": resolved, "bot_outage": False,
+            **self._feedback(None if open_now else rating, resolved),  # no draw for an open one: the same draws follow
         }
+        transferred = rng.random() < 0.08
+        if open_now:
+            return None
         batch.tickets.append(ticket)
         batch.transitions.append({"conversation_id": conversation_id, "from_state": "queued", "to_state": "assigned",
                                   "actor_kind": "system", "reason": "assigned (demo)", "created_at": taken,
                                   "_ticket": len(batch.tickets) - 1})
-        if rng.random() < 0.08:
+        if transferred:
             batch.transitions.append({"conversation_id": conversation_id, "from_state": "assigned", "to_state": "assigned",
                                       "actor_kind": "agent", "reason": "transferred to a colleague (demo)",
                                       "created_at": answered + timedelta(minutes=2), "_ticket": len(batch.tickets) - 1})
         self._message(batch, conversation_id, seq, "agent", "(the agent's answer)", None, answered, agent_id)
-        return None if open_now else resolved
+        return resolved
 
     def _feedback(self, rating: int | None, resolved: datetime) -> dict[str, Any]:
         """A ticket's rating, NPS answer and comment columns (every row has them all, for the bulk insert)."""

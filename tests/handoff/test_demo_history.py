@@ -37,6 +37,9 @@ async def test_demo_history_is_marked_fills_the_reports_and_goes_away(any_db: Hu
         assert all(a.email.endswith(f"@{DEMO_DOMAIN}") and not a.active and a.display_name.endswith("(demo)") for a in agents)
         # The channels the hub's own conversations carry, so the channel filters find the demo's too.
         assert {c.channel for c in conversations} == {WEBCHAT, TELEGRAM}
+        # None left open: its demo agent never logs in, and nobody could settle it in the console.
+        assert set((await uow.session.execute(select(Ticket.status))).scalars()) == {"resolved"}
+        assert {c.state for c in conversations if c.channel_user_id.startswith("demo:")} == {"closed"}
         named = (await uow.session.execute(select(Ticket.customer_name, Conversation.display_name, Contact.name)
                                            .join(Conversation, Conversation.id == Ticket.conversation_id)
                                            .join(Contact, Contact.id == Conversation.contact_id))).all()
