@@ -29,7 +29,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def reports_hub(tmp_path_factory: pytest.TempPathFactory, console_bot: ConsoleFakeRasa) -> Iterator[Server]:
-    with demo_history_hub(tmp_path_factory.mktemp("reports-hub"), console_bot) as server:
+    # 30 days, as `make run` writes: the default two weeks and the two before both have history.
+    with demo_history_hub(tmp_path_factory.mktemp("reports-hub"), console_bot, days=30) as server:
         yield server
 
 
@@ -63,6 +64,10 @@ def test_a_supervisor_reads_the_reports_and_exports_one(reports_page: Page, repo
     token = boss.token()
     sign_in(page, boss)
     page.get_by_role("button", name="Reports").click()
+    today = datetime.now(UTC).date()  # the console takes the UTC day, as the reports count
+    expect(page.get_by_label("From")).to_have_value((today - timedelta(days=13)).isoformat())
+    expect(page.get_by_label("To", exact=True)).to_have_value(today.isoformat())
+    expect(page.locator(".figure").filter(has_text="Conversations").locator(".figure-change")).to_contain_text("vs before")
     # The last week, so the week before (also in the two weeks of demo history) is there to compare with.
     page.get_by_label("From").fill((datetime.now(UTC).date() - timedelta(days=6)).isoformat())
 

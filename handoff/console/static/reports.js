@@ -8,6 +8,8 @@ import { REPORT_TABS, renderReport } from './report_views.js';
 import { fullScreen } from './screens.js';
 
 const DAY_MS = 86400000;
+// Two weeks against the two before: a new installation's 30 days of demo history (make run) fill both.
+const DEFAULT_DAYS = 14;
 const isoDay = (date) => date.toISOString().slice(0, 10);
 
 export function createReports({ api, token }) {
@@ -20,7 +22,7 @@ export function createReports({ api, token }) {
     state.built = true;
     const today = new Date();
     const form = h('form', { id: 'report-filters', class: 'report-filters', 'aria-label': 'Report filters' },
-      h('label', { for: 'report-from', text: 'From' }), h('input', { id: 'report-from', type: 'date', value: isoDay(new Date(today - 29 * DAY_MS)) }),
+      h('label', { for: 'report-from', text: 'From' }), h('input', { id: 'report-from', type: 'date', value: isoDay(new Date(today - (DEFAULT_DAYS - 1) * DAY_MS)) }),
       h('label', { for: 'report-to', text: 'To' }), h('input', { id: 'report-to', type: 'date', value: isoDay(today) }),
       h('select', { id: 'report-team', 'aria-label': 'Team' }, h('option', { value: '', text: 'All teams' })),
       h('select', { id: 'report-channel', 'aria-label': 'Channel' }, h('option', { value: '', text: 'All channels' }),
