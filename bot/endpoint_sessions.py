@@ -40,7 +40,7 @@ def session_for_loop() -> aiohttp.ClientSession:
 
 
 async def close_sessions() -> None:
-    """Closes the running loop's session (Rasa's shutdown; tests)."""
+    """Closes the running loop's session (tests; Rasa's own process exit drops it with the loop)."""
     session = _sessions.pop(asyncio.get_running_loop(), None)
     if session is not None:
         await session.close()

@@ -87,14 +87,19 @@ class IntentModel:
         if not texts:
             return []
         if self._probabilities is None:
-            ranker = _RowRanker.of(self)
-            self._probabilities = ranker.probabilities if ranker else self._probabilities_of_features
+            self._probabilities = self._fastest_probabilities()
         probabilities = self._probabilities(texts)
         limit = top_k if top_k > 0 else probabilities.shape[1]
         return [self._ranking(row, limit) for row in probabilities]
 
-    def _probabilities_of_features(self, texts: Sequence[str]) -> np.ndarray:
-        return np.asarray(self._classifier.predict_proba(self._features(texts)))
+    def _fastest_probabilities(self) -> Callable[[Sequence[str]], np.ndarray]:
+        """Per message from the weights (_RowRanker) for the calibrated SVM over TF-IDF blocks; the
+        calibrated SVM over other features as one product; any other classifier as sklearn has it."""
+        linear = calibrated_linear(self._classifier)
+        if linear is None:
+            return lambda texts: np.asarray(self._classifier.predict_proba(self._features(texts)))
+        ranker = _RowRanker.of(self, linear)
+        return ranker.probabilities if ranker else lambda texts: linear.predict_proba(self._features(texts))
 
     def _ranking(self, probabilities: np.ndarray, limit: int) -> list[IntentScore]:
         order = np.argsort(-probabilities, kind="stable")[:limit]
@@ -181,7 +186,7 @@ def calibrated_linear(classifier: ClassifierMixin) -> CalibratedLinear | None:
 class _RowRanker:
     """The calibrated SVM's probabilities for a few messages from its weights, block by block as
     the FeatureUnion and the embedding lay them out (bot/tfidf_rows.py): no sparse matrix is built
-    per message. Only for a union of TfidfVectorizers; `of` gives None for anything else."""
+    per message. Only for a union of TfidfVectorizers; `of` gives None for any other vectoriser."""
 
     def __init__(self, linear: CalibratedLinear, blocks: list[tuple[TfidfRows, int, float]], embedding_at: int,
                  encoder: SentenceEncoder | None, embedding_weight: float) -> None:
@@ -192,10 +197,7 @@ class _RowRanker:
         self._embedding_weight = embedding_weight
 
     @classmethod
-    def of(cls, model: "IntentModel") -> "_RowRanker | None":
-        linear = calibrated_linear(model._classifier)
-        if linear is None:
-            return None
+    def of(cls, model: "IntentModel", linear: CalibratedLinear) -> "_RowRanker | None":
         weights = model._vectoriser.transformer_weights or {}
         blocks, width = [], 0
         for name, transformer in model._vectoriser.transformer_list:

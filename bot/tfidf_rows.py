@@ -13,7 +13,7 @@ transform; only the per-message path uses this.
 Pure numpy, no Rasa import.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -63,9 +63,6 @@ class TfidfRows:
             if norm > 0.0:
                 values = values / norm
         return indices, values
-
-    def rows(self, documents: Sequence[str]) -> list[Row]:
-        return [self.row(document) for document in documents]
 
 
 def weighted_sum(weights: np.ndarray, row: Row, offset: int = 0, scale: float = 1.0) -> np.ndarray:

@@ -20,6 +20,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 from scipy import sparse
+from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
@@ -196,14 +197,6 @@ class AngerModel:
         return tuple(str(cue) for cue in rule_cues) + tuple(f"words: {w}" for w in word_cues)
 
 
-def _sigmoid(x: float) -> float:
-    """scikit-learn's expit for one number, without overflow for any x."""
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    small = math.exp(x)
-    return small / (1.0 + small)
-
-
 def _has_words(normalised: str) -> bool:
     """Empty messages and symbol soup carry no anger the model can read."""
     has_letters = any(character.isalpha() for character in normalised)
@@ -228,8 +221,10 @@ class _RowScorer:
         self._intercept = float(model._classifier.intercept_[0])
         self._cues_at = self._words.width + self._chars.width
         self._cue_weight = model.settings.cue_weight
-        self._general = model._general
         self._general_weight = model.settings.general_weight
+        general = model._general
+        self._general = None if general is None else (
+            TfidfRows(general._words), general._classifier.coef_[0], float(general._classifier.intercept_[0]))
 
     def probability(self, normalised: str, rule_cues: list[Cue]) -> tuple[Row, float]:
         words = self._words.row(normalised)
@@ -241,10 +236,13 @@ class _RowScorer:
             + float(weighted_sum(coefficients, self._chars.row(normalised), self._words.width))
             + float(cues @ coefficients[self._cues_at : self._cues_at + len(cues)])
         )
-        if self._general is not None:
-            prior = self._general.log_odds_one(normalised) * self._general_weight
+        if self._general is not None:  # _GeneralModel.log_odds of this one message
+            rows, weights, intercept = self._general
+            log_odds = float(weighted_sum(weights, rows.row(normalised))) + intercept
+            limit = _GeneralModel._LOG_ODDS_LIMIT
+            prior = min(max(log_odds, -limit), limit) * self._general_weight
             decision += prior * float(coefficients[self._cues_at + len(cues)])
-        return words, _sigmoid(decision)
+        return words, float(expit(decision))
 
 
 class _GeneralModel:
@@ -267,14 +265,3 @@ class _GeneralModel:
     def log_odds(self, normalised: list[str]) -> np.ndarray:
         scores = self._classifier.decision_function(self._words.transform(normalised))
         return np.clip(scores, -self._LOG_ODDS_LIMIT, self._LOG_ODDS_LIMIT)
-
-    def log_odds_one(self, normalised: str) -> float:
-        """`log_odds([normalised])[0]`, from the weights (bot/tfidf_rows.py)."""
-        rows: TfidfRows | None = self.__dict__.get("_rows")
-        if rows is None:
-            rows = self.__dict__["_rows"] = TfidfRows(self._words)
-        score = float(weighted_sum(self._classifier.coef_[0], rows.row(normalised))) + float(self._classifier.intercept_[0])
-        return min(max(score, -self._LOG_ODDS_LIMIT), self._LOG_ODDS_LIMIT)
-
-    def __getstate__(self) -> dict[str, object]:
-        return {key: value for key, value in self.__dict__.items() if key != "_rows"}

@@ -58,7 +58,7 @@ _ORDER_LOADS = (
 # order form's check of the contact) once or twice per shopper turn, and with the loads above it
 # was 7 statements, 13.6 ms at load 5 (the selectin loaders' statements and their cache keys).
 # Joined, it is one statement of items x tracking events x returned items rows (a handful for
-# an order) and 1.5 ms; the same OrderView (tests/knowledge_base/test_sql_source.py).
+# an order) and 1.5 ms; the same OrderView (tests/knowledge_base/shop/test_sql_order_source.py).
 _ORDER_READ = (
     select(models.Order)
     .where(models.Order.number == bindparam("number"))
