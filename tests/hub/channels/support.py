@@ -130,7 +130,14 @@ class Agent:
     async def take_and_reply(self, conversation_id: str, text: str) -> int:
         ticket = await self.ticket_of(conversation_id)
         if ticket["status"] == "queued":
-            await self.call("POST", f"/api/agent/tickets/{ticket['id']}/claim")
+            claimed = await self._client.post(f"/api/agent/tickets/{ticket['id']}/claim")
+            if claimed.status_code == 409:
+                # The assigner gave it to this agent (online, with room) between the read and the claim.
+                me = await self.call("GET", "/api/agent/me")
+                ticket = await self.ticket_of(conversation_id)
+                assert ticket["status"] == "assigned" and ticket["agent"]["id"] == me["id"], ticket
+            else:
+                claimed.raise_for_status()
         await self.call("POST", f"/api/agent/tickets/{ticket['id']}/messages", {"text": text})
         return ticket["id"]
 
