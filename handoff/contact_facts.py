@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.clock import aware, utcnow
 from handoff.contact_rules import Facts, rule_tags, tier_for
-from handoff.customers import CustomerDirectory
+from handoff.customers import CustomerOrders
 from handoff.models import Contact, ContactTag, Conversation, Ticket
 from handoff.signals import COMPLAINT
 from handoff.uow import UnitOfWork, UnitOfWorkFactory
@@ -31,7 +31,7 @@ RuleSet = tuple[list[dict[str, Any]], list[dict[str, Any]]]
 Rules = Callable[[UnitOfWork], Awaitable[RuleSet]]
 
 
-async def refresh(session: AsyncSession, directory: CustomerDirectory, contact: Contact, rules: RuleSet) -> None:
+async def refresh(session: AsyncSession, directory: CustomerOrders, contact: Contact, rules: RuleSet) -> None:
     """Reads the contact's orders again (when it is a shop customer), then re-derives tier and tags."""
     if contact.shop_customer_id is not None:
         apply_orders(contact, await directory.orders(contact.shop_customer_id))

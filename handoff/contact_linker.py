@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff import contact_facts as facts
 from handoff import contacts
 from handoff.contact_facts import Rules, refresh
 from handoff.conversations import get_conversation, latest_ticket
-from handoff.customers import CustomerDirectory
+from handoff.customers import Customer, CustomerDirectory
 from handoff.delivery import MESSAGE_CREATED
 from handoff.events import Event
 from handoff.models import Contact, Conversation, Message
@@ -49,55 +50,105 @@ class ContactLinker:
             await self.recognise(event.data["ticket"]["conversation_id"], "", rederive=True)
 
     async def recognise(self, conversation_id: str, text: str, rederive: bool = False) -> None:
-        if not rederive and not await self._may_link(conversation_id, text):
+        # The shop is asked before the write transaction, so that no writer waits behind its reads.
+        shop = _ShopAnswers(self._directory)
+        if not rederive and not await self._may_link(conversation_id, text, shop):
             return
         async with self._uows() as uow:
             conversation = await get_conversation(uow.session, conversation_id)
             contact = await contacts.contact_of(uow.session, conversation)
             before = (contact.id, contact.shop_customer_id)
-            contact = await self._by_proven_email(uow, conversation, contact) or contact
+            contact = await _by_proven_email(uow, shop, conversation, contact) or contact
             if _may_name_an_order(contact, text):
-                contact = await self._by_order_and_contact(uow, conversation) or contact
+                contact = await _by_order_and_contact(uow, shop, conversation) or contact
             if (contact.id, contact.shop_customer_id) != before:
-                await refresh(uow.session, self._directory, contact, await self._rules(uow))
+                await refresh(uow.session, shop, contact, await self._rules(uow))
             elif rederive:
                 await facts.rederive(uow.session, contact, await self._rules(uow))
             await uow.commit()
 
-    async def _may_link(self, conversation_id: str, text: str) -> bool:
-        """Whether this message could change who the contact is, read without the write lock: most
-        messages of a conversation whose shopper is known, or who gave nothing, cannot."""
+    async def _may_link(self, conversation_id: str, text: str, shop: _ShopAnswers) -> bool:
+        """Whether this message could change who the contact is, read without the write lock, with
+        the shop's answers to what the write transaction will ask kept in `shop`: most messages
+        cannot (a known shopper, or one who gave nothing), nor can an email the shop does not know
+        or an order number without the email or phone on it."""
         async with self._uows.reading() as session:
             conversation = await get_conversation(session, conversation_id)
             contact = await contacts.get_contact(session, conversation.contact_id)
-            if contact is None or await _unlinked_email(session, conversation, contact):
+            if contact is None:
                 return True
-            return _may_name_an_order(contact, text)
+            email = await _unlinked_email(session, conversation, contact)
+            texts = await _recent_texts(session, conversation_id) if _may_name_an_order(contact, text) else []
+        customer = await shop.identify(email) if email else None
+        if customer is None and texts:
+            found = await shop.proven_owner(texts)
+            customer = found[0] if found else None
+        if customer is not None and contact.shop_customer_id is None:
+            await shop.orders(customer.id)  # what the link's refresh reads
+        return customer is not None
 
-    async def _by_proven_email(self, uow: UnitOfWork, conversation: Conversation, contact: Contact) -> Contact | None:
-        email = await _unlinked_email(uow.session, conversation, contact)
-        if email is None:
-            return None
-        customer = await self._directory.identify(email, None)
-        if customer is None:
-            return None
-        ticket = await latest_ticket(uow.session, conversation.id)
-        verified_order = (ticket.summary or {}).get("verified_order_id") if ticket else None
-        proof = contacts.Proof(contacts.BOT_VERIFIED_ORDER, verified_order) if verified_order \
-            else contacts.Proof(contacts.SIGNED_IDENTITY)
-        return await contacts.identify(uow.session, conversation, customer, proof)
 
-    async def _by_order_and_contact(self, uow: UnitOfWork, conversation: Conversation) -> Contact | None:
-        query = (select(Message.text).where(Message.conversation_id == conversation.id, Message.author_kind == "shopper")
+class _ShopAnswers:
+    """The directory, answering a question asked again with the same inputs from its first answer:
+    the write transaction asks what _may_link asked (the conversation's messages take turns, so
+    its inputs are the same unless another hub changed the contact meanwhile: then it reads)."""
+
+    def __init__(self, directory: CustomerDirectory) -> None:
+        self._directory = directory
+        self._customers: dict[str, Customer | None] = {}
+        self._owners: dict[tuple[str, ...], tuple[Customer, str] | None] = {}
+        self._orders: dict[int, list[dict[str, Any]]] = {}
+
+    async def identify(self, email: str) -> Customer | None:
+        if email not in self._customers:
+            self._customers[email] = await self._directory.identify(email, None)
+        return self._customers[email]
+
+    async def proven_owner(self, texts: list[str]) -> tuple[Customer, str] | None:
+        key = tuple(texts)
+        if key not in self._owners:
+            self._owners[key] = await self._directory.proven_owner(texts)
+        return self._owners[key]
+
+    async def orders(self, customer_id: int) -> list[dict[str, Any]]:
+        if customer_id not in self._orders:
+            self._orders[customer_id] = await self._directory.orders(customer_id)
+        return self._orders[customer_id]
+
+
+async def _by_proven_email(uow: UnitOfWork, shop: _ShopAnswers, conversation: Conversation,
+                           contact: Contact) -> Contact | None:
+    email = await _unlinked_email(uow.session, conversation, contact)
+    if email is None:
+        return None
+    customer = await shop.identify(email)
+    if customer is None:
+        return None
+    ticket = await latest_ticket(uow.session, conversation.id)
+    verified_order = (ticket.summary or {}).get("verified_order_id") if ticket else None
+    proof = contacts.Proof(contacts.BOT_VERIFIED_ORDER, verified_order) if verified_order \
+        else contacts.Proof(contacts.SIGNED_IDENTITY)
+    return await contacts.identify(uow.session, conversation, customer, proof)
+
+
+async def _by_order_and_contact(uow: UnitOfWork, shop: _ShopAnswers, conversation: Conversation) -> Contact | None:
+    found = await shop.proven_owner(await _recent_texts(uow.session, conversation.id))
+    if found is None:
+        return None
+    customer, order_number = found
+    log.info("conversation %s: the shopper proved an order of theirs; contact linked", conversation.id)
+    return await contacts.identify(uow.session, conversation, customer, contacts.Proof(contacts.ORDER_AND_CONTACT,
+                                                                                        order_number))
+
+
+_RECENT_TEXTS = (select(Message.text).where(Message.conversation_id == bindparam("conversation_id"),
+                                            Message.author_kind == "shopper")
                  .order_by(Message.seq.desc()).limit(_RECENT))
-        texts = [text for text in (await uow.session.execute(query)).scalars() if text]
-        found = await self._directory.proven_owner(texts)
-        if found is None:
-            return None
-        customer, order_number = found
-        log.info("conversation %s: the shopper proved an order of theirs; contact linked", conversation.id)
-        return await contacts.identify(uow.session, conversation, customer, contacts.Proof(contacts.ORDER_AND_CONTACT,
-                                                                                            order_number))
+
+
+async def _recent_texts(session: AsyncSession, conversation_id: str) -> list[str]:
+    return [text for text in (await session.execute(_RECENT_TEXTS, {"conversation_id": conversation_id})).scalars()
+            if text]
 
 
 async def _unlinked_email(session: AsyncSession, conversation: Conversation, contact: Contact) -> str | None:

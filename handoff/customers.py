@@ -29,6 +29,12 @@ class ShopReader(Protocol):
     def get_order(self, number: str) -> Any: ...
 
 
+class CustomerOrders(Protocol):
+    """The part of the directory that reads a customer's orders (contact_facts.refresh)."""
+
+    async def orders(self, customer_id: int) -> list[dict[str, Any]]: ...
+
+
 @dataclasses.dataclass(frozen=True)
 class Customer:
     id: int

@@ -2,19 +2,46 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
-from handoff.conversations import ConversationRef, find_by_channel_user, messages_after, open_conversation
+from handoff.conversations import (
+    ConversationRef,
+    authorise,
+    find_by_channel_user,
+    hash_token,
+    messages_after,
+    open_conversation,
+)
 from handoff.serialize import shopper_message_json
 from handoff.settings import HubSettings
 from handoff.status_view import conversation_status
 from handoff.uow import UnitOfWorkFactory
+
+# Conversations whose token this process has checked, at most (the oldest checked is forgotten first).
+_KNOWN_TOKENS = 20_000
 
 
 class Conversations:
     def __init__(self, uows: UnitOfWorkFactory, settings: HubSettings) -> None:
         self._uows = uows
         self._settings = settings
+        self._known: dict[str, str] = {}
+
+    async def authorise(self, conversation_id: str, token: str | None) -> None:
+        """handoff.conversations.authorise, reading only the first time a token opens a conversation:
+        a conversation's token never changes once issued (erasure keeps it; only the demo history,
+        whose tokens open nothing, deletes conversations), so a pair checked once stays good, and
+        each shopper message after the first saves a read transaction."""
+        known = self._known.get(conversation_id)
+        if token is not None and known is not None and hmac.compare_digest(known, hash_token(token)):
+            return
+        async with self._uows.reading() as session:
+            await authorise(session, conversation_id, token)
+        assert token is not None  # authorise raised otherwise
+        if len(self._known) >= _KNOWN_TOKENS:
+            del self._known[next(iter(self._known))]
+        self._known[conversation_id] = hash_token(token)
 
     async def open(
         self,

@@ -44,8 +44,7 @@ async def send(request: Request, conversation_id: str) -> HTTPResponse:
     text = attachments.caption(body.get("text", ""), limit) if photos else clean_text(body.get("text"), limit)
     client_id = optional_str(body, "client_message_id", 200)
     services(request).limiter.check("address_messages", client_address(request))
-    async with services(request).uows.reading() as session:
-        await authorise(session, conversation_id, bearer(request))
+    await services(request).conversations.authorise(conversation_id, bearer(request))
     inbound = Inbound(channel=CHANNEL_NAME, text=text, conversation_id=conversation_id, external_id=client_id,
                       attachment_ids=photos)
     result = await services(request).inbound.handle(inbound)

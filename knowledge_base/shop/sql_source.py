@@ -59,15 +59,21 @@ _ORDER_LOADS = (
 # was 7 statements, 13.6 ms at load 5 (the selectin loaders' statements and their cache keys).
 # Joined, it is one statement of items x tracking events x returned items rows (a handful for
 # an order) and 1.5 ms; the same OrderView (tests/knowledge_base/shop/test_sql_order_source.py).
-_ORDER_READ = (
+_ORDER_JOINS = (
+    joinedload(models.Order.customer),
+    joinedload(models.Order.items).joinedload(models.OrderItem.product),
+    joinedload(models.Order.shipment).joinedload(models.Shipment.events),
+    joinedload(models.Order.returns).joinedload(models.Return.items).joinedload(models.ReturnItem.order_item),
+)
+_ORDER_READ = select(models.Order).where(models.Order.number == bindparam("number")).options(*_ORDER_JOINS)
+# A customer's orders the same way: the hub reads them whole when it links a shopper to the
+# customer (handoff/contact_facts.py), where the selectin loads were 7 statements and ~10% of the
+# hub's CPU per message in bench/hub.py's mix (each shopper proves one order).
+_CUSTOMER_ORDERS = (
     select(models.Order)
-    .where(models.Order.number == bindparam("number"))
-    .options(
-        joinedload(models.Order.customer),
-        joinedload(models.Order.items).joinedload(models.OrderItem.product),
-        joinedload(models.Order.shipment).joinedload(models.Shipment.events),
-        joinedload(models.Order.returns).joinedload(models.Return.items).joinedload(models.ReturnItem.order_item),
-    )
+    .where(models.Order.customer_id == bindparam("customer_id"))
+    .order_by(models.Order.placed_at.desc(), models.Order.number.desc())
+    .options(*_ORDER_JOINS)
 )
 _RETURN_LOADS = (
     selectinload(models.Return.order),
@@ -104,14 +110,8 @@ class SqlOrderSource:
             return order_view(row) if row else None
 
     def customer_orders(self, customer_id: int) -> list[OrderView]:
-        query = (
-            select(models.Order)
-            .where(models.Order.customer_id == customer_id)
-            .order_by(models.Order.placed_at.desc(), models.Order.number.desc())
-            .options(*_ORDER_LOADS)
-        )
         with self._sessions() as session:
-            return [order_view(row) for row in session.scalars(query)]
+            return [order_view(row) for row in session.scalars(_CUSTOMER_ORDERS, {"customer_id": customer_id}).unique()]
 
     def find_customer(
         self, email: str | None = None, phone: str | None = None, customer_id: int | None = None

@@ -56,6 +56,19 @@ async def test_a_conversation_needs_its_own_token(api: HubApi) -> None:
     assert (await api.call("get", f"/api/conversations/{ada.id}/messages?after=abc", ada.token)).code == "invalid_field"
 
 
+async def test_a_token_the_hub_has_let_through_opens_only_its_own_conversation(api: HubApi) -> None:
+    """The hub remembers a token it checked (handoff/gateway.py): after ada's messages went through,
+    another conversation's token, a made-up one and none are still refused, and hers still works."""
+    ada, bob = await api.shopper(), await api.shopper()
+    assert (await ada.say("hi")).status == 200
+    path = f"/api/conversations/{ada.id}/messages"
+    assert (await api.call("post", path, bob.token, json={"text": "hi"})).status == 404
+    assert (await api.call("post", path, ada.token + "x", json={"text": "hi"})).status == 404
+    assert (await api.call("post", path, json={"text": "hi"})).status == 401
+    assert (await api.call("post", f"/api/conversations/{bob.id}/messages", ada.token, json={"text": "hi"})).status == 404
+    assert (await ada.say("hello again")).status == 200
+
+
 async def test_an_unsigned_identity_is_not_believed(api: HubApi) -> None:
     answer = await api.call("post", "/api/conversations", json={"identity": {"customer_email": "vip@shop.example"}})
     assert (answer.status, answer.code) == (400, "invalid_identity")

@@ -4,17 +4,21 @@ merging with the contact that customer already had, each step recorded with its 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
+import pytest
 from sanic import Sanic
-from sqlalchemy import func, select
+from sqlalchemy import Connection, event, func, select
 
+from handoff.db import READ_ONLY
 from handoff.identity import sign
 from handoff.inbound import Inbound
 from handoff.models import Contact, ContactIdentity, ContactMerge, Conversation
 from handoff.signals import HandoffSignal
 from handoff.tickets import open_ticket
 from hub.router import Router
+from knowledge_base.shop.sql_source import SqlOrderSource
 from tests.handoff.api_client import HubApi, Shopper
 from tests.handoff.databases import HubDb
 from tests.handoff.shop_fixtures import SECRET, demo_shop, router, shop_api, shop_app
@@ -53,6 +57,48 @@ async def test_a_guest_who_names_an_order_and_its_email_becomes_the_customer(sho
     assert anna.id == guest.id and (anna.name, anna.email, anna.phone) == ("Anna Schmidt", ANNA, "+49 151 23456789")
     assert (anna.order_count, anna.tier, anna.address) == (3, "regular", "Hauptstr. 5, 10115 Berlin, Germany")
     assert await merges(db) == [("identified", "order_and_contact", "10002")]
+
+
+async def test_the_shop_is_read_outside_write_transactions_and_only_a_link_writes(
+        shop_app: Sanic, shop_api: HubApi, db: HubDb, demo_shop: SqlOrderSource, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The linker asks the shop before it takes the write lock (no other writer waits behind the
+    shop), and writes only when the shop proves who the shopper is: an order number alone, or an
+    email the shop does not know, takes no write transaction of its own (each message takes two:
+    the message stored, the bot's turn stored)."""
+    writing: list[bool] = []
+    shop_reads: list[bool] = []
+    engine = shop_app.ctx.services.uows.sessions.kw["bind"].sync_engine
+
+    @event.listens_for(engine, "begin")
+    def began(connection: Connection) -> None:
+        if not connection.get_execution_options().get(READ_ONLY):
+            writing.append(True)
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def ended(connection: Connection) -> None:
+        if not connection.get_execution_options().get(READ_ONLY) and writing:
+            writing.pop()
+
+    def noted(read: Callable[..., object]) -> Callable[..., object]:
+        def reading(*args: object, **kwargs: object) -> object:
+            shop_reads.append(bool(writing))
+            return read(*args, **kwargs)
+        return reading
+
+    for name in ("find_customer", "get_order", "customer_orders"):
+        monkeypatch.setattr(demo_shop, name, noted(getattr(demo_shop, name)))
+    shopper = await shop_api.shopper()
+    await shopper.says("hi there")
+    begun: list[int] = []
+    event.listen(engine, "begin", lambda connection: begun.append(1)
+                 if not connection.get_execution_options().get(READ_ONLY) else None)
+    for text in ("where is order 10002?", "my email is ben.carter@example.com", ANNA):
+        begun.clear()
+        await shopper.says(text)
+        assert len(begun) == (3 if text == ANNA else 2), text
+    assert (await contact_of(db, shopper.id)).shop_customer_id is not None
+    assert shop_reads and not any(shop_reads)
 
 
 async def test_a_wrong_email_or_an_order_alone_proves_nothing(shop_api: HubApi, db: HubDb) -> None:

@@ -4,11 +4,13 @@ mutations that leave every row as it was."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from decimal import Decimal
+from typing import TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
 from knowledge_base.shop.links import is_valid
 from knowledge_base.shop.rules import OrderNotFound, RequestRefused
@@ -17,6 +19,9 @@ from knowledge_base.shop.source import OrderSource
 from knowledge_base.shop.sql_source import SqlOrderSource
 from knowledge_base.shop.views import Address
 from tests.knowledge_base.shop.shop_testing import NOW, snapshot
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
 def test_it_implements_the_order_source_protocol(source: SqlOrderSource) -> None:
@@ -40,7 +45,7 @@ def test_an_order_is_read_whole_in_one_statement(source: SqlOrderSource, shop_en
     with their items into one statement; what it reads is what the loads relationship by
     relationship read (`_ORDER_LOADS`, still used to lock an order for a change), for every demo
     order and for one with two returns of some of its items."""
-    from sqlalchemy import event, select
+    from sqlalchemy import select
     from sqlalchemy.orm import Session
 
     from knowledge_base.shop import models
@@ -53,12 +58,7 @@ def test_an_order_is_read_whole_in_one_statement(source: SqlOrderSource, shop_en
         expected = {order.number: order_view(order)
                     for order in session.scalars(select(models.Order).options(*_ORDER_LOADS))}
     assert len(expected) >= 10 and any(len(view.items) > 1 for view in expected.values())
-    statements: list[str] = []
-    event.listen(shop_engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
-    for number, view in expected.items():
-        statements.clear()
-        assert source.get_order(number) == view, number
-        assert len(statements) == 1, number
+    assert_read_in_one_statement(shop_engine, source.get_order, expected)
 
 
 @pytest.mark.parametrize("number", ["99999", "", "1000", "' OR 1=1 --", "x" * 10_000])
@@ -69,6 +69,36 @@ def test_get_order_unknown_is_none(source: SqlOrderSource, number: str) -> None:
 def test_customer_orders_newest_first(source: SqlOrderSource) -> None:
     assert [o.number for o in source.customer_orders(1)] == ["10001", "10002", "10012"]
     assert source.customer_orders(999) == []
+
+
+def test_a_customers_orders_are_read_whole_in_one_statement(source: SqlOrderSource, shop_engine: Engine) -> None:
+    """customer_orders joins as get_order does: what it reads is what the loads relationship by
+    relationship read, in the same order, for every demo customer (one with a returned order too)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from knowledge_base.shop import models
+    from knowledge_base.shop.mapping import order_view
+    from knowledge_base.shop.sql_source import _ORDER_LOADS
+
+    source.start_return("10012", NOW, reason=None, skus=["sc-500"])
+    with Session(shop_engine) as session:
+        customers = list(session.scalars(select(models.Customer.id)))
+        expected = {customer: [order_view(order) for order in session.scalars(
+            select(models.Order).where(models.Order.customer_id == customer)
+            .order_by(models.Order.placed_at.desc(), models.Order.number.desc()).options(*_ORDER_LOADS))]
+            for customer in customers}
+    assert len(customers) >= 5 and any(len(views) > 1 for views in expected.values())
+    assert_read_in_one_statement(shop_engine, source.customer_orders, expected)
+
+
+def assert_read_in_one_statement(engine: Engine, read: Callable[[_K], _V], expected: dict[_K, _V]) -> None:
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    for key, value in expected.items():
+        statements.clear()
+        assert read(key) == value, key
+        assert len(statements) == 1, key
 
 
 @pytest.mark.parametrize(

@@ -58,6 +58,8 @@ def test_postgres_reads_the_same_orders_as_sqlite(pg_source: SqlOrderSource, tmp
     sqlite_source = SqlOrderSource(seeded_engine(tmp_path / "shop.db"))
     for number in ("10001", "10002", "10007", "10010", "10012"):
         assert pg_source.get_order(number) == sqlite_source.get_order(number)
+    for customer in (1, 2, 5):
+        assert pg_source.customer_orders(customer) == sqlite_source.customer_orders(customer)
     assert pg_source.returns_for_order("10007") == sqlite_source.returns_for_order("10007")
     assert pg_source.get_promo("FREESHIP") == sqlite_source.get_promo("FREESHIP")
 
