@@ -78,10 +78,9 @@ def answer_product_question(shop: Services, dispatcher: CollectingDispatcher, te
 def find_promo(shop: Services, text: str) -> tuple[str | None, PromoView | None]:
     """The code the shopper typed, and the promo behind it if the shop knows it."""
     candidates = _CODE_CANDIDATE.findall(text)[:MAX_CODE_CANDIDATES]
-    for candidate in candidates:
-        promo = shop.orders.get_promo(candidate)
-        if promo is not None:
-            return candidate.upper(), promo
+    found = shop.orders.first_promo(candidates)
+    if found is not None:
+        return found[0].upper(), found[1]
     codes = [c for c in candidates if c.isupper() or any(ch.isdigit() for ch in c)]
     return (codes[0].upper(), None) if codes else (None, None)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from knowledge_base.shop.views import ProductView
 
@@ -27,7 +28,10 @@ def search_products(products: Iterable[ProductView], query: str, limit: int = 3)
     terms = [term for term in _terms(query[:MAX_QUERY_LENGTH]) if term not in _STOPWORDS]
     if not terms or limit < 1:
         return []
-    scored = [(_score(product, terms), product) for product in products]
+    catalogue = [(product, _fields(product.name, product.category, product.description, product.attributes))
+                 for product in products]
+    close = _close_words(terms, catalogue)
+    scored = [(_score(fields, terms, close), product) for product, fields in catalogue]
     matches = [(score, product) for score, product in scored if score > 0]
     matches.sort(key=lambda pair: (-pair[0], not pair[1].in_stock, pair[1].sku))
     return [product for _, product in matches[:limit]]
@@ -45,33 +49,71 @@ def _stem(word: str) -> str:
     return word
 
 
-def _score(product: ProductView, terms: list[str]) -> float:
+Fields = tuple[tuple[str, frozenset[str]], ...]
+
+
+def _score(fields: Fields, terms: list[str], close: dict[str, frozenset[str]]) -> float:
     """Zero unless a term names the product itself (name, category or description): a size or
     colour alone ("what's the status of it" has an "s") is no product query."""
-    fields = _fields(product)
-    describes_product = any(_best(term, words) for term in terms for name, words in fields if name != "attribute")
+    describes_product = any(_best(term, words, close) for term in terms for name, words in fields if name != "attribute")
     if not describes_product:
         return 0.0
-    return sum(max(_best(term, words) * _WEIGHTS[name] for name, words in fields) for term in terms)
+    return sum(max(_best(term, words, close) * _WEIGHTS[name] for name, words in fields) for term in terms)
 
 
-def _fields(product: ProductView) -> list[tuple[str, set[str]]]:
-    attribute_words = {word for _, values in product.attributes for value in values for word in _terms(value)}
-    return [
-        ("name", set(_terms(product.name))),
-        ("category", set(_terms(product.category))),
+@lru_cache(maxsize=4096)
+def _fields(name: str, category: str, description: str, attributes: tuple[tuple[str, tuple[str, ...]], ...]) -> Fields:
+    """A product's words by where they occur; kept per product text (a search reads the whole
+    catalogue, whose texts rarely change: only its stock does, and that is not in here)."""
+    attribute_words = frozenset(word for _, values in attributes for value in values for word in _terms(value))
+    return (
+        ("name", frozenset(_terms(name))),
+        ("category", frozenset(_terms(category))),
         ("attribute", attribute_words),
-        ("description", set(_terms(product.description))),
-    ]
+        ("description", frozenset(_terms(description))),
+    )
 
 
-def _best(term: str, words: set[str]) -> float:
+def _close_words(terms: list[str], catalogue: list[tuple[ProductView, Fields]]) -> dict[str, frozenset[str]]:
+    """For each term that may match with typos, the catalogue's words within its distance."""
+    lexicon = _lexicon(tuple(fields for _, fields in catalogue))
+    return {term: lexicon.near(term) for term in set(terms) if not term.isdigit() and len(term) >= 4}
+
+
+class _Lexicon:
+    """A catalogue's distinct words by length, and each term's near words once worked out: one
+    comparison per distinct word of a fitting length, not one per word of every product field."""
+
+    KEPT = 16384
+
+    def __init__(self, catalogue: tuple[Fields, ...]) -> None:
+        self._by_length: dict[int, list[str]] = {}
+        for word in sorted(frozenset().union(*(words for fields in catalogue for _, words in fields))):
+            self._by_length.setdefault(len(word), []).append(word)
+        self._near: dict[str, frozenset[str]] = {}
+
+    def near(self, term: str) -> frozenset[str]:
+        found = self._near.get(term)
+        if found is None:
+            allowed = 1 if len(term) <= 6 else 2
+            found = frozenset(word for length in range(len(term) - allowed, len(term) + allowed + 1)
+                              for word in self._by_length.get(length, ()) if _within(term, word, allowed))
+            if len(self._near) >= self.KEPT:
+                self._near.clear()
+            self._near[term] = found
+        return found
+
+
+@lru_cache(maxsize=4)
+def _lexicon(catalogue: tuple[Fields, ...]) -> _Lexicon:
+    return _Lexicon(catalogue)
+
+
+def _best(term: str, words: frozenset[str], close: dict[str, frozenset[str]]) -> float:
     if term in words:
         return 1.0
-    if term.isdigit() or len(term) < 4:
-        return 0.0
-    allowed = 1 if len(term) <= 6 else 2
-    return FUZZY_MATCH if any(_within(term, word, allowed) for word in words) else 0.0
+    near = close.get(term)  # None: a number or a short word, which must match exactly
+    return FUZZY_MATCH if near and not near.isdisjoint(words) else 0.0
 
 
 def _within(a: str, b: str, allowed: int) -> bool:

@@ -6,6 +6,7 @@ platform can plug in by implementing the same Protocol.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -51,3 +52,7 @@ class OrderSource(Protocol):
     def get_product(self, sku: str) -> ProductView | None: ...
 
     def get_promo(self, code: str) -> PromoView | None: ...
+
+    def first_promo(self, codes: Sequence[str]) -> tuple[str, PromoView] | None:
+        """The first of `codes` (in their order) the shop knows, as given, with its promo."""
+        ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import unicodedata
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -75,6 +76,7 @@ _CUSTOMER_ORDERS = (
     .order_by(models.Order.placed_at.desc(), models.Order.number.desc())
     .options(*_ORDER_JOINS)
 )
+_PROMOS_READ = select(models.PromoCode).where(models.PromoCode.code.in_(bindparam("codes", expanding=True)))
 _RETURN_LOADS = (
     selectinload(models.Return.order),
     selectinload(models.Return.items)
@@ -219,12 +221,22 @@ class SqlOrderSource:
         return search.search_products(products, query or "", limit)
 
     def get_promo(self, code: str) -> PromoView | None:
-        normalized = (code or "").strip().upper()
-        if not normalized or len(normalized) > MAX_PROMO_CODE_LENGTH:
+        found = self.first_promo([code])
+        return found[1] if found else None
+
+    def first_promo(self, codes: Sequence[str]) -> tuple[str, PromoView] | None:
+        """The first of `codes`, in their order, that the shop knows, with its promo: one statement
+        for all of them (the bot tries every word of a message that could be a code)."""
+        normalized = [(code or "").strip().upper() for code in codes]
+        wanted = [code for code in normalized if code and len(code) <= MAX_PROMO_CODE_LENGTH]
+        if not wanted:
             return None
         with self._sessions() as session:
-            row = session.get(models.PromoCode, normalized)
-            return promo_view(row, self._settings.currency) if row else None
+            rows = {row.code: row for row in session.scalars(_PROMOS_READ, {"codes": wanted})}
+            for given, code in zip(codes, normalized):
+                if code in rows:
+                    return given, promo_view(rows[code], self._settings.currency)
+        return None
 
 
 def _load_order(session: Session, number: str) -> models.Order | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge_base.faq import Article, FaqIndex, FaqSettings, load_articles
+from knowledge_base.faq import Article, FaqIndex, FaqSettings, load_articles, retrieval
 from knowledge_base.faq.query_text import MAX_QUERY_CHARS, clean_query
 
 
@@ -91,6 +91,28 @@ def test_clean_query_strips_markup_and_caps_length() -> None:
     assert clean_query("<script>var x = 1;</script>hello") == "hello"
     assert len(clean_query("x" * 100_000)) == MAX_QUERY_CHARS
     assert clean_query(None) == "" and clean_query("\x00\x07") == ""
+
+
+def test_a_kept_ranking_is_the_one_a_fresh_index_computes(index: FaqIndex) -> None:
+    questions = [("how long does delivery to austria take", None), ("do you accept paypal", "payment_methods"),
+                 ("do you accept paypal", None), ("<b>where</b> is my parcel", "order_status")]
+    first = [index.rank(query, intent) for query, intent in questions]
+    again = [index.rank(query, intent) for query, intent in questions]
+    fresh = FaqIndex.build(load_articles(FaqSettings().articles_dir))
+    computed = [fresh.rank(query, intent) for query, intent in questions]
+    assert all(a is b for a, b in zip(first, again))  # kept, not computed again
+    assert [[(a.id, s) for a, s in r.scored] for r in again] == [[(a.id, s) for a, s in r.scored] for r in computed]
+    assert [r.knows_a_word for r in again] == [r.knows_a_word for r in computed]
+    assert first[1].scored != first[2].scored  # the intent is part of what is kept
+
+
+def test_rankings_kept_are_bounded(index: FaqIndex, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(retrieval, "RANKINGS_KEPT", 3)
+    oldest = index.rank("question number 0 about shipping")
+    for number in range(1, 6):
+        index.rank(f"question number {number} about shipping")
+    assert index.rank("question number 0 about shipping") is not oldest
+    assert index.rank("question number 5 about shipping") is index.rank("question number 5 about shipping")
 
 
 def test_building_an_index_needs_articles() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from knowledge_base.shop import demo_catalog
@@ -68,3 +70,22 @@ def test_in_stock_products_win_ties() -> None:
 @pytest.mark.parametrize("query", ["what's the status of it", "anything in size M?", "is it in black"])
 def test_a_size_or_colour_alone_finds_no_product(query: str) -> None:
     assert names(query) == []
+
+
+def test_a_changed_catalogue_is_searched_as_it_is_now() -> None:
+    """Words and near words are kept per catalogue text: a product added or renamed is found by
+    its new words at once, typos included, and no longer by its old ones."""
+    scarf = next(p for p in CATALOGUE if p.sku == "SC-500")
+    assert names("cashmere wrap") == []
+    renamed = replace(scarf, name="Cashmere Wrap", description="A soft wrap.", category="Knitwear", attributes=())
+    catalogue = [p for p in CATALOGUE if p.sku != "SC-500"]
+    assert [p.sku for p in search_products([*catalogue, renamed], "cashmire wrap")][:1] == ["SC-500"]
+    assert "SC-500" not in [p.sku for p in search_products([*catalogue, renamed], "merino wool scarf")]
+    assert names("merino wool scarf")[0] == "Merino Wool Scarf"
+
+
+def test_typos_match_every_product_word_of_the_fitting_length() -> None:
+    """Near words are worked out once per distinct word of the catalogue: each product whose name
+    has a word one typo away is still found (every hoodie, not only the first seen)."""
+    hoodies = {p.sku for p in CATALOGUE if "hoodie" in p.name.lower()}
+    assert len(hoodies) >= 2 and {p.sku for p in search_products(CATALOGUE, "hoodei", limit=10)} >= hoodies

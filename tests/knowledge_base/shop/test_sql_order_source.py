@@ -281,6 +281,20 @@ def test_get_promo_unknown_is_none(source: SqlOrderSource, code: str) -> None:
     assert source.get_promo(code) is None
 
 
+def test_first_promo_is_the_first_code_the_shop_knows_read_in_one_statement(source: SqlOrderSource,
+                                                                           shop_engine: Engine) -> None:
+    """The bot tries every word of a message that could be a code: one statement for all of them."""
+    words = ["please", "check", "vip20", "and", "WELCOME10"]
+    found = source.first_promo(words)
+    assert found is not None and found[0] == "vip20" and found[1] == source.get_promo("VIP20")
+    assert_read_in_one_statement(shop_engine, source.first_promo, {
+        ("NOPE", " welcome10 ", "FREESHIP"): (" welcome10 ", source.get_promo("WELCOME10")),
+        ("x" * 1000, "FREESHIP"): ("FREESHIP", source.get_promo("FREESHIP")),
+        ("NOPE", "'; DROP TABLE shop_promo_codes; --"): None,
+    })
+    assert source.first_promo([]) is None and source.first_promo(["", "x" * 41]) is None
+
+
 def test_fixed_and_tier_promos_read_back(source: SqlOrderSource) -> None:
     freeship, vip20 = source.get_promo("FREESHIP"), source.get_promo("VIP20")
     assert freeship is not None and (freeship.kind, freeship.value, freeship.min_spend) == (
