@@ -23,6 +23,10 @@ each process (utime + stime from /proc, over the phase). The machine's load aver
 with the figures: this benchmark shares its cores with whatever else runs.
 
 `--targets` also takes `rasa`: ShopDesk's Rasa alone, over its hub channel (no hub).
+
+With ShopDesk a target, each level also measures handoffs (bench/handoffs.py): that many shoppers
+at once ask for a person, timed from sending the message to the ticket on an agent's console
+websocket (`--no-handoffs` skips it). The hub runs with its shipped sweep interval (10 s).
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.handoffs import AGENT_EMAIL, AGENT_NAME, AGENT_PASSWORD, Console, HandoffPhase, handoff_phase  # noqa: E402
 from hub.rasa_client import WEBHOOK_PATH, TokenSigner  # noqa: E402
 from knowledge_base.shop.seed import seed_demo_shop  # noqa: E402
 from tests.integration.servers import MODEL, Launcher, RasaServer, Server, free_port  # noqa: E402
@@ -346,7 +351,8 @@ class Summary:
 
 
 def report(summaries: dict[tuple[str, int], Summary], levels: list[int], targets: list[str],
-           loads: list[tuple[float, float, float]], rss: dict[str, float]) -> None:
+           loads: list[tuple[float, float, float]], rss: dict[str, float],
+           handoffs: dict[int, list[HandoffPhase]]) -> None:
     print()
     print("| target | shoppers at once | msg/s | p50 ms | p95 ms | p99 ms | errors | CPU ms per message |")
     print("|---|---|---|---|---|---|---|---|")
@@ -390,6 +396,18 @@ def report(summaries: dict[tuple[str, int], Summary], levels: list[int], targets
         if total:
             print(f"{target}: {total:.1f} ms CPU per message at {max(levels)} at once: this 2-core machine's limit "
                   f"is {2000 / total:.0f} msg/s")
+    if handoffs:
+        print()
+        print("Handoffs: shopper asks for a person -> the ticket on the agent's console websocket (target p99 < 200 ms)")
+        print("| shoppers asking at once | handoffs | p50 ms | p95 ms | p99 ms | max ms | no ticket |")
+        print("|---|---|---|---|---|---|---|")
+        for level, phases in sorted(handoffs.items()):
+            values = [value for phase in phases for value in phase.latencies]
+            missing = sum(phase.missing for phase in phases)
+            if values:
+                print(f"| {level} | {len(values)} | {1000 * statistics.median(values):.0f} | "
+                      f"{1000 * percentile(values, 0.95):.0f} | {1000 * percentile(values, 0.99):.0f} | "
+                      f"{1000 * max(values):.0f} | {missing} |")
     print("RSS MB after the run: " + ", ".join(f"{name} {value:.0f}" for name, value in rss.items()))
     print("load average (1, 5, 15 min) at start / end: " + " / ".join(
         ", ".join(f"{value:.2f}" for value in load) for load in loads))
@@ -408,6 +426,24 @@ async def settle(pids: set[int], idle_share: float = 0.05, limit: float = 120.0)
         if sum(cpu_seconds(pid) for pid in pids) - before < idle_share:
             return
     print(f"  (the processes were still busy after {limit:.0f} s; measuring anyway)", flush=True)
+
+
+async def run_handoffs(http: httpx.AsyncClient, hub_url: str, levels: list[int],
+                       rounds: int) -> dict[int, list[HandoffPhase]]:
+    console = await Console.open(http, hub_url)
+    try:
+        phases: dict[int, list[HandoffPhase]] = {}
+        for level in levels:
+            for round_number in range(rounds):
+                phase = await handoff_phase(http, hub_url, console, level)
+                phases.setdefault(level, []).append(phase)
+                values = phase.latencies or [0.0]
+                print(f"  handoffs  {level:3} at once, round {round_number + 1}: p50 "
+                      f"{1000 * statistics.median(values):5.0f} ms, p99 {1000 * percentile(values, 0.99):5.0f} ms, "
+                      f"no ticket {phase.missing}, load {os.getloadavg()[0]:.1f}", flush=True)
+        return phases
+    finally:
+        await console.close()
 
 
 async def run_rounds(targets: dict[str, Target], processes: dict[str, dict[str, int]], levels: list[int],
@@ -447,6 +483,7 @@ def main() -> None:
     parser.add_argument("--keep", metavar="DIR", default="",
                         help="keep the processes' logs and databases in DIR (default: a temporary directory, removed)")
     parser.add_argument("--quick", action="store_true", help="levels 1,20, one round")
+    parser.add_argument("--no-handoffs", action="store_true", help="skip the handoff latency phases")
     parser.add_argument("--retrain-plain", action="store_true")
     parser.add_argument("--plain-epochs", type=int, default=None,
                         help="train plain Rasa's DIET/TED with this many epochs instead of 100 (same networks, "
@@ -463,9 +500,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="shopdesk-load-") as temporary:
         work = Path(args.keep or temporary)
         work.mkdir(parents=True, exist_ok=True)
-        summaries, rss = asyncio.run(_run(work, args, levels, rounds, target_names))
+        summaries, rss, handoffs = asyncio.run(_run(work, args, levels, rounds, target_names))
     loads.append(os.getloadavg())
-    report(summaries, levels, target_names, loads, rss)
+    report(summaries, levels, target_names, loads, rss, handoffs)
     print(f"ShopDesk: {args.rasa} Rasa process(es), Rasa env {args.rasa_env or 'as shipped'}, "
           f"hub database {args.database_url or 'SQLite'}")
     if "plain" in target_names:
@@ -473,8 +510,8 @@ def main() -> None:
         print(f"plain Rasa: Rasa's default config, DIET and TED trained {trained}")
 
 
-async def _run(work: Path, args: argparse.Namespace, levels: list[int], rounds: int,
-               target_names: list[str]) -> tuple[dict[tuple[str, int], Summary], dict[str, float]]:
+async def _run(work: Path, args: argparse.Namespace, levels: list[int], rounds: int, target_names: list[str]
+               ) -> tuple[dict[tuple[str, int], Summary], dict[str, float], dict[int, list[HandoffPhase]]]:
     shop_url = seed_demo_shop(f"sqlite:///{work / 'shop.db'}")
     launcher = Launcher(logs=work, env={"SHOP_DATABASE_URL": shop_url, "SHOPDESK_RATE_LIMITS": "off",
                                         "SHOPDESK_VAR_DIR": str(work)})
@@ -496,7 +533,8 @@ async def _run(work: Path, args: argparse.Namespace, levels: list[int], rounds: 
         hub = None
         if "shopdesk" in target_names:
             database = args.database_url or f"sqlite+aiosqlite:///{work / 'hub.db'}"
-            hub = launcher.hub(shopdesk_rasas[0], database, {"RASA_URL": ",".join(r.url for r in shopdesk_rasas)})
+            hub_env = {"RASA_URL": ",".join(r.url for r in shopdesk_rasas), "SHOPDESK_SWEEP_SECONDS": "10"}
+            hub = launcher.hub_with_admin(shopdesk_rasas[0], database, (AGENT_EMAIL, AGENT_NAME, AGENT_PASSWORD), hub_env)
             started.append(hub)
         plain = start_plain_rasa(launcher, actions, work) if "plain" in target_names else None
         if plain is not None:
@@ -520,8 +558,10 @@ async def _run(work: Path, args: argparse.Namespace, levels: list[int], rounds: 
                 else:
                     raise SystemExit(f"unknown target {name!r}")
             summaries = await run_rounds(targets, processes, levels, rounds, args.shoppers, args.seed)
+            handoffs = await run_handoffs(http, hub.url, levels, rounds) \
+                if hub is not None and not args.no_handoffs else {}
         rss = {server.name: rss_mb(server.process.pid) for server in started}
-        return summaries, rss
+        return summaries, rss, handoffs
     finally:
         for server in reversed(started):
             server.stop()
