@@ -3,7 +3,9 @@
 SQLite (the embedded default) gets WAL, a busy timeout and BEGIN IMMEDIATE, so concurrent
 writers queue up instead of failing with "database is locked"; PostgreSQL needs nothing special.
 aiosqlite runs each connection's calls in a thread of its own; SQLAlchemy's adapter makes four
-trips there per statement (cursor, execute, fetch, close), ours one (`_OneTripDBAPI`).
+trips there per statement (cursor, execute, fetch, close), ours one (`_OneTripDBAPI`); a
+transaction's BEGIN goes in the trip of its first statement, and nothing is sent to end a
+transaction SQLite never began (the pool's rollback after a commit, a transaction without statements).
 Sessions made with `read_only=True` begin with a plain (deferred) BEGIN instead: in WAL a reader
 reads its snapshot without queueing behind the writers. They must not write (a deferred
 transaction that tries to would fail with "database is locked" instead of waiting its turn).
@@ -44,11 +46,14 @@ def create_engine(database_url: str, **kwargs: object) -> AsyncEngine:
     return engine
 
 
-def _run_statement(connection: sqlite3.Connection, operation: str,
-                   parameters: Sequence[Any] | None) -> tuple[Any, list[Any] | None, int | None, int]:
-    """In aiosqlite's thread: the whole statement, its rows read and its cursor closed."""
+def _run_statement(connection: sqlite3.Connection, operation: str, parameters: Sequence[Any] | None,
+                   begin: str | None = None) -> tuple[Any, list[Any] | None, int | None, int]:
+    """In aiosqlite's thread: the whole statement (after the BEGIN its transaction still owes), its
+    rows read and its cursor closed."""
     cursor = connection.cursor()
     try:
+        if begin is not None:
+            cursor.execute(begin)
         cursor.execute(operation, () if parameters is None else parameters)
         rows = cursor.fetchall() if cursor.description else None
         return cursor.description, rows, cursor.lastrowid, cursor.rowcount
@@ -62,12 +67,14 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     __slots__ = ()
 
     def execute(self, operation: Any, parameters: Any = None) -> Any:
+        adapted = cast(_OneTripConnection, self._adapt_connection)
+        begin = adapted.sending_begin()
         try:
             # aiosqlite's own queue (what its cursor methods use), holding one call instead of four.
-            done = self._connection._execute(_run_statement, self._connection._conn, operation, parameters)
+            done = self._connection._execute(_run_statement, self._connection._conn, operation, parameters, begin)
             description, rows, lastrowid, rowcount = self.await_(done)
         except Exception as error:
-            self._adapt_connection._handle_exception(error)
+            adapted._handle_exception(error)
         self.description = description
         if description:
             self.lastrowid = self.rowcount = -1
@@ -75,12 +82,62 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         else:
             self.lastrowid, self.rowcount = lastrowid, rowcount
 
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
+        cast(_OneTripConnection, self._adapt_connection).send_begin()
+        return super().executemany(operation, seq_of_parameters)
+
 
 class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    """`begin`: the BEGIN SQLAlchemy issued (on_begin) that SQLite has not been sent yet: it goes
+    with the transaction's first statement. `open`: whether SQLite has a transaction of ours to
+    end. In autocommit mode (on_connect) SQLite has no other, so a commit or rollback (the pool's
+    reset after every checkout included) with none open needs no trip: one or two trips fewer per
+    transaction."""
+
+    __slots__ = ("begin", "open")
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self.begin: str | None = None
+        self.open = False
 
     def cursor(self, server_side: bool = False) -> AsyncAdapt_aiosqlite_cursor:
-        return super().cursor(server_side) if server_side else _OneTripCursor(self)
+        if server_side:
+            self.send_begin()
+            return super().cursor(server_side)
+        return _OneTripCursor(self)
+
+    def sending_begin(self) -> str | None:
+        """The BEGIN the next statement must send first, if any (from then on a transaction is open)."""
+        begin, self.begin = self.begin, None
+        if begin is not None:
+            self.open = True
+        return begin
+
+    def send_begin(self) -> None:
+        """For the calls that do not go through _OneTripCursor.execute (executemany, server-side cursors)."""
+        begin = self.sending_begin()
+        if begin is not None:
+            try:
+                self.await_(self._connection._execute(_run_statement, self._connection._conn, begin, None))
+            except Exception as error:
+                self._handle_exception(error)
+
+    def execute(self, *args: Any, **kw: Any) -> Any:
+        self.send_begin()
+        return super().execute(*args, **kw)
+
+    def commit(self) -> None:
+        self.begin = None
+        if self.open:
+            super().commit()  # if it fails, the transaction is still there to end
+            self.open = False
+
+    def rollback(self) -> None:
+        self.begin = None
+        if self.open:
+            super().rollback()  # if it fails, the transaction is still there to end
+            self.open = False
 
 
 class _OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
@@ -102,7 +159,8 @@ def _serialise_sqlite_writers(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+        adapted = cast(_OneTripConnection, connection.connection.dbapi_connection)
+        adapted.begin = "BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"
 
 
 def rows_changed(result: Result[Any]) -> int:

@@ -1,0 +1,93 @@
+"""handoff/db.py on SQLite: one trip to aiosqlite's thread per statement, a transaction's BEGIN in
+the trip of its first statement, and still SQLite's write lock for every writing transaction from
+that statement on (readers never take it)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from handoff.db import create_engine, session_factory
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'trips.db'}")
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE counters (id INTEGER PRIMARY KEY, value INTEGER NOT NULL)"))
+        await connection.execute(text("INSERT INTO counters VALUES (1, 0)"))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The functions each trip to aiosqlite's thread ran, by name."""
+    made: list[str] = []
+    original = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        made.append(getattr(fn, "__name__", repr(fn)))
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return made
+
+
+async def test_a_transaction_sends_its_begin_with_its_first_statement(engine: AsyncEngine, trips: list[str]) -> None:
+    async with session_factory(engine)() as session:
+        await session.execute(text("SELECT value FROM counters"))  # a connection from the pool, kept warm
+        await session.commit()
+        trips.clear()
+        await session.execute(text("UPDATE counters SET value = value + 1"))
+        assert (await session.execute(text("SELECT value FROM counters"))).scalar_one() == 1
+        await session.commit()
+    assert trips == ["_run_statement", "_run_statement", "commit"]
+    async with session_factory(engine, read_only=True)() as session:
+        trips.clear()
+        assert (await session.execute(text("SELECT value FROM counters"))).scalar_one() == 1
+    assert trips == ["_run_statement", "rollback"]
+
+
+async def test_a_transaction_without_statements_sends_nothing(engine: AsyncEngine, trips: list[str]) -> None:
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+        await connection.commit()
+        trips.clear()
+        await connection.begin()
+        await connection.commit()
+        await connection.begin()
+        await connection.rollback()
+    assert trips == []
+
+
+async def test_writers_that_read_first_take_turns_and_a_failed_one_leaves_nothing(engine: AsyncEngine) -> None:
+    """BEGIN IMMEDIATE still: each writer holds the lock from its first read, so read-then-write
+    transactions queue instead of failing with 'database is locked'; a reader never waits."""
+    sessions = session_factory(engine)
+
+    async def add_one() -> None:
+        async with sessions() as session:
+            value = (await session.execute(text("SELECT value FROM counters"))).scalar_one()
+            await asyncio.sleep(0.01)
+            await session.execute(text("UPDATE counters SET value = :value"), {"value": value + 1})
+            await session.commit()
+
+    await asyncio.gather(*(add_one() for _ in range(8)))
+    async with sessions() as writer:
+        await writer.execute(text("UPDATE counters SET value = value + 100"))
+        async with session_factory(engine, read_only=True)() as reader:
+            read = reader.execute(text("SELECT value FROM counters"))
+            assert (await asyncio.wait_for(read, timeout=5)).scalar_one() == 8
+        with pytest.raises(Exception, match="UNIQUE"):
+            await writer.execute(text("INSERT INTO counters VALUES (1, 0)"))
+        await writer.rollback()
+    async with sessions() as session:
+        assert (await session.execute(text("SELECT value FROM counters"))).scalar_one() == 8
