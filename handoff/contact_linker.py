@@ -8,8 +8,10 @@ phone on that order in the shopper's recent messages (the same proof the order f
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import weakref
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -21,7 +23,7 @@ from handoff.contact_facts import Rules, refresh
 from handoff.conversations import get_conversation, latest_ticket
 from handoff.customers import Customer, CustomerDirectory
 from handoff.delivery import MESSAGE_CREATED
-from handoff.events import Event
+from handoff.events import Event, beside
 from handoff.models import Contact, Conversation, Message
 from handoff.tickets import TICKET_QUEUED, TICKET_RESOLVED, TICKET_UPDATED
 from handoff.uow import UnitOfWork, UnitOfWorkFactory
@@ -38,18 +40,29 @@ class ContactLinker:
         self._uows = uows
         self._directory = directory
         self._rules = rules
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def on_event(self, event: Event) -> None:
         if event.type == MESSAGE_CREATED and event.data["message"]["author_kind"] == "shopper":
             message, text = event.data["message"], event.data["message"]["text"] or ""
             # Neither a proven email nor anything that may name an order: nothing to link, nothing to read.
             if event.data["proven_email"] or _MATERIAL.search(text):
-                await self.recognise(message["conversation_id"], text)
+                # Beside the router's call to the bot, which the link never changes (hub/router.py).
+                await beside(self.recognise(message["conversation_id"], text))
         elif event.type in _TICKET_EVENTS:
             # A new ticket or rating changes the facts that tags come from.
             await self.recognise(event.data["ticket"]["conversation_id"], "", rederive=True)
 
     async def recognise(self, conversation_id: str, text: str, rederive: bool = False) -> None:
+        # One at a time per conversation, in the order asked: a message's link, running beside
+        # the bot's turn, before the facts a ticket that turn opened brings.
+        lock = self._locks.get(conversation_id)
+        if lock is None:
+            lock = self._locks[conversation_id] = asyncio.Lock()
+        async with lock:
+            await self._recognise(conversation_id, text, rederive)
+
+    async def _recognise(self, conversation_id: str, text: str, rederive: bool) -> None:
         # The shop is asked before the write transaction, so that no writer waits behind its reads.
         shop = _ShopAnswers(self._directory)
         if not rederive and not await self._may_link(conversation_id, text, shop):

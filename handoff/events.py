@@ -15,9 +15,11 @@ replica where the event happened.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,6 +45,40 @@ class _Backlog(deque[Event]):
 
 
 _backlog: ContextVar[_Backlog | None] = ContextVar("event_backlog", default=None)
+_beside: ContextVar[list[asyncio.Task[None]] | None] = ContextVar("event_side_work", default=None)
+
+
+@contextlib.asynccontextmanager
+async def side_work() -> AsyncIterator[None]:
+    """Within the block, work a subscriber hands to `beside` runs beside what the block does next
+    (the router's call to the bot), and the block ends when that work has ended too."""
+    tasks: list[asyncio.Task[None]] = []
+    token = _beside.set(tasks)
+    try:
+        yield
+    finally:
+        _beside.reset(token)
+        for task in tasks:
+            await task
+
+
+async def beside(work: Coroutine[None, None, None]) -> None:
+    """Runs `work` beside the task that published the event when it is inside `side_work`, else now;
+    a failure is logged, as a subscriber's."""
+    tasks = _beside.get()
+    if tasks is None:
+        await work
+        return
+    tasks.append(asyncio.create_task(_side(work)))
+
+
+async def _side(work: Coroutine[None, None, None]) -> None:
+    _backlog.set(None)  # its events are its own to deliver, not the publishing task's
+    _beside.set(None)
+    try:
+        await work
+    except Exception:
+        log.exception("event subscriber's work beside the publisher failed")
 
 
 class EventBus:

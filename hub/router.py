@@ -35,7 +35,7 @@ from handoff.conversations import (
     open_conversation,
 )
 from handoff.delivery import MESSAGE_CREATED
-from handoff.events import Event
+from handoff.events import Event, side_work
 from handoff.inbound import HandleResult, Inbound
 from handoff.intake import store_shopper_message
 from handoff.limits import RateLimiter
@@ -79,7 +79,9 @@ class Router:
         self._limiter.check("messages", conversation_id)
         started = time.perf_counter()
         with conversation_context(conversation_id):
-            async with self.locked(conversation_id):
+            # Subscribers' work on the stored message (the contact linker) runs beside the bot's
+            # turn and ends before the conversation's next message starts.
+            async with self.locked(conversation_id), side_work():
                 result = await self._handle(conversation_id, inbound, text)
         if self._metrics is not None:
             self._metrics.handled.observe(time.perf_counter() - started)

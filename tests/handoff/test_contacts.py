@@ -4,8 +4,10 @@ merging with the contact that customer already had, each step recorded with its 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sanic import Sanic
@@ -17,6 +19,7 @@ from handoff.inbound import Inbound
 from handoff.models import Contact, ContactIdentity, ContactMerge, Conversation
 from handoff.signals import HandoffSignal
 from handoff.tickets import open_ticket
+from hub.rasa_client import BotTurn, RasaClient
 from hub.router import Router
 from knowledge_base.shop.sql_source import SqlOrderSource
 from tests.handoff.api_client import HubApi, Shopper
@@ -99,6 +102,30 @@ async def test_the_shop_is_read_outside_write_transactions_and_only_a_link_write
         assert len(begun) == (3 if text == ANNA else 2), text
     assert (await contact_of(db, shopper.id)).shop_customer_id is not None
     assert shop_reads and not any(shop_reads)
+
+
+async def test_the_link_runs_beside_the_bots_turn_and_is_there_when_the_turn_returns(
+        shop_api: HubApi, db: HubDb, demo_shop: SqlOrderSource, monkeypatch: pytest.MonkeyPatch) -> None:
+    steps: list[str] = []
+    send, get_order = RasaClient.send, demo_shop.get_order
+
+    async def slow_send(self: RasaClient, *args: Any) -> BotTurn:
+        steps.append("bot asked")
+        await asyncio.sleep(0.3)
+        steps.append("bot answered")
+        return await send(self, *args)
+
+    def noted_get_order(number: str) -> Any:
+        steps.append("shop read")
+        return get_order(number)
+
+    shopper = await shop_api.shopper()
+    await shopper.says("where is order 10002?")
+    monkeypatch.setattr(RasaClient, "send", slow_send)
+    monkeypatch.setattr(demo_shop, "get_order", noted_get_order)
+    await shopper.says(ANNA)
+    assert steps == ["bot asked", "shop read", "bot answered"]
+    assert (await contact_of(db, shopper.id)).email == ANNA
 
 
 async def test_a_wrong_email_or_an_order_alone_proves_nothing(shop_api: HubApi, db: HubDb) -> None:

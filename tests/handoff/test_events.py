@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from handoff.events import Event, EventBus
+import pytest
+
+from handoff.events import Event, EventBus, beside, side_work
 
 
 async def test_an_event_published_by_a_subscriber_waits_for_the_one_that_caused_it() -> None:
@@ -68,3 +70,36 @@ async def test_a_failing_subscriber_does_not_stop_the_others() -> None:
     unsubscribe()
     await bus.publish(Event("b", {}))
     assert seen == ["a"]
+
+
+async def test_work_handed_beside_runs_beside_the_publisher_and_ends_with_its_block(
+        caplog: pytest.LogCaptureFixture) -> None:
+    bus, seen = EventBus(), []
+    publisher_goes_on = asyncio.Event()
+
+    async def link(name: str) -> None:
+        seen.append(f"{name} started")
+        await publisher_goes_on.wait()
+        seen.append(f"{name} done")
+
+    async def broken() -> None:
+        raise RuntimeError("boom")
+
+    async def subscriber(event: Event) -> None:
+        await beside(link(event.type))
+        await beside(broken())
+
+    bus.subscribe(subscriber)
+    async with side_work():
+        await bus.publish(Event("message.created", {}))
+        await asyncio.sleep(0)
+        seen.append("the bot asked")  # while the link runs
+        publisher_goes_on.set()
+    assert seen == ["message.created started", "the bot asked", "message.created done"]
+    assert "boom" in caplog.text
+    publisher_goes_on.clear()
+    outside = asyncio.create_task(bus.publish(Event("outside", {})))
+    await asyncio.sleep(0.01)
+    assert not outside.done() and seen[-1] == "outside started"  # no block: the publisher waits for it
+    publisher_goes_on.set()
+    await asyncio.wait_for(outside, 2)
