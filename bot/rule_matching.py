@@ -1,0 +1,118 @@
+"""RulePolicy's predictions at less cost per message: the same rules, the same states, the same answers.
+
+On every prediction Rasa 3.6's RulePolicy turns the conversation into its dialogue states by
+replaying every applied event of the session into a fresh tracker (twice after a shopper
+message: once for the text, once for the intent), then matches each rule against those states
+from the newest back to the oldest, although no rule is longer than three turns. That was 16% of
+Rasa's CPU per message on the load bench at 20 shoppers at once (py-spy, bench/README.md "Load").
+
+`install()` replaces two of RulePolicy's steps:
+- the states: each conversation's are kept with the applied events they came from and the
+  replayed tracker. When a prediction's applied events (Rasa's own `applied_events()`) begin
+  with those very event objects, only the turns after them are replayed; otherwise (another
+  process wrote to the conversation, a rewind, a form's happy path that Rasa folds away) they
+  are computed from the start as Rasa computes them. bot/tracker_store.py hands back the same
+  event objects from one message to the next, so a new message mostly replays its own turns.
+  Callers get their own copies (RulePolicy deletes the text or the intent of the last state).
+- the rule lookup stops going back once it is past the longest rule still in play: Rasa's
+  `_is_rule_applicable` holds every rule shorter than the distance, so nothing changes further back.
+
+Only RulePolicy's own featurizer case is taken over (MaxHistoryTrackerFeaturizer, no rule-only
+turns to hide); anything else goes to Rasa's code. bot/serve.py installs it before Rasa starts.
+SHOPDESK_RULE_STATES_CACHE sets how many conversations are kept (default 256, 0: Rasa's own states).
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
+from rasa.core.policies.policy import SupportedData
+from rasa.core.policies.rule_policy import RulePolicy
+from rasa.shared.core.domain import Domain, State
+from rasa.shared.core.events import ActionExecuted, Event
+from rasa.shared.core.trackers import DialogueStateTracker
+
+DEFAULT_CACHE_SIZE = 256
+
+
+@dataclass
+class _History:
+    domain: Domain
+    applied: list[Event]
+    states: list[State]  # the state before each applied ActionExecuted, then the state after all
+    replayed: DialogueStateTracker  # a fresh tracker with `applied` applied to it
+
+
+class ConversationStates:
+    """Rasa's `tracker.past_states(domain)` (no rule-only turns hidden), per conversation, added to as it grows."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._histories: OrderedDict[str, _History] = OrderedDict()
+
+    def past_states(self, tracker: DialogueStateTracker, domain: Domain) -> list[State]:
+        if not self._size:
+            return list(tracker.past_states(domain))
+        applied = tracker.applied_events()
+        history = self._histories.get(tracker.sender_id)
+        if history is not None and history.domain is domain and _starts_with(applied, history.applied):
+            states, replayed, new = history.states[:-1], history.replayed, applied[len(history.applied):]
+        else:
+            states, replayed, new = [], tracker.init_copy(), applied
+        for event in new:
+            if isinstance(event, ActionExecuted):
+                states.append(_active_state(domain, replayed))
+            replayed.update(event)
+        states.append(_active_state(domain, replayed))
+        self._histories[tracker.sender_id] = _History(domain, applied, states, replayed)
+        self._histories.move_to_end(tracker.sender_id)
+        while len(self._histories) > self._size:
+            self._histories.popitem(last=False)
+        return [{kind: dict(sub_state) for kind, sub_state in state.items()} for state in states]
+
+
+def _starts_with(events: Sequence[Event], start: Sequence[Event]) -> bool:
+    return len(events) >= len(start) and all(mine is theirs for mine, theirs in zip(start, events))
+
+
+def _active_state(domain: Domain, tracker: DialogueStateTracker) -> State:
+    # As Domain.states_for_tracker_history: the active state, cleaned of empty parts.
+    return domain._clean_state(domain.get_active_state(tracker))
+
+
+_RASAS_PREDICTION_STATES = RulePolicy._prediction_states
+_CACHE_SIZE = max(0, int(os.environ.get("SHOPDESK_RULE_STATES_CACHE", DEFAULT_CACHE_SIZE)))
+
+
+def prediction_states(self: RulePolicy, tracker: DialogueStateTracker, domain: Domain,
+                      use_text_for_last_user_input: bool = False,
+                      rule_only_data: dict[str, Any] | None = None) -> list[State]:
+    """RulePolicy._prediction_states, with the conversation's states from its ConversationStates."""
+    featurizer = self.featurizer
+    if type(featurizer) is not MaxHistoryTrackerFeaturizer or self.supported_data() == SupportedData.ML_DATA:
+        return _RASAS_PREDICTION_STATES(self, tracker, domain, use_text_for_last_user_input, rule_only_data)
+    cache: ConversationStates = vars(self).setdefault("_shopdesk_states", ConversationStates(_CACHE_SIZE))
+    # MaxHistoryTrackerFeaturizer.prediction_states for one tracker, its states from the cache.
+    states = featurizer.slice_state_history(cache.past_states(tracker, domain), featurizer.max_history)
+    featurizer._choose_last_user_input([states], use_text_for_last_user_input)
+    return states
+
+
+def possible_keys(self: RulePolicy, lookup: dict[str, str], states: list[State]) -> set[str]:
+    """RulePolicy._get_possible_keys, going back only as far as the longest rule still in play."""
+    keys = set(lookup)
+    for turn, state in enumerate(reversed(states)):
+        if not keys or turn >= max(len(self._rule_key_to_state(key)) for key in keys):
+            break
+        keys = {key for key in keys if self._is_rule_applicable(key, turn, state)}
+    return keys
+
+
+def install() -> None:
+    RulePolicy._prediction_states = prediction_states
+    RulePolicy._get_possible_keys = possible_keys
