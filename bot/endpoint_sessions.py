@@ -13,16 +13,22 @@ Connections idle for longer than KEEPALIVE_SECONDS are closed by this side first
 action server's own keep-alive (Sanic's 120 s), so a request never goes out on a connection the
 server is closing. When the action server dies, its connections are closed by the kernel and
 dropped from the pool; the next call opens a new one (tests/bot/test_endpoint_sessions.py).
-bot/serve.py installs it before Rasa starts.
+
+The body (the whole tracker and the domain, ~27 kB by the load mix's eighth turn) is encoded with
+ujson (Rasa's own dependency) instead of json: 0.26 instead of 0.74 ms a call in-process, the
+same JSON value (ujson writes no spaces and escapes "/"). What ujson refuses goes to json, which
+raises as before. bot/serve.py installs it before Rasa starts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import weakref
 from typing import Any
 
 import aiohttp
+import ujson
 
 KEEPALIVE_SECONDS = 5.0
 
@@ -35,8 +41,15 @@ def session_for_loop() -> aiohttp.ClientSession:
     session = _sessions.get(loop)
     if session is None or session.closed:
         connector = aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS, limit=0)
-        session = _sessions[loop] = aiohttp.ClientSession(connector=connector)
+        session = _sessions[loop] = aiohttp.ClientSession(connector=connector, json_serialize=json_body)
     return session
+
+
+def json_body(value: Any) -> str:
+    try:
+        return str(ujson.dumps(value))
+    except (TypeError, ValueError, OverflowError):
+        return json.dumps(value)
 
 
 async def close_sessions() -> None:

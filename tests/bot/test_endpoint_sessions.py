@@ -4,6 +4,7 @@ Rasa's request, answers and errors, against a real HTTP server on loopback."""
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -39,9 +40,10 @@ class ActionServer:
         transport = request.transport
         assert transport is not None
         self.connections.add(id(transport))
-        body = await request.json()
+        raw = await request.text()
+        body = json.loads(raw)
         self.requests.append({"auth": request.headers.get("Authorization"), "type": request.content_type,
-                              "body": body, "params": dict(request.query)})
+                              "body": body, "raw": raw, "params": dict(request.query)})
         if body.get("next_action") == "action_refused":
             return web.json_response({"error": "no", "action_name": "action_refused"}, status=400)
         if body.get("next_action") == "action_text":
@@ -86,6 +88,7 @@ def test_calls_share_one_connection_and_send_what_rasa_sends() -> None:
         assert {r["type"] for r in server.requests} == {"application/json"}
         assert server.requests[0]["params"] == {"token": "abc"}
         assert [r["body"]["n"] for r in server.requests] == list(range(5))
+        assert server.requests[0]["raw"] == '{"next_action":"action_x","n":0}'  # ujson's encoding
 
     run(test)
 
@@ -139,3 +142,19 @@ def test_a_remote_action_runs_through_it() -> None:
         assert server.requests[-1]["body"]["tracker"]["sender_id"] == "shopper-1"
 
     run(test)
+
+
+@pytest.mark.parametrize("body", [
+    {"tracker": {"events": [
+        {"event": "user", "text": "é/<b>\u2028", "parse_data": {"intent": {"confidence": 0.30000000000000004}}},
+        {"event": "slot", "value": [1, 2**70, -0.0, 5e-324, None, True]}]}},
+    {"keys": {True: 1, None: 2, 1.5: 3, 2: 4}, "tuple": (1, 2), "surrogate": "\ud800", "nan": float("nan")},
+])
+def test_the_body_is_the_json_value_rasa_sends(body: dict[str, Any]) -> None:
+    assert repr(json.loads(endpoint_sessions.json_body(body))) == repr(json.loads(json.dumps(body)))
+
+
+def test_what_json_cannot_encode_fails_as_before() -> None:
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        endpoint_sessions.json_body({"x": object()})
+
