@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff import attachments, csat, turns, wording
 from handoff.clock import utcnow
+from handoff.contacts import conversation_seen
 from handoff.conversations import (
     append_message,
     conversation_state,
@@ -131,14 +132,14 @@ class Router:
             if repeat is not None:
                 return await self._repeated(conversation_id, repeat)
         async with self._uows() as uow:
-            conversation = await get_conversation(uow.session, conversation_id)
+            conversation, contact = await conversation_seen(uow.session, conversation_id)
             _remember_identity(conversation, inbound)
             photos = await attachments.claim(uow, conversation_id, inbound.attachment_ids)
             now = utcnow()
             # With the bot, the message is stored claimed for it (one statement fewer than claiming after).
             claim = now + self._claim if conversation.state == State.BOT else None
             message = await store_shopper_message(uow, conversation, text, inbound.external_id,
-                                                  [attachments.summary(photo) for photo in photos], claim)
+                                                  [attachments.summary(photo) for photo in photos], claim, contact)
             attachments.attach(photos, message)
             text = message.text or ""
             to_bot, waits = await self._route(uow, conversation, text)
