@@ -6,6 +6,12 @@ aiosqlite runs each connection's calls in a thread of its own; SQLAlchemy's adap
 trips there per statement (cursor, execute, fetch, close), ours one (`_OneTripDBAPI`); a
 transaction's BEGIN goes in the trip of its first statement, and nothing is sent to end a
 transaction SQLite never began (the pool's rollback after a commit, a transaction without statements).
+This process's writers take SQLite's write lock first come, first served (`_WriterQueue`): SQLite's own
+busy handler lets a writer that finds the lock taken sleep 1, 2, 5 ... up to 100 ms between tries,
+so at 20 messages at once an unlucky one waited seconds while newcomers passed it, and the lock lay
+idle while the waiting slept. The queue hands the lock over in the connections' threads, the
+moment the previous writer's COMMIT returns (no event-loop round in between). Other processes on
+the same file still meet the busy handler.
 Sessions made with `read_only=True` begin with a plain (deferred) BEGIN instead: in WAL a reader
 reads its snapshot without queueing behind the writers. They must not write (a deferred
 transaction that tries to would fail with "database is locked" instead of waiting its turn).
@@ -14,8 +20,9 @@ transaction that tries to would fail with "database is locked" instead of waitin
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -41,20 +48,102 @@ def create_engine(database_url: str, **kwargs: object) -> AsyncEngine:
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30}, module=_OneTripDBAPI(aiosqlite, sqlite3), **kwargs)
+    module = _OneTripDBAPI(aiosqlite, sqlite3, _WriterQueue(_BUSY_SECONDS))
+    engine = create_async_engine(url, connect_args={"timeout": _BUSY_SECONDS}, module=module, **kwargs)
     _serialise_sqlite_writers(engine)
     return engine
 
 
+_BUSY_SECONDS = 30
+_IMMEDIATE = "BEGIN IMMEDIATE"
+
+
+class _WriterQueue:
+    """This process's turns at SQLite's write lock, first come, first served. A writer blocks in its
+    connection's thread (never on the event loop) and is handed the turn directly by the one before."""
+
+    def __init__(self, timeout: float) -> None:
+        self._timeout = timeout
+        self._mutex = threading.Lock()
+        self._waiting: deque[threading.Event] = deque()
+        self._taken = False
+
+    def take(self) -> None:
+        with self._mutex:
+            if not self._taken:
+                self._taken = True
+                return
+            handed = threading.Event()
+            self._waiting.append(handed)
+        if handed.wait(self._timeout):
+            return
+        with self._mutex:
+            if handed.is_set():  # handed over just as the wait ran out
+                return
+            self._waiting.remove(handed)
+        raise sqlite3.OperationalError("database is locked")  # what SQLite's busy handler says after its timeout
+
+    def give(self) -> None:
+        with self._mutex:
+            if self._waiting:
+                self._waiting.popleft().set()  # the turn passes on without being free in between
+            else:
+                self._taken = False
+
+
+class _Turn:
+    """One connection's place in the writers' queue; used only in the connection's thread (or when
+    nothing else runs on the connection, as it closes)."""
+
+    __slots__ = ("held", "queue")
+
+    def __init__(self, queue: _WriterQueue) -> None:
+        self.queue = queue
+        self.held = False
+
+    def begin(self, cursor: sqlite3.Cursor, begin: str) -> None:
+        if begin == _IMMEDIATE and not self.held:
+            self.queue.take()
+            self.held = True
+        try:
+            cursor.execute(begin)
+        except BaseException:
+            self.give_back()
+            raise
+
+    def give_back(self) -> None:
+        if self.held:
+            self.held = False
+            self.queue.give()
+
+
+def _commit(connection: sqlite3.Connection, turn: _Turn) -> None:
+    """In aiosqlite's thread: COMMIT, then the write turn passes on (a failed COMMIT leaves the
+    transaction, and the turn, to the rollback that follows)."""
+    connection.commit()
+    turn.give_back()
+
+
+def _rollback(connection: sqlite3.Connection, turn: _Turn) -> None:
+    try:
+        connection.rollback()
+    finally:
+        turn.give_back()
+
+
 def _run_statement(connection: sqlite3.Connection, operation: str, parameters: Sequence[Any] | None,
-                   begin: str | None = None) -> tuple[Any, list[Any] | None, int | None, int]:
-    """In aiosqlite's thread: the whole statement (after the BEGIN its transaction still owes), its
-    rows read and its cursor closed."""
+                   begin: str | None = None, turn: _Turn | None = None) -> tuple[Any, list[Any] | None, int | None, int]:
+    """In aiosqlite's thread: the whole statement (after the BEGIN its transaction still owes, in
+    the writers' queue when it takes the write lock), its rows read and its cursor closed."""
     cursor = connection.cursor()
     try:
         if begin is not None:
-            cursor.execute(begin)
-        cursor.execute(operation, () if parameters is None else parameters)
+            if turn is None:
+                cursor.execute(begin)
+            else:
+                turn.begin(cursor, begin)
+        if operation:
+            cursor.execute(operation, () if parameters is None else parameters)
         rows = cursor.fetchall() if cursor.description else None
         return cursor.description, rows, cursor.lastrowid, cursor.rowcount
     finally:
@@ -71,7 +160,8 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         begin = adapted.sending_begin()
         try:
             # aiosqlite's own queue (what its cursor methods use), holding one call instead of four.
-            done = self._connection._execute(_run_statement, self._connection._conn, operation, parameters, begin)
+            done = self._connection._execute(_run_statement, self._connection._conn, operation, parameters, begin,
+                                             adapted.turn)
             description, rows, lastrowid, rowcount = self.await_(done)
         except Exception as error:
             adapted._handle_exception(error)
@@ -94,12 +184,13 @@ class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
     reset after every checkout included) with none open needs no trip: one or two trips fewer per
     transaction."""
 
-    __slots__ = ("begin", "open")
+    __slots__ = ("begin", "open", "turn")
 
-    def __init__(self, dbapi: Any, connection: Any) -> None:
+    def __init__(self, dbapi: Any, connection: Any, writers: _WriterQueue) -> None:
         super().__init__(dbapi, connection)
         self.begin: str | None = None
         self.open = False
+        self.turn = _Turn(writers)
 
     def cursor(self, server_side: bool = False) -> AsyncAdapt_aiosqlite_cursor:
         if server_side:
@@ -119,7 +210,7 @@ class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
         begin = self.sending_begin()
         if begin is not None:
             try:
-                self.await_(self._connection._execute(_run_statement, self._connection._conn, begin, None))
+                self.await_(self._connection._execute(_run_statement, self._connection._conn, "", None, begin, self.turn))
             except Exception as error:
                 self._handle_exception(error)
 
@@ -130,20 +221,43 @@ class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
     def commit(self) -> None:
         self.begin = None
         if self.open:
-            super().commit()  # if it fails, the transaction is still there to end
+            self._end(_commit)  # if it fails, the transaction is still there to end
             self.open = False
 
     def rollback(self) -> None:
         self.begin = None
         if self.open:
-            super().rollback()  # if it fails, the transaction is still there to end
+            self._end(_rollback)  # if it fails, the transaction is still there to end
             self.open = False
+
+    def _end(self, end: Callable[[sqlite3.Connection, _Turn], None]) -> None:
+        try:
+            self.await_(self._connection._execute(end, self._connection._conn, self.turn))
+        except Exception as error:
+            self._handle_exception(error)
+
+    def close(self) -> None:
+        self._give_back_last()
+        super().close()  # SQLite rolls back what was open
+
+    def terminate(self) -> None:
+        self._give_back_last()
+        super().terminate()
+
+    def _give_back_last(self) -> None:
+        """The write turn passes on in the connection's thread after whatever it still runs (a
+        statement whose caller was cancelled may yet take the turn), before it closes."""
+        self._connection._tx.put_nowait((None, self.turn.give_back))
 
 
 class _OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    def __init__(self, aiosqlite: Any, sqlite: Any, writers: _WriterQueue) -> None:
+        super().__init__(aiosqlite, sqlite)
+        self.writers = writers
+
     def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:
         adapted = super().connect(*arg, **kw)
-        return _OneTripConnection(self, adapted._connection)
+        return _OneTripConnection(self, adapted._connection, self.writers)
 
 
 def _serialise_sqlite_writers(engine: AsyncEngine) -> None:

@@ -1,10 +1,12 @@
 """handoff/db.py on SQLite: one trip to aiosqlite's thread per statement, a transaction's BEGIN in
 the trip of its first statement, and still SQLite's write lock for every writing transaction from
-that statement on (readers never take it)."""
+that statement on (readers never take it), taken by this process's writers in the order they asked."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from handoff.db import create_engine, session_factory
+from handoff.db import _WriterQueue, create_engine, session_factory
 
 
 @pytest.fixture
@@ -49,11 +51,11 @@ async def test_a_transaction_sends_its_begin_with_its_first_statement(engine: As
         await session.execute(text("UPDATE counters SET value = value + 1"))
         assert (await session.execute(text("SELECT value FROM counters"))).scalar_one() == 1
         await session.commit()
-    assert trips == ["_run_statement", "_run_statement", "commit"]
+    assert trips == ["_run_statement", "_run_statement", "_commit"]
     async with session_factory(engine, read_only=True)() as session:
         trips.clear()
         assert (await session.execute(text("SELECT value FROM counters"))).scalar_one() == 1
-    assert trips == ["_run_statement", "rollback"]
+    assert trips == ["_run_statement", "_rollback"]
 
 
 async def test_a_transaction_without_statements_sends_nothing(engine: AsyncEngine, trips: list[str]) -> None:
@@ -91,3 +93,52 @@ async def test_writers_that_read_first_take_turns_and_a_failed_one_leaves_nothin
         await writer.rollback()
     async with sessions() as session:
         assert (await session.execute(text("SELECT value FROM counters"))).scalar_one() == 8
+
+
+async def test_writers_take_the_write_lock_in_the_order_they_asked_for_it(engine: AsyncEngine) -> None:
+    """SQLite's busy handler lets a waiting writer sleep up to 100 ms between tries, so a newcomer
+    often got in before writers that had waited longer; here the turn passes first come, first served."""
+    sessions = session_factory(engine)
+    order: list[int] = []
+
+    async def write(number: int) -> None:
+        async with sessions() as session:
+            await session.execute(text("UPDATE counters SET value = value + 1"))
+            order.append(number)
+            await session.commit()
+
+    async with sessions() as holder:
+        await holder.execute(text("UPDATE counters SET value = 0"))
+        waiting = []
+        for number in range(8):
+            waiting.append(asyncio.create_task(write(number)))
+            await asyncio.sleep(0.03)  # each one is queued before the next asks
+        await holder.commit()
+    await asyncio.wait_for(asyncio.gather(*waiting), timeout=10)
+    assert order == list(range(8))
+    async with sessions() as session:
+        assert (await session.execute(text("SELECT value FROM counters"))).scalar_one() == 8
+
+
+async def test_a_connection_closed_mid_transaction_passes_its_turn_on(engine: AsyncEngine) -> None:
+    sessions = session_factory(engine)
+    async with engine.connect() as connection:
+        await connection.execute(text("UPDATE counters SET value = 41"))
+        await connection.invalidate()  # closed with its transaction open, as after a failure
+    async with sessions() as session:
+        update = session.execute(text("UPDATE counters SET value = value + 1"))
+        await asyncio.wait_for(update, timeout=5)  # not the queue's 30 s
+        await session.commit()
+    async with sessions() as session:
+        assert (await session.execute(text("SELECT value FROM counters"))).scalar_one() == 1
+
+
+def test_a_writer_that_waits_past_the_timeout_gets_sqlites_own_error() -> None:
+    writers = _WriterQueue(0.05)
+    writers.take()
+    started = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+        writers.take()
+    assert time.monotonic() - started >= 0.05
+    writers.give()
+    writers.take()  # the turn is free again, not left to the writer that gave up
