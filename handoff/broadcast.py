@@ -1,14 +1,23 @@
 """After any change to the queue: the console gets the fresh ordered queue, and every waiting
-shopper their new place in line and expected wait."""
+shopper their new place in line and expected wait.
+
+A broadcast sends the whole queue and a notice per waiting shopper, so one per ticket event costs
+the square of a burst (20 shoppers asking for a person at once, 20 broadcasts of a growing queue,
+each held up the next handoff's ticket frame). Changes that come while a broadcast runs are
+covered by one more broadcast after it, started on its own, so no request waits for another's;
+a change with no broadcast running is broadcast at once, by the task that made it. The snapshot
+is read in a read-only session (on SQLite it never takes the writers' lock)."""
 
 from __future__ import annotations
+
+import asyncio
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.clock import utcnow
 from handoff.delivery import CONVERSATION_NOTICE
-from handoff.events import Event, EventBus
+from handoff.events import Event, EventBus, detached
 from handoff.models import Conversation
 from handoff.queue import queue_snapshot
 from handoff.settings import HubSettings
@@ -23,17 +32,49 @@ class QueueBroadcaster:
         self._uows = uows
         self._settings = settings
         self._bus = bus
+        self._running = False
+        self._again = False  # a change came while a broadcast ran, maybe after its snapshot was read
+        self._following: asyncio.Task[None] | None = None
 
     async def on_event(self, event: Event) -> None:
         if event.type.startswith("ticket."):
+            await self.changed()
+
+    async def changed(self) -> None:
+        """Broadcasts now, unless a broadcast is running: then one more follows it."""
+        if self._running:
+            self._again = True
+            return
+        self._running = True
+        try:
             await self.broadcast()
+        finally:
+            self._follow_up()
+
+    async def settled(self) -> None:
+        """Waits until no follow-up broadcast is due or running."""
+        while self._following is not None:
+            await asyncio.shield(self._following)
+
+    def _follow_up(self) -> None:
+        if self._again:
+            self._again = False
+            self._following = detached(self._follow())
+        else:
+            self._running, self._following = False, None
+
+    async def _follow(self) -> None:
+        try:
+            await self.broadcast()
+        finally:
+            self._follow_up()
 
     async def broadcast(self) -> None:
-        async with self._uows() as uow:
+        async with self._uows.reading() as session:
             now = utcnow()
-            queue, infos = await queue_snapshot(uow.session, self._settings, now)
-            snapshot = await tickets_view(uow.session, queue, infos)
-            conversations = await _conversations(uow.session, [t.conversation_id for t in queue])
+            queue, infos = await queue_snapshot(session, self._settings, now)
+            snapshot = await tickets_view(session, queue, infos)
+            conversations = await _conversations(session, [t.conversation_id for t in queue])
         await self._bus.publish(Event(QUEUE_CHANGED, {"queue": snapshot}))
         for ticket in queue:
             conversation = conversations[ticket.conversation_id]

@@ -72,6 +72,18 @@ async def beside(work: Coroutine[None, None, None]) -> None:
     tasks.append(asyncio.create_task(_side(work)))
 
 
+_detached: set[asyncio.Task[None]] = set()
+
+
+def detached(work: Coroutine[None, None, None]) -> asyncio.Task[None]:
+    """Runs `work` on its own, tied to no request: its events are its own to deliver and a failure
+    is logged, as a subscriber's. The task is kept until it ends."""
+    task = asyncio.create_task(_side(work))
+    _detached.add(task)
+    task.add_done_callback(_detached.discard)
+    return task
+
+
 async def _side(work: Coroutine[None, None, None]) -> None:
     _backlog.set(None)  # its events are its own to deliver, not the publishing task's
     _beside.set(None)
