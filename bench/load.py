@@ -366,17 +366,18 @@ def report(summaries: dict[tuple[str, int], Summary], levels: list[int], targets
                   f"{1000 * percentile(lat, 0.95):.0f} | {1000 * percentile(lat, 0.99):.0f} | "
                   f"{summary.errors.total()}/{len(lat)} | {cpu_text} = {sum(cpu.values()):.1f} |")
     print()
-    print("Per turn of the mix, one shopper at once (p50 / p95 ms), to see where the tail comes from:")
+    print("Per turn of the mix (p50 / p95 ms), to see where the tail comes from:")
     for target in targets:
-        if (target, 1) not in summaries:
-            continue
-        by_turn: dict[int, list[float]] = defaultdict(list)
-        for phase in summaries[(target, 1)].phases:
-            for turn, latency in zip(phase.turns, phase.latencies):
-                by_turn[turn].append(latency)
-        print(f"  {target}: " + ", ".join(
-            f"{turn + 1} {1000 * statistics.median(values):.0f}/{1000 * percentile(values, 0.95):.0f}"
-            for turn, values in sorted(by_turn.items())))
+        for level in levels:
+            if (target, level) not in summaries:
+                continue
+            by_turn: dict[int, list[float]] = defaultdict(list)
+            for phase in summaries[(target, level)].phases:
+                for turn, latency in zip(phase.turns, phase.latencies):
+                    by_turn[turn].append(latency)
+            print(f"  {target} at {level}: " + ", ".join(
+                f"{turn + 1} {1000 * statistics.median(values):.0f}/{1000 * percentile(values, 0.95):.0f}"
+                for turn, values in sorted(by_turn.items())))
     failures = [(key, summary.errors) for key, summary in summaries.items() if summary.errors]
     for (target, level), errors in failures:
         print(f"errors of {target} at {level} at once: " + "; ".join(f"{count}x {why}" for why, count in errors.most_common()))
