@@ -1,6 +1,6 @@
 """Load benchmark: simulated shoppers through the hub's shopper API, against plain Rasa 3.6.
 
-    .venv/bin/python bench/load.py [--levels 1,20,50] [--rounds 2] [--rasa 2] [--targets shopdesk,plain]
+    .venv/bin/python bench/load.py [--levels 1,20,50] [--rounds 2] [--rasa 2] [--hubs 2] [--targets shopdesk,plain]
                                    [--quick] [--database-url postgresql+asyncpg://...] [--redis-url redis://...]
 
 Starts in one run: the action server, ShopDesk's Rasa (`--rasa N` processes, the hub routing each
@@ -22,7 +22,9 @@ time), p50 / p95 / p99 latency of a message from sending it to having the replie
 each process (utime + stime from /proc, over the phase). The machine's load average is printed
 with the figures: this benchmark shares its cores with whatever else runs.
 
-`--targets` also takes `rasa`: ShopDesk's Rasa alone, over its hub channel (no hub).
+`--targets` also takes `rasa`: ShopDesk's Rasa alone, over its hub channel (no hub). `--hubs N`
+starts N hub replicas on the one database (PostgreSQL with `--database-url`: the scaled profile)
+with their events between them over Redis; each shopper opens and writes on one replica in turn.
 
 With ShopDesk a target, each level also measures handoffs (bench/handoffs.py): that many shoppers
 at once ask for a person, timed from sending the message to the ticket on an agent's console
@@ -231,19 +233,24 @@ class Target:
 class HubTarget(Target):
     name = "shopdesk"
 
-    def __init__(self, http: httpx.AsyncClient, url: str) -> None:
+    def __init__(self, http: httpx.AsyncClient, urls: list[str]) -> None:
+        """With several hub replicas, conversations are opened on each in turn and each shopper keeps
+        writing to the replica it opened on (as a load balancer with sticky sessions sends them)."""
         super().__init__(http)
-        self.url = url
+        self.urls = urls
+        self._opened = 0
 
     async def open(self) -> Any:
-        response = await self.http.post(f"{self.url}/api/conversations", json={})
+        url = self.urls[self._opened % len(self.urls)]
+        self._opened += 1
+        response = await self.http.post(f"{url}/api/conversations", json={})
         response.raise_for_status()
         opened = response.json()
-        return opened["conversation_id"], opened["token"]
+        return url, opened["conversation_id"], opened["token"]
 
     async def say(self, conversation: Any, text: str) -> str | None:
-        conversation_id, token = conversation
-        response = await self.http.post(f"{self.url}/api/conversations/{conversation_id}/messages", json={"text": text},
+        url, conversation_id, token = conversation
+        response = await self.http.post(f"{url}/api/conversations/{conversation_id}/messages", json={"text": text},
                                         headers={"Authorization": f"Bearer {token}"})
         if response.status_code != 200:
             return f"HTTP {response.status_code}"
@@ -475,6 +482,8 @@ def main() -> None:
     parser.add_argument("--shoppers", type=int, default=10, help="shoppers per phase at least (each sends 10 messages)")
     parser.add_argument("--targets", default="shopdesk,plain", help="shopdesk, rasa (ShopDesk's Rasa alone), plain")
     parser.add_argument("--rasa", type=int, default=1, help="ShopDesk Rasa processes (sticky routing by conversation)")
+    parser.add_argument("--hubs", type=int, default=1, help="hub replicas (events between them over Redis; "
+                        "use with --database-url on PostgreSQL: the scaled profile)")
     parser.add_argument("--database-url", default="", help="the hub's database (default: SQLite in a temporary directory)")
     parser.add_argument("--redis-url", default="", help="Rasa's lock store with several Rasa processes "
                                                         "(default redis://127.0.0.1:6379/1 when --rasa > 1)")
@@ -504,7 +513,7 @@ def main() -> None:
         summaries, rss, handoffs = asyncio.run(_run(work, args, levels, rounds, target_names))
     loads.append(os.getloadavg())
     report(summaries, levels, target_names, loads, rss, handoffs)
-    print(f"ShopDesk: {args.rasa} Rasa process(es), Rasa env {args.rasa_env or 'as shipped'}, "
+    print(f"ShopDesk: {args.hubs} hub(s), {args.rasa} Rasa process(es), Rasa env {args.rasa_env or 'as shipped'}, "
           f"hub database {args.database_url or 'SQLite'}")
     if "plain" in target_names:
         trained = "100 epochs (the default)" if args.plain_epochs is None else f"{args.plain_epochs} epochs instead of 100"
@@ -531,12 +540,19 @@ async def _run(work: Path, args: argparse.Namespace, levels: list[int], rounds: 
                 rasa.name = f"rasa{number + 1}" if args.rasa > 1 else "rasa"
                 shopdesk_rasas.append(rasa)
                 started.append(rasa)
-        hub = None
+        hubs: list[Server] = []
         if "shopdesk" in target_names:
             database = args.database_url or f"sqlite+aiosqlite:///{work / 'hub.db'}"
             hub_env = {"RASA_URL": ",".join(r.url for r in shopdesk_rasas), "SHOPDESK_SWEEP_SECONDS": "10"}
-            hub = launcher.hub_with_admin(shopdesk_rasas[0], database, (AGENT_EMAIL, AGENT_NAME, AGENT_PASSWORD), hub_env)
-            started.append(hub)
+            if args.hubs > 1:  # the replicas' events between them (the scaled profile)
+                hub_env.update({"SHOPDESK_REDIS_URL": args.redis_url or "redis://127.0.0.1:6379/2",
+                                "SHOPDESK_REDIS_NAMESPACE": f"bench-{secrets.token_hex(4)}"})
+            launcher.create_admin(database, AGENT_EMAIL, AGENT_NAME, AGENT_PASSWORD)
+            for number in range(args.hubs):
+                name = f"hub{number + 1}" if args.hubs > 1 else "hub"
+                hubs.append(launcher.hub(shopdesk_rasas[0], database, hub_env, name=name))
+                started.append(hubs[-1])
+        hub = hubs[0] if hubs else None
         plain = start_plain_rasa(launcher, actions, work) if "plain" in target_names else None
         if plain is not None:
             started.append(plain)
@@ -547,9 +563,9 @@ async def _run(work: Path, args: argparse.Namespace, levels: list[int], rounds: 
             processes: dict[str, dict[str, int]] = {}
             rasa_pids = {r.name: r.process.pid for r in shopdesk_rasas}
             for name in target_names:
-                if name == "shopdesk" and hub is not None:
-                    targets[name] = HubTarget(http, hub.url)
-                    processes[name] = {"hub": hub.process.pid, **rasa_pids, "actions": actions.process.pid}
+                if name == "shopdesk" and hubs:
+                    targets[name] = HubTarget(http, [h.url for h in hubs])
+                    processes[name] = {**{h.name: h.process.pid for h in hubs}, **rasa_pids, "actions": actions.process.pid}
                 elif name == "rasa":
                     targets[name] = RasaHubChannelTarget(http, shopdesk_rasas[0].url, launcher.rasa_token)
                     processes[name] = {**rasa_pids, "actions": actions.process.pid}
