@@ -102,3 +102,67 @@ def test_kept_states_are_rasa_s_past_states(trained_model: tuple[ModelMetadata, 
     other = DialogueStateTracker.from_events("other", events[:9], metadata.domain.slots)
     assert states.past_states(other, metadata.domain) == other.past_states(metadata.domain)
     assert states.past_states(tracker, metadata.domain) == tracker.past_states(metadata.domain)
+
+
+def _rule_policy(runner: DaskGraphRunner) -> RulePolicy:
+    node = next(node for name, node in runner._instantiated_nodes.items() if name.startswith("run_RulePolicy"))
+    policy = node._component
+    assert isinstance(policy, RulePolicy)
+    return policy
+
+
+def _as_conversation(rule_states: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{kind: {name: tuple(value) if isinstance(value, list) else value for name, value in sub.items()}
+             for kind, sub in rule_state.items()} for rule_state in rule_states]
+
+
+def _states_to_match(metadata: ModelMetadata, rule_keys: list[str]) -> list[dict[str, Any]]:
+    """Every state of the conversation above, plus the rules' own turns (which match themselves)
+    and edge cases: empty states and parts, unset and SHOULD_NOT_BE_SET features, tuples as lists."""
+    tracker = DialogueStateTracker.from_events("shopper", _conversation(), metadata.domain.slots)
+    states: list[dict[str, Any]] = [dict(state) for state in tracker.past_states(metadata.domain)]
+    for key in rule_keys:
+        states += _as_conversation(RulePolicy._rule_key_to_state(key))
+    states += [{}, {"user": {}}, {"prev_action": {"action_name": "action_listen"}},
+               {"slots": {"order_id": "should_not_be_set"}}, {"slots": {"order_id": (1.0,)}},
+               {"active_loop": {"name": "should_not_be_set"}}, {"active_loop": {"name": "order_form"}}]
+    return states
+
+
+def test_compiled_rules_hold_exactly_where_rasa_s_do(trained_model: tuple[ModelMetadata, DaskGraphRunner]) -> None:
+    metadata, runner = trained_model
+    policy = _rule_policy(runner)
+    for lookup in (policy.lookup["rules"], policy.lookup["rules_for_loop_unhappy_path"]):
+        compiled = rule_matching.CompiledRules.of(lookup)
+        states = _states_to_match(metadata, list(lookup))
+        held = 0
+        for rule in compiled.rules:
+            for state in states:
+                for turn in range(len(rule.turns) + 1):
+                    expected = policy._is_rule_applicable(rule.key, turn, state)
+                    assert rule.applicable(turn, state) is expected, (rule.key, turn, state)
+                    held += expected
+        assert held > len(compiled.rules)  # some rules hold somewhere besides past their length
+        # Histories: the conversation's, each rule's own turns (its rule must be among the keys), and
+        # each rule's turns after every state (so that rules asking for other actions are tried too).
+        tracker = DialogueStateTracker.from_events("shopper", _conversation()[:-5], metadata.domain.slots)
+        conversation = [dict(state) for state in tracker.past_states(metadata.domain)]
+        histories = [conversation[:end] for end in range(len(conversation) + 1)]
+        for rule in compiled.rules:
+            own = _as_conversation(RulePolicy._rule_key_to_state(rule.key))
+            assert rule.key in compiled.possible_keys(own)
+            histories += [own, *([state, *own[-1:]] for state in states)]
+        for history in histories:
+            assert compiled.possible_keys(history) == RulePolicy._get_possible_keys(policy, lookup, history), history
+
+
+def test_a_changed_lookup_is_compiled_again(trained_model: tuple[ModelMetadata, DaskGraphRunner]) -> None:
+    _, runner = trained_model
+    policy = _rule_policy(runner)
+    lookup = dict(policy.lookup["rules"])
+    state = [{"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}}]
+    first = rule_matching.possible_keys(policy, lookup, state)
+    assert first == RulePolicy._get_possible_keys(policy, lookup, state)
+    gone = next(iter(first))
+    lookup.pop(gone)
+    assert rule_matching.possible_keys(policy, lookup, state) == first - {gone}
