@@ -11,7 +11,8 @@ that a restart resumes every one of them, a half-filled form included.
 More for speed and for several Rasa processes:
 - conversations are kept by bot/tracker_store.py (Rasa's SQL store, cheaper per message),
   action server answers are checked with a validator built once (bot/action_schema.py), and the
-  calls to the action server reuse kept-alive connections (bot/endpoint_sessions.py), and the
+  calls to the action server reuse kept-alive connections (bot/endpoint_sessions.py) and carry
+  the domain's digest instead of the domain once the action server has it (bot/action_domain.py), and the
   model's graphs run node after node without dask's scheduler (bot/graph_runner.py), and
   RulePolicy keeps each conversation's dialogue states between predictions (bot/rule_matching.py);
 - the numerical libraries get one thread each (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS,
@@ -125,11 +126,12 @@ def main() -> None:
     arguments = rasa_arguments(with_lock_store(sys.argv[1:], os.environ), dict(os.environ))
     from rasa.__main__ import main as rasa_main
 
-    from bot import action_schema, endpoint_sessions, graph_runner, rule_matching
+    from bot import action_domain, action_schema, endpoint_sessions, graph_runner, rule_matching
     from bot.tracker_store import ShopTrackerStore  # noqa: F401  (endpoints.yml names it; Rasa would fall back to memory quietly)
 
     action_schema.install()
     endpoint_sessions.install()
+    action_domain.install()  # after endpoint_sessions: it wraps the request that one installs
     graph_runner.install()
     rule_matching.install()
 

@@ -45,3 +45,24 @@ async def test_health_is_open_and_the_token_lets_rasa_in(app: Sanic) -> None:
     assert health.status == 200
     _, listing = await app.asgi_client.get("/actions", headers={"Authorization": f"Bearer {TOKEN}"})
     assert listing.status == 200 and "action_cancel_order" in {a["name"] for a in listing.json}
+
+
+async def test_rasa_sdk_keeps_the_domain_sent_with_its_digest() -> None:
+    """What bot/action_domain.py relies on: a call with the digest alone gets the domain sent with it."""
+    app = create_action_app(ActionServerSettings(token=TOKEN), package="tests.actions.domain_echo")
+    app.config.TOUCHUP = False
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    call = {"next_action": "action_echo_domain", "version": "3.6.21",
+            "tracker": {"sender_id": "shopper-1", "slots": {}, "latest_message": {}, "events": [], "paused": False,
+                        "followup_action": None, "active_loop": {}, "latest_action_name": "action_listen"}}
+
+    async def said(body: dict) -> tuple[int, str | None]:
+        _, answer = await app.asgi_client.post("/webhook", json=body, headers=headers)
+        return answer.status, answer.json["responses"][0]["text"] if answer.status == 200 else None
+
+    assert await said({**call, "domain_digest": "d1"}) == (449, None)
+    assert await said({**call, "domain_digest": "d1", "domain": {"intents": ["greet", "bye"]}}) == (200, "greet,bye")
+    assert await said({**call, "domain_digest": "d1"}) == (200, "greet,bye")
+    assert await said({**call, "domain_digest": "d2"}) == (449, None)
+    assert await said({**call, "domain_digest": "d2", "domain": {"intents": ["thanks"]}}) == (200, "thanks")
+    assert await said({**call, "domain_digest": "d1"}) == (449, None)
