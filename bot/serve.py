@@ -14,7 +14,8 @@ More for speed and for several Rasa processes:
   calls to the action server reuse kept-alive connections (bot/endpoint_sessions.py) and carry
   the domain's digest instead of the domain once the action server has it (bot/action_domain.py), and the
   model's graphs run node after node without dask's scheduler (bot/graph_runner.py), and
-  RulePolicy keeps each conversation's dialogue states between predictions (bot/rule_matching.py);
+  RulePolicy keeps each conversation's dialogue states between predictions (bot/rule_matching.py),
+  and the domain is found not empty without building an empty one (bot/empty_domain.py);
 - the numerical libraries get one thread each (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS,
   MKL_NUM_THREADS, unless set): Rasa answers one message at a time per process, and OpenBLAS's
   helper thread spinning beside it doubled Rasa's CPU per message for no gain in latency
@@ -126,7 +127,7 @@ def main() -> None:
     arguments = rasa_arguments(with_lock_store(sys.argv[1:], os.environ), dict(os.environ))
     from rasa.__main__ import main as rasa_main
 
-    from bot import action_domain, action_schema, endpoint_sessions, graph_runner, rule_matching
+    from bot import action_domain, action_schema, empty_domain, endpoint_sessions, graph_runner, rule_matching
     from bot.tracker_store import ShopTrackerStore  # noqa: F401  (endpoints.yml names it; Rasa would fall back to memory quietly)
 
     action_schema.install()
@@ -134,6 +135,7 @@ def main() -> None:
     action_domain.install()  # after endpoint_sessions: it wraps the request that one installs
     graph_runner.install()
     rule_matching.install()
+    empty_domain.install()
 
     sys.argv = ["rasa", *arguments]
     rasa_main()
