@@ -110,7 +110,7 @@ def hottest(profile: Path, top: int = 30) -> None:
 async def run(hubs: dict[str, Server], levels: list[int], rounds: int, shoppers: int, seed: int) -> list[Row]:
     limits = httpx.Limits(max_connections=max(levels) + 10, max_keepalive_connections=max(levels) + 10)
     async with httpx.AsyncClient(timeout=60, limits=limits) as http:
-        targets = {name: HubTarget(http, hub.url) for name, hub in hubs.items()}
+        targets = {name: HubTarget(http, [hub.url]) for name, hub in hubs.items()}
         for target in targets.values():  # warm-up, not counted
             await play_phase(target, 1, 2, seed + 999, {})
         # Nor the hub's background import of scikit-learn after it starts (seconds of CPU).
