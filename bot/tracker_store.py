@@ -7,8 +7,9 @@ new ones: a quarter of Rasa's CPU per message on the load bench (bench/README.md
 store keeps the latest session of recently active conversations in memory and checks it against
 the database with one indexed statement (the sender's row count and highest id): another Rasa
 process that wrote to the conversation, or the hub erasing it, changes either, and the session
-is read from the database as Rasa reads it. A save writes only the events this process has not
-stored, in one statement.
+is read from the database as Rasa reads it. A sender without rows (a new conversation, the first
+message of each) has no session to read and none stored to count, so that statement answers it.
+A save writes only the events this process has not stored, in one statement.
 
 On SQLite the file is in WAL mode (readers and the hub's erasure do not block Rasa) with
 `synchronous=NORMAL`: a commit survives a crash of any process; after a power cut the last
@@ -80,6 +81,9 @@ class ShopTrackerStore(SQLTrackerStore):
         with self.engine.connect() as connection:
             stamp = self._stamp(connection, sender_id)
             cached = self._sessions.get(sender_id)
+            if not stamp.rows:  # a new (or erased) conversation: Rasa's query would read nothing
+                self._sessions.pop(sender_id, None)
+                return None
             if cached is None or cached.stamp != stamp:
                 cached = self._load(sender_id, stamp)
         if cached is None or not cached.events or self.domain is None:
@@ -104,12 +108,14 @@ class ShopTrackerStore(SQLTrackerStore):
 
     def _stored_count(self, connection: sa.engine.Connection, sender_id: str, events: Sequence[Event]) -> int:
         """How many of the tracker's events are stored already: the session this process read,
-        when the tracker still starts with it, else what Rasa counts."""
+        when the tracker still starts with it, none when the sender has no rows, else what Rasa counts."""
         cached = self._sessions.get(sender_id)
         if cached is not None and len(events) >= len(cached.events) and all(
             mine is theirs for mine, theirs in zip(cached.events, events)
         ):
             return len(cached.events)
+        if not self._stamp(connection, sender_id).rows:  # a new conversation
+            return 0
         with self.session_scope() as session:
             return int(self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count())
 

@@ -250,3 +250,21 @@ def test_a_conversation_this_process_saved_is_read_back_with_one_statement(tmp_p
             tracker = again
 
     asyncio.run(turns())
+
+
+def test_a_new_conversation_is_answered_by_its_row_count(tmp_path: Path) -> None:
+    """A sender without rows: no session to read (Rasa's retrieve finds none) and none to count."""
+    store = shop_store(f"sqlite:///{tmp_path / 'tracker.db'}")
+    statements: list[str] = []
+    sa.event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    async def first_message() -> None:
+        assert await store.retrieve("new") is None
+        assert len(statements) == 1, statements
+        statements.clear()
+        tracker = await store.create_tracker("new")  # as Rasa's get_or_create_tracker does
+        assert len(statements) == 3 and statements[1].lower().startswith("insert"), statements
+        again = await shop_store(store.engine.url.render_as_string(hide_password=False)).retrieve("new")
+        assert again is not None and [e.as_dict() for e in again.events] == [e.as_dict() for e in tracker.events]
+
+    asyncio.run(first_message())
