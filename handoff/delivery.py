@@ -92,7 +92,7 @@ class DeliveryRegistry:
             self._everywhere.add(name)
 
     def attach(self, bus: EventBus) -> None:
-        bus.subscribe(self._on_event, everywhere=True)
+        bus.subscribe(self._on_event, everywhere=True, feed=True)
 
     async def _on_event(self, event: Event) -> None:
         if event.remote and event.data.get("channel") not in self._everywhere:

@@ -95,14 +95,19 @@ async def _side(work: Coroutine[None, None, None]) -> None:
 
 class EventBus:
     def __init__(self) -> None:
+        self._feeds: list[tuple[Subscriber, bool]] = []
         self._subscribers: list[tuple[Subscriber, bool]] = []
 
-    def subscribe(self, subscriber: Subscriber, everywhere: bool = False) -> Callable[[], None]:
+    def subscribe(self, subscriber: Subscriber, everywhere: bool = False, feed: bool = False) -> Callable[[], None]:
         """Adds a subscriber; returns the function that removes it again. `everywhere`: it also gets
-        the events of other hub replicas (when there are any)."""
+        the events of other hub replicas (when there are any). `feed`: it passes events on to
+        connections (an agent's console socket, the shoppers' channels) and gets each event before
+        the subscribers that act on it, so a ticket reaches the console without waiting for the
+        queue's broadcast, the assignment sweep or the contact linker."""
         entry = (subscriber, everywhere)
-        self._subscribers.append(entry)
-        return lambda: self._subscribers.remove(entry)
+        group = self._feeds if feed else self._subscribers
+        group.append(entry)
+        return lambda: group.remove(entry)
 
     async def publish(self, event: Event) -> None:
         """Delivers the event, or queues it behind the one this task is delivering right now."""
@@ -120,7 +125,7 @@ class EventBus:
             _backlog.reset(token)
 
     async def _deliver(self, event: Event) -> None:
-        for subscriber, everywhere in list(self._subscribers):
+        for subscriber, everywhere in [*self._feeds, *self._subscribers]:
             if event.remote and not everywhere:
                 continue
             try:

@@ -67,7 +67,7 @@ async def feed(request: Request, ws: WebsocketImplProtocol) -> None:
             _put(outbox, frame(event.type, masked_views.frame(_console_data(event), viewer[0]), iso(event.at)))
 
     # Every replica's events: an agent connected here sees a shopper who writes to another replica.
-    unsubscribe = svc.bus.subscribe(forward, everywhere=True)
+    unsubscribe = svc.bus.subscribe(forward, everywhere=True, feed=True)
     sender = asyncio.create_task(_send_all(ws, outbox))
     try:
         _put(outbox, frame("hello", hello))

@@ -27,6 +27,30 @@ async def test_an_event_published_by_a_subscriber_waits_for_the_one_that_caused_
                                                                                                           "queue.changed")]
 
 
+async def test_feeds_get_each_event_before_the_subscribers_that_act_on_it_and_in_order() -> None:
+    """A console's socket sees the ticket before the queue's broadcast and the assignment sweep
+    run, and still sees what they publish after it."""
+    bus, seen = EventBus(), []
+
+    async def acts(event: Event) -> None:
+        seen.append(("acts", event.type))
+        if event.type == "ticket.queued":
+            await bus.publish(Event("ticket.assigned", {}))
+
+    async def console(event: Event) -> None:
+        seen.append(("console", event.type))
+
+    bus.subscribe(acts)
+    unsubscribe = bus.subscribe(console, feed=True)
+    await bus.publish(Event("ticket.queued", {}))
+    assert seen == [("console", "ticket.queued"), ("acts", "ticket.queued"),
+                    ("console", "ticket.assigned"), ("acts", "ticket.assigned")]
+    unsubscribe()
+    seen.clear()
+    await bus.publish(Event("ticket.queued", {}))
+    assert ("console", "ticket.queued") not in seen
+
+
 async def test_a_subscriber_waiting_on_a_lock_does_not_wait_on_the_task_holding_it() -> None:
     bus, lock, handled = EventBus(), asyncio.Lock(), []
     holder_is_dispatching = asyncio.Event()
