@@ -13,7 +13,11 @@ Rasa's CPU per message on the load bench at 20 shoppers at once (py-spy, bench/R
   process wrote to the conversation, a rewind, a form's happy path that Rasa folds away) they
   are computed from the start as Rasa computes them. bot/tracker_store.py hands back the same
   event objects from one message to the next, so a new message mostly replays its own turns.
-  Callers get their own copies (RulePolicy deletes the text or the intent of the last state).
+  RulePolicy gets its own copy of the newest state (its featurizer deletes the text or the intent
+  there); the others it shares between predictions, kept as its featurizer leaves every state but
+  the newest (the user's text left out where the intent is given), so that nothing changes them:
+  RulePolicy only reads them. Asked again about the same tracker before anything happened to it
+  (it asks with the text, then with the intent), the states are not computed again.
 - the rule lookup stops going back once it is past the longest rule still in play: Rasa's
   `_is_rule_applicable` holds every rule shorter than the distance, so nothing changes further back.
   Each rule is matched as its conditions compiled once per lookup (`CompiledRules`): Rasa's
@@ -42,10 +46,11 @@ from typing import Any
 from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
 from rasa.core.policies.policy import SupportedData
 from rasa.core.policies.rule_policy import RulePolicy
-from rasa.shared.core.constants import SHOULD_NOT_BE_SET
+from rasa.shared.core.constants import SHOULD_NOT_BE_SET, USER
 from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import ActionExecuted, Event
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT, TEXT
 
 DEFAULT_CACHE_SIZE = 256
 
@@ -56,6 +61,9 @@ class _History:
     applied: list[Event]
     states: list[State]  # the state before each applied ActionExecuted, then the state after all
     replayed: DialogueStateTracker  # a fresh tracker with `applied` applied to it
+    settled: list[State]  # states[:-1] as Rasa's featurizer leaves them (see prediction_states)
+    tracker: DialogueStateTracker  # the tracker last asked about, and its events then
+    seen: tuple[int, Event | None, Event | None]
 
 
 class ConversationStates:
@@ -68,22 +76,62 @@ class ConversationStates:
     def past_states(self, tracker: DialogueStateTracker, domain: Domain) -> list[State]:
         if not self._size:
             return list(tracker.past_states(domain))
-        applied = tracker.applied_events()
+        return [_copy(state) for state in self._history(tracker, domain).states]
+
+    def prediction_states(self, tracker: DialogueStateTracker, domain: Domain) -> list[State]:
+        """The past states, the newest a copy of its own; the others are shared between calls and already
+        as Rasa's featurizer makes every state but the newest (the user's text left out where the
+        intent is given), so that its `_choose_last_user_input` changes only the newest."""
+        if not self._size:
+            return list(tracker.past_states(domain))
+        history = self._history(tracker, domain)
+        return [*history.settled, _copy(history.states[-1])]
+
+    def _history(self, tracker: DialogueStateTracker, domain: Domain) -> _History:
         history = self._histories.get(tracker.sender_id)
+        seen = _seen(tracker)
+        if history is not None and history.domain is domain and history.tracker is tracker and _same(history.seen, seen):
+            return history  # asked again before anything happened (RulePolicy asks with the text, then the intent)
+        applied = tracker.applied_events()
         if history is not None and history.domain is domain and _starts_with(applied, history.applied):
-            states, replayed, new = history.states[:-1], history.replayed, applied[len(history.applied):]
+            states, settled, replayed = history.states[:-1], history.settled, history.replayed
+            new = applied[len(history.applied):]
         else:
-            states, replayed, new = [], tracker.init_copy(), applied
+            states, settled, replayed, new = [], [], tracker.init_copy(), applied
         for event in new:
             if isinstance(event, ActionExecuted):
                 states.append(_active_state(domain, replayed))
+                settled.append(_settled(states[-1]))
             replayed.update(event)
         states.append(_active_state(domain, replayed))
-        self._histories[tracker.sender_id] = _History(domain, applied, states, replayed)
+        history = self._histories[tracker.sender_id] = _History(domain, applied, states, replayed, settled, tracker, seen)
         self._histories.move_to_end(tracker.sender_id)
         while len(self._histories) > self._size:
             self._histories.popitem(last=False)
-        return [{kind: dict(sub_state) for kind, sub_state in state.items()} for state in states]
+        return history
+
+
+def _seen(tracker: DialogueStateTracker) -> tuple[int, Event | None, Event | None]:
+    # A tracker's events are only ever appended to (and, with a maximum history, dropped from the start).
+    events = tracker.events
+    return (len(events), events[0], events[-1]) if events else (0, None, None)
+
+
+def _same(seen: tuple[int, Event | None, Event | None], now: tuple[int, Event | None, Event | None]) -> bool:
+    return seen[0] == now[0] and seen[1] is now[1] and seen[2] is now[2]
+
+
+def _copy(state: State) -> State:
+    return {kind: dict(sub_state) for kind, sub_state in state.items()}
+
+
+def _settled(state: State) -> State:
+    """A copy of `state` as MaxHistoryTrackerFeaturizer._remove_user_text_if_intent leaves it."""
+    settled = _copy(state)
+    user = settled.get(USER, {})
+    if user.get(INTENT) and user.get(TEXT):
+        del user[TEXT]
+    return settled
 
 
 def _starts_with(events: Sequence[Event], start: Sequence[Event]) -> bool:
@@ -108,7 +156,7 @@ def prediction_states(self: RulePolicy, tracker: DialogueStateTracker, domain: D
         return _RASAS_PREDICTION_STATES(self, tracker, domain, use_text_for_last_user_input, rule_only_data)
     cache: ConversationStates = vars(self).setdefault("_shopdesk_states", ConversationStates(_CACHE_SIZE))
     # MaxHistoryTrackerFeaturizer.prediction_states for one tracker, its states from the cache.
-    states = featurizer.slice_state_history(cache.past_states(tracker, domain), featurizer.max_history)
+    states = featurizer.slice_state_history(cache.prediction_states(tracker, domain), featurizer.max_history)
     featurizer._choose_last_user_input([states], use_text_for_last_user_input)
     return states
 

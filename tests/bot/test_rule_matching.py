@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -166,3 +167,27 @@ def test_a_changed_lookup_is_compiled_again(trained_model: tuple[ModelMetadata, 
     gone = next(iter(first))
     lookup.pop(gone)
     assert rule_matching.possible_keys(policy, lookup, state) == first - {gone}
+
+
+@pytest.mark.parametrize("growing", [True, False])
+def test_prediction_states_are_rasa_s_and_the_shared_ones_stay_as_they_were(
+        trained_model: tuple[ModelMetadata, DaskGraphRunner], monkeypatch: pytest.MonkeyPatch, growing: bool) -> None:
+    metadata, runner = trained_model
+    policy, domain, events = _rule_policy(runner), metadata.domain, _conversation()
+    monkeypatch.setattr(RulePolicy, "_prediction_states", rule_matching.prediction_states)
+    monkeypatch.setattr(RulePolicy, "_get_possible_keys", rule_matching.possible_keys)
+    tracker = DialogueStateTracker("shopper", domain.slots)
+    given: list[list[dict[str, Any]]] = []
+    for count in range(1, len(events) + 1):
+        if growing:
+            tracker.update(events[count - 1])
+        else:
+            tracker = DialogueStateTracker.from_events("shopper", events[:count], domain.slots)
+        for use_text in (True, False, True):
+            expected = rule_matching._RASAS_PREDICTION_STATES(policy, tracker, domain, use_text)
+            states = rule_matching.prediction_states(policy, tracker, domain, use_text)
+            assert states == expected
+            given.append(copy.deepcopy(states))
+            states[-1].clear()  # the caller's own
+            policy.predict_action_probabilities(tracker, domain)  # RulePolicy reads the shared ones too
+    assert given[-1] == rule_matching._RASAS_PREDICTION_STATES(policy, tracker, domain, True)
