@@ -85,6 +85,8 @@ class _Resources:
     metrics: HubMetrics
     leadership: Leadership | None = None
     migrated: bool = False
+    # The imports done before the first request that needs them (readiness waits for them).
+    warm_up: asyncio.Future[Any] | None = None
 
 
 def create_app(
@@ -168,8 +170,11 @@ def _install_lifecycle(app: Sanic[Any, Any], resources: _Resources, sweep: bool)
     @app.before_server_start
     async def open_resources(app: Sanic[Any, Any]) -> None:
         install_redaction()
-        # The topics report's scikit-learn takes seconds to import: not in the first report's request.
-        asyncio.get_running_loop().run_in_executor(None, importlib.import_module, "handoff.reports_topics")
+        # The topics report's scikit-learn takes seconds to import: not in the first report's request,
+        # and (readiness waits for it) not while the first shoppers' messages hold the GIL's turns.
+        if resources.warm_up is None:
+            resources.warm_up = asyncio.get_running_loop().run_in_executor(None, importlib.import_module,
+                                                                          "handoff.reports_topics")
         if not resources.migrated:
             await migrate(resources.engine)
             resources.migrated = True
@@ -207,9 +212,12 @@ async def _health(request: Request) -> HTTPResponse:
 
 def _ready_route(resources: _Resources) -> Any:
     async def ready(request: Request) -> HTTPResponse:
-        """Readiness: migrated, the database answers, and (scaled) Redis answers. Rasa is left out:
-        without it the hub still serves agents and keeps shoppers' messages for later."""
-        checks: dict[str, bool] = {"migrated": resources.migrated}
+        """Readiness: migrated, warmed up (the slow imports done), the database answers, and (scaled)
+        Redis answers. Rasa is left out: without it the hub still serves agents and keeps shoppers'
+        messages for later."""
+        warm_up = resources.warm_up
+        checks: dict[str, bool] = {"migrated": resources.migrated,
+                                   "warmed_up": warm_up is not None and warm_up.done()}
         try:
             async with resources.engine.connect() as connection:
                 await connection.execute(text("select 1"))

@@ -225,7 +225,7 @@ class Launcher:
         hub_env = {"RASA_URL": rasa.url, "DATABASE_URL": database_url, "SHOPDESK_PORT": str(port),
                    "SHOPDESK_SWEEP_SECONDS": "1", "SHOPDESK_RASA_TOKEN": self.rasa_token,
                    "SHOPDESK_LINK_SECRET": self.link_secret, **(extra_env or {})}
-        server = self.start(name, [str(ROOT / ".venv/bin/python"), "-m", "hub"], port, hub_env, "/openapi.json", root=root)
+        server = self.start(name, [str(ROOT / ".venv/bin/python"), "-m", "hub"], port, hub_env, "/ready", root=root)
         server.wait_until_ready()
         return server
 
