@@ -78,16 +78,17 @@ class DialoguePolicy(Policy):
         return self._prediction(probabilities, optional_events=events, is_no_user_prediction=True)
 
 
-def answers_pending_question(tracker: DialogueStateTracker) -> bool:
-    """Whether the latest message answers the options the bot offered just before it."""
+def answers_pending_question(tracker: DialogueStateTracker, state: dict[str, Any] | None = None) -> bool:
+    """Whether the latest message answers the options the bot offered just before it; `state`,
+    when given, is `state_before` of the events before that message, kept by the caller."""
     latest_user = _latest_user_index(tracker)
     if latest_user is None:
         return False
-    found = route(moment(tracker, latest_user))
+    found = route(moment(tracker, latest_user, state))
     return found is not None and found.answers_question
 
 
-def moment(tracker: DialogueStateTracker, latest_user: int) -> Moment:
+def moment(tracker: DialogueStateTracker, latest_user: int, state: dict[str, Any] | None = None) -> Moment:
     events = list(tracker.events)
     user = events[latest_user]
     assert isinstance(user, UserUttered)
@@ -103,7 +104,8 @@ def moment(tracker: DialogueStateTracker, latest_user: int) -> Moment:
     previous = events[previous_user] if previous_user is not None else None
     intent = user.intent or {}
     # The state the message found, not the one the route's own first steps made.
-    state = _state_before(events[:latest_user])
+    if state is None:
+        state = state_before(events[:latest_user])
     return Moment(
         latest=Message(text=user.text or "", intent=intent.get("name"), confidence=float(intent.get("confidence") or 0.0),
                        entities=tuple(str(e.get("entity")) for e in user.entities or ()),
@@ -118,16 +120,22 @@ def moment(tracker: DialogueStateTracker, latest_user: int) -> Moment:
     )
 
 
-def _state_before(events: list[Any]) -> dict[str, Any]:
+def state_before(events: list[Any]) -> dict[str, Any]:
     """The active loop and the slots the rules read, as they were after `events`."""
     state: dict[str, Any] = {}
     for event in events:
-        if isinstance(event, (Restarted, SessionStarted)):
-            state = {}
-        elif isinstance(event, ActiveLoop):
-            state["active_loop"] = event.name
-        elif isinstance(event, SlotSet) and event.key in _STATE_SLOTS:
-            state[event.key] = event.value
+        state = state_after(state, event)
+    return state
+
+
+def state_after(state: dict[str, Any], event: Any) -> dict[str, Any]:
+    """`state` after one more event: a new one after a restart, else `state` itself, updated."""
+    if isinstance(event, (Restarted, SessionStarted)):
+        return {}
+    if isinstance(event, ActiveLoop):
+        state["active_loop"] = event.name
+    elif isinstance(event, SlotSet) and event.key in _STATE_SLOTS:
+        state[event.key] = event.value
     return state
 
 

@@ -9,9 +9,17 @@ otherwise it predicts nothing.
 
 A reason can be acknowledged first (config `acknowledge`, e.g. complaint ->
 utter_complaint_ack): the policy predicts that response, then the handoff.
+
+The shopper's turns are read from the conversation's events once: each conversation's reading
+(`Reading`) goes on from the next event while the tracker's events start with the very objects
+it read (bot/tracker_store.py hands them back from message to message), and is read again from
+the first event otherwise.
 """
 
-from dataclasses import replace
+import os
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
@@ -25,7 +33,7 @@ from rasa.shared.core.events import ActionExecuted, Restarted, SessionStarted, S
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.dialogue_policy import answers_pending_question
+from bot.dialogue_policy import answers_pending_question, state_after
 from bot.escalation_rules import Decision, EscalationSettings, Turn, decide
 
 HANDOFF_ACTION = "action_handoff"
@@ -33,6 +41,10 @@ REASONS_SLOT = "handoff_reasons"
 CONTEXT_SLOT = "handoff_context"
 TIER_SLOT = "customer_tier"
 TIER_METADATA_KEY = "customer_tier"
+# Conversations whose reading is kept: as many as the tracker store keeps (bot/tracker_store.py),
+# whose retrieve hands back the same event objects from message to message.
+# SHOPDESK_ESCALATION_READINGS=0 reads every event on every prediction, as before.
+DEFAULT_READINGS = 256
 
 
 @DefaultV1Recipe.register(
@@ -55,6 +67,7 @@ class EscalationPolicy(Policy):
         super().__init__(config, model_storage, resource, execution_context)
         self._settings = EscalationSettings.from_config(config)
         self._acknowledge: dict[str, str] = dict(config.get("acknowledge") or {})
+        self._readings = Readings(int(os.environ.get("SHOPDESK_ESCALATION_READINGS", DEFAULT_READINGS)))
 
     def train(
         self, training_trackers: list[TrackerWithCachedStates], domain: Domain, **kwargs: Any
@@ -77,7 +90,7 @@ class EscalationPolicy(Policy):
         acknowledgement = self._acknowledgement_pending(previous_action)
         if previous_action != ACTION_LISTEN_NAME and not acknowledgement:
             return nothing
-        decision = decide(shopper_turns(tracker), customer_tier(tracker), self._settings)
+        decision = decide(self._readings.shopper_turns(tracker), customer_tier(tracker), self._settings)
         if decision is None or HANDOFF_ACTION not in domain.action_names_or_texts:
             return nothing
         ack = self._acknowledge.get(decision.reasons[0])
@@ -109,24 +122,74 @@ def handoff_events(decision: Decision) -> list[SlotSet]:
 def shopper_turns(tracker: DialogueStateTracker) -> list[Turn]:
     """The shopper's messages since the session started or a person last took over, each with
     the actions the bot ran after it."""
-    turns: list[Turn] = []
-    actions: list[str] = []
-    # All events, not applied_events(): that drops the turns a form handled on its happy path,
-    # and a shopper asking the same thing to a form is exactly the loop to see.
-    for event in tracker.events:
-        if isinstance(event, (SessionStarted, Restarted)) or _is_handoff(event):
-            turns, actions = [], []
-        elif isinstance(event, UserUttered):
-            if turns:
-                turns[-1] = _with_actions(turns[-1], actions)
-            turns.append(_turn(event))
-            actions = []
-        elif isinstance(event, ActionExecuted) and event.action_name not in (None, ACTION_LISTEN_NAME):
-            actions.append(event.action_name)
-    if turns:
-        turns[-1] = _with_actions(turns[-1], actions)
-        turns[-1] = replace(turns[-1], answers_question=answers_pending_question(tracker))
-    return turns
+    reading = Reading()
+    reading.read(list(tracker.events))
+    return reading.shopper_turns(tracker)
+
+
+@dataclass
+class Reading:
+    """shopper_turns' walk over a conversation's events, and the dialogue rules' state before its
+    newest message, kept to go on from the next event."""
+
+    events: list[Any] = field(default_factory=list)
+    turns: list[Turn] = field(default_factory=list)  # the newest without its bot actions yet
+    actions: list[str] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)
+    state_at_message: dict[str, Any] = field(default_factory=dict)
+
+    def continued_by(self, events: Sequence[Any]) -> bool:
+        """Whether `events` start with the very event objects read (a tracker's events are only
+        appended to; a new session from the tracker store, or another process's, are other objects)."""
+        return len(events) >= len(self.events) and all(mine is theirs for mine, theirs in zip(self.events, events))
+
+    def read(self, events: Sequence[Any]) -> None:
+        # All events, not applied_events(): that drops the turns a form handled on its happy path,
+        # and a shopper asking the same thing to a form is exactly the loop to see.
+        for event in events:
+            self.events.append(event)
+            if isinstance(event, UserUttered):
+                self.state_at_message = dict(self.state)
+            self.state = state_after(self.state, event)
+            if isinstance(event, (SessionStarted, Restarted)) or _is_handoff(event):
+                self.turns, self.actions = [], []
+            elif isinstance(event, UserUttered):
+                if self.turns:
+                    self.turns[-1] = _with_actions(self.turns[-1], self.actions)
+                self.turns.append(_turn(event))
+                self.actions = []
+            elif isinstance(event, ActionExecuted) and event.action_name not in (None, ACTION_LISTEN_NAME):
+                self.actions.append(event.action_name)
+
+    def shopper_turns(self, tracker: DialogueStateTracker) -> list[Turn]:
+        """The turns of `tracker`, whose events are the ones read."""
+        turns = list(self.turns)
+        if turns:
+            turns[-1] = _with_actions(turns[-1], self.actions)
+            answers = answers_pending_question(tracker, dict(self.state_at_message))
+            turns[-1] = replace(turns[-1], answers_question=answers)
+        return turns
+
+
+class Readings:
+    """The latest conversations' readings, each continued while its tracker's events start with
+    the ones it read, else read again from the first event."""
+
+    def __init__(self, size: int = DEFAULT_READINGS) -> None:
+        self._size = max(0, size)
+        self._readings: OrderedDict[str, Reading] = OrderedDict()
+
+    def shopper_turns(self, tracker: DialogueStateTracker) -> list[Turn]:
+        events = list(tracker.events)
+        reading = self._readings.pop(tracker.sender_id, None)
+        if reading is None or not reading.continued_by(events):
+            reading = Reading()
+        reading.read(events[len(reading.events):])
+        if self._size:
+            self._readings[tracker.sender_id] = reading
+            while len(self._readings) > self._size:
+                self._readings.popitem(last=False)
+        return reading.shopper_turns(tracker)
 
 
 def customer_tier(tracker: DialogueStateTracker) -> str | None:

@@ -1,6 +1,7 @@
 """The escalation rules (pure) and the Rasa policy around them, on real Rasa trackers."""
 
 import asyncio
+import copy
 import shutil
 import textwrap
 from pathlib import Path
@@ -12,10 +13,10 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, Restarted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.escalation_policy import EscalationPolicy, shopper_turns
+from bot.escalation_policy import EscalationPolicy, Readings, shopper_turns
 from bot.escalation_rules import EscalationSettings, Turn, decide
 
 DOMAIN = Domain.from_yaml(textwrap.dedent("""
@@ -25,6 +26,9 @@ DOMAIN = Domain.from_yaml(textwrap.dedent("""
     slots:
       handoff_reasons: {type: list, influence_conversation: false, mappings: [{type: custom}]}
       handoff_context: {type: any, influence_conversation: false, mappings: [{type: custom}]}
+      pending_choice: {type: any, influence_conversation: false, mappings: [{type: custom}]}
+      order_task: {type: text, influence_conversation: false, mappings: [{type: custom}]}
+      verified_order_id: {type: text, influence_conversation: false, mappings: [{type: custom}]}
     responses:
       utter_complaint_ack: [{text: "sorry"}]
       utter_change_order_cannot: [{text: "cannot"}]
@@ -246,3 +250,82 @@ def test_a_real_rasa_model_hands_off_an_angry_shopper_and_answers_a_calm_one(tmp
     assert angry.get_slot("handoff_context")["anger"]["score"] >= 0.9
     calm_actions = [e.action_name for e in calm.events if isinstance(e, ActionExecuted)]
     assert "utter_order" in calm_actions and "action_handoff" not in calm_actions
+
+
+def _walk_before_readings(tracker: DialogueStateTracker) -> list[Turn]:
+    """shopper_turns as it was before bot.escalation_policy.Reading: every event walked on every call."""
+    from dataclasses import replace
+
+    from bot.dialogue_policy import answers_pending_question
+    from bot.escalation_policy import _is_handoff, _turn, _with_actions
+
+    turns: list[Turn] = []
+    actions: list[str] = []
+    for event in tracker.events:
+        if isinstance(event, (SessionStarted, Restarted)) or _is_handoff(event):
+            turns, actions = [], []
+        elif isinstance(event, UserUttered):
+            if turns:
+                turns[-1] = _with_actions(turns[-1], actions)
+            turns.append(_turn(event))
+            actions = []
+        elif isinstance(event, ActionExecuted) and event.action_name not in (None, ACTION_LISTEN_NAME):
+            actions.append(event.action_name)
+    if turns:
+        turns[-1] = _with_actions(turns[-1], actions)
+        turns[-1] = replace(turns[-1], answers_question=answers_pending_question(tracker))
+    return turns
+
+
+def _long_conversation() -> list[Any]:
+    """Options offered and answered, a form, a fallback, a handoff, a restart and a new session."""
+    offered = {"action": "action_answer_faq", "kind": "articles",
+               "options": [{"id": "shipping-costs", "title": "What does shipping cost?"},
+                           {"id": "express-delivery", "title": "Can I get express delivery?"}]}
+    listen = ActionExecuted(ACTION_LISTEN_NAME)
+    return [
+        ActionExecuted("action_session_start"), SessionStarted(), listen,
+        _user("hi", "greet"), ActionExecuted("utter_greet"), ActionExecuted(ACTION_LISTEN_NAME),
+        _user("delivery", "nlu_fallback"), ActionExecuted("action_answer_faq"), SlotSet("pending_choice", offered),
+        ActionExecuted(ACTION_LISTEN_NAME), _user("2", "nlu_fallback"), ActionExecuted("action_answer_faq"),
+        SlotSet("pending_choice", None), ActionExecuted(ACTION_LISTEN_NAME),
+        _user("where is my order", "order_status"), ActionExecuted("order_form"), ActiveLoop("order_form"),
+        SlotSet("order_task", "status"), ActionExecuted(ACTION_LISTEN_NAME),
+        _user("10002", "order_status"), SlotSet("verified_order_id", "10002"), ActiveLoop(None),
+        ActionExecuted("action_check_order_status"), ActionExecuted(ACTION_LISTEN_NAME),
+        _user("where is my order", "order_status", 0.6), ActionExecuted("action_check_order_status"),
+        ActionExecuted(ACTION_LISTEN_NAME), _user("WHERE IS MY ORDER", "order_status", 0.8),
+        ActionExecuted("action_handoff"), ActionExecuted(ACTION_LISTEN_NAME), _user("hello?", "greet"),
+        ActionExecuted(ACTION_LISTEN_NAME), Restarted(), _user("a person please", "request_human"),
+        ActionExecuted(ACTION_LISTEN_NAME), ActionExecuted("action_session_start"), SessionStarted(),
+        ActionExecuted(ACTION_LISTEN_NAME), _user("bye", "goodbye"), ActionExecuted("utter_goodbye"),
+    ]
+
+
+@pytest.mark.parametrize("trackers", ["growing", "rebuilt", "copied", "interleaved"])
+def test_kept_readings_give_the_turns_of_the_walk_over_every_event(trackers: str) -> None:
+    """After every event: one tracker growing (Rasa's loop), rebuilt from the same event objects
+    (the tracker store), rebuilt from copies of them (another process), or two conversations of
+    one sender in turn (a form's temporary tracker)."""
+    events, readings = _long_conversation(), Readings()
+    growing = DialogueStateTracker("s1", slots=DOMAIN.slots)
+    for count in range(1, len(events) + 1):
+        growing.update(events[count - 1])
+        tracker = growing
+        if trackers == "rebuilt":
+            tracker = DialogueStateTracker.from_events("s1", events[:count], slots=DOMAIN.slots)
+        elif trackers == "copied" or (trackers == "interleaved" and count % 2):
+            tracker = DialogueStateTracker.from_events("s1", copy.deepcopy(events[:count]), slots=DOMAIN.slots)
+        expected = _walk_before_readings(tracker)
+        assert readings.shopper_turns(tracker) == expected == shopper_turns(tracker)
+    assert any(turn.answers_question for turn in _walk_before_readings(
+        DialogueStateTracker.from_events("s1", events[:11], slots=DOMAIN.slots)))
+
+
+def test_kept_readings_are_bounded_and_per_sender() -> None:
+    readings = Readings(size=2)
+    trackers = [_tracker(_user(f"message {n}", "order_status")) for n in range(3)]
+    for n, tracker in enumerate(trackers):
+        tracker.sender_id = f"s{n}"
+        assert readings.shopper_turns(tracker) == _walk_before_readings(tracker)
+    assert list(readings._readings) == ["s1", "s2"]
