@@ -5,6 +5,7 @@ that statement on (readers never take it), taken by this process's writers in th
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
 import time
 from collections.abc import AsyncIterator
@@ -13,10 +14,11 @@ from typing import Any
 
 import aiosqlite
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from handoff.db import _WriterQueue, create_engine, session_factory
+from handoff.db import _Inline, _WriterQueue, create_engine, session_factory
 
 
 @pytest.fixture
@@ -31,15 +33,22 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture
 def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The functions each trip to aiosqlite's thread ran, by name."""
+    """The functions each trip to aiosqlite's thread ran, by name ("inline ..." for those the event
+    loop's thread waited for)."""
     made: list[str] = []
     original = aiosqlite.Connection._execute
+    original_inline = _Inline.__init__
 
     async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
         made.append(getattr(fn, "__name__", repr(fn)))
         return await original(self, fn, *args, **kwargs)
 
+    def counted_inline(self: _Inline, function: functools.partial[Any]) -> None:
+        made.append(f"inline {function.func.__name__}")
+        original_inline(self, function)
+
     monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    monkeypatch.setattr(_Inline, "__init__", counted_inline)
     return made
 
 
@@ -51,11 +60,53 @@ async def test_a_transaction_sends_its_begin_with_its_first_statement(engine: As
         await session.execute(text("UPDATE counters SET value = value + 1"))
         assert (await session.execute(text("SELECT value FROM counters"))).scalar_one() == 1
         await session.commit()
-    assert trips == ["_run_statement", "_run_statement", "_commit"]
+    # The first statement takes the write lock; the next runs inline, the COMMIT is awaited.
+    assert trips == ["_run_statement", "inline _run_statement", "_commit"]
     async with session_factory(engine, read_only=True)() as session:
         trips.clear()
         assert (await session.execute(text("SELECT value FROM counters"))).scalar_one() == 1
     assert trips == ["_run_statement", "_rollback"]
+
+
+async def test_a_slow_statement_under_the_write_lock_is_awaited_and_a_failing_one_raises(
+    engine: AsyncEngine, trips: list[str]
+) -> None:
+    """Inline statements wait for the connection's thread 2 ms at most: a slower one is awaited, so the
+    event loop goes on (ticks every millisecond meanwhile). An error inline is the usual error, and the
+    rollback passes the write lock on."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def slow_function(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.create_function("slow", 1, lambda seconds: time.sleep(seconds) or 1)
+
+    await engine.dispose()  # new connections, with the function
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.001)
+            ticks += 1
+
+    sessions = session_factory(engine)
+    ticker = asyncio.create_task(tick())
+    try:
+        async with sessions() as session:
+            await session.execute(text("UPDATE counters SET value = 5"))
+            await asyncio.sleep(0.01)
+            before = ticks
+            assert (await session.execute(text("SELECT slow(0.2)"))).scalar_one() == 1
+            assert ticks - before >= 20  # the loop ran while SQLite slept
+            with pytest.raises(IntegrityError):
+                await session.execute(text("INSERT INTO counters VALUES (1, 0)"))
+            await session.rollback()
+    finally:
+        ticker.cancel()
+    assert trips.count("inline _run_statement") == 2
+    async with sessions() as session:  # not waiting for a turn that was never given back
+        await asyncio.wait_for(session.execute(text("UPDATE counters SET value = value + 1")), timeout=5)
+        await session.commit()
+        assert (await session.execute(text("SELECT value FROM counters"))).scalar_one() == 1
 
 
 async def test_a_transaction_without_statements_sends_nothing(engine: AsyncEngine, trips: list[str]) -> None:
