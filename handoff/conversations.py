@@ -9,9 +9,9 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, bindparam, func, inspect, literal_column, select, update
+from sqlalchemy import Select, Table, bindparam, func, inspect, literal_column, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -196,19 +196,23 @@ async def append_message(
 # The conversation's latest ticket (latest_ticket's), read in _next_seq's statement. Spelled out
 # qualified: SQLite's RETURNING renders columns unqualified, and a bare `id` there is the ticket's.
 _LATEST_TICKET = select(func.max(Ticket.id)).where(Ticket.conversation_id == literal_column("conversations.id")).scalar_subquery()
-# One conditional-free UPDATE ... RETURNING: the row lock makes concurrent writers take turns.
+# One conditional-free UPDATE ... RETURNING: the row lock makes concurrent writers take turns. On
+# the table, not the mapped class: the ORM's UPDATE ... RETURNING path cost 210 us of the event
+# loop's CPU per statement against 65 us for the same statement in Core (SQLite, one-row update).
+_CONVERSATIONS = cast(Table, Conversation.__table__)
 _NEXT_SEQ = (
-    update(Conversation)
-    .where(Conversation.id == bindparam("conversation_id"))
-    .values(last_seq=Conversation.last_seq + 1)
-    .returning(Conversation.last_seq, _LATEST_TICKET)
-    .execution_options(synchronize_session=False)
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
+    .values(last_seq=_CONVERSATIONS.c.last_seq + 1)
+    .returning(_CONVERSATIONS.c.last_seq, _LATEST_TICKET)
 )
 
 
 async def _next_seq(session: AsyncSession, conversation: Conversation) -> tuple[int, int | None]:
-    """The next sequence number, and the conversation's latest ticket for the message's event (the
-    UPDATE flushes what the session holds first, so a ticket opened in this transaction counts)."""
+    """The next sequence number, and the conversation's latest ticket for the message's event (what
+    the session holds is flushed first, as the ORM's autoflush would, so a ticket opened in this
+    transaction counts)."""
+    await session.flush()
     seq, ticket_id = (await session.execute(_NEXT_SEQ, {"conversation_id": conversation.id})).one()
     set_committed_value(conversation, "last_seq", seq)
     return seq, ticket_id
