@@ -4,6 +4,7 @@ A shopper who asks the same thing three times, or writes "as I said", is frustra
 no single message reads angry. A pure function over the shopper's turns, oldest first.
 """
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -97,14 +98,21 @@ def _is_rising(window: list[float], rise: float) -> bool:
 
 def _count_repeats(turns: Sequence[ShopperTurn], threshold: float) -> int:
     """How many earlier shopper messages the latest one says again."""
-    latest = set(_WORDS.findall(normalise(turns[-1].text)))
+    latest = words_of(turns[-1].text)
     if not latest:
         return 0
-    earlier = (set(_WORDS.findall(normalise(turn.text))) for turn in turns[:-1])
+    earlier = (words_of(turn.text) for turn in turns[:-1])
     return sum(1 for words in earlier if _similarity(latest, words) >= threshold)
 
 
-def _similarity(first: set[str], second: set[str]) -> float:
+@functools.lru_cache(maxsize=4096)
+def words_of(text: str) -> frozenset[str]:
+    """The normalised words of a message. Kept: every shopper message compares the latest with
+    each one before it, so a conversation's earlier messages are asked about again and again."""
+    return frozenset(_WORDS.findall(normalise(text)))
+
+
+def _similarity(first: frozenset[str], second: frozenset[str]) -> float:
     """Overlap over the shorter message; messages under three words must match exactly."""
     shorter = min(len(first), len(second))
     if shorter < 3:

@@ -362,3 +362,33 @@ def test_scores_and_cues_per_message_are_those_of_sklearns_matrices(model: Anger
         assert list(row.indices) == sorted(row.indices, reverse=True)
         ascending = (row.indices[::-1], row.data[::-1])
         assert score.cues == model._explain(find_cues(raw_text(text)), ascending), text
+
+
+def test_kept_word_sets_count_the_same_repeats_as_reading_each_message_again() -> None:
+    """bot.anger.conversation.words_of against the words read afresh, over the scripted escalation
+    conversations (texts repeated across them, so the kept sets are used) and odd inputs."""
+    import re
+
+    from bot.anger.conversation import _count_repeats, _similarity
+    from bot.anger.text import normalise
+
+    def count_afresh(turns: list[ShopperTurn], threshold: float) -> int:
+        latest = set(re.findall(r"\w+", normalise(turns[-1].text)))
+        if not latest:
+            return 0
+        earlier = (set(re.findall(r"\w+", normalise(turn.text))) for turn in turns[:-1])
+        return sum(1 for words in earlier if _similarity(frozenset(latest), frozenset(words)) >= threshold)
+
+    path = Path(__file__).resolve().parents[2] / "bench/data/escalation_conversations.yml"
+    conversations = yaml.safe_load(path.read_text(encoding="utf-8"))["conversations"]
+    texts = [[turn["text"] for turn in conversation["turns"]] for conversation in conversations]
+    texts += [["", "  ", "WHERE is my order #10002??", "where is my order 10003"], ["ok", "ok", "OK!"]]
+    compared = 0
+    for _ in range(2):
+        for conversation in texts:
+            turns = [ShopperTurn(text, 0.0) for text in conversation]
+            for end in range(1, len(turns) + 1):
+                for threshold in (0.5, 0.8, 1.0):
+                    assert _count_repeats(turns[:end], threshold) == count_afresh(turns[:end], threshold)
+                    compared += 1
+    assert compared > 300
