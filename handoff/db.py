@@ -12,7 +12,8 @@ so at 20 messages at once an unlucky one waited seconds while newcomers passed i
 idle while the waiting slept. The queue hands the lock over in the connections' threads, the
 moment the previous writer's COMMIT returns (no event-loop round in between). Other processes on
 the same file still meet the busy handler.
-While a connection holds the write lock, its statements run inline (`_Inline`): the event loop's
+While a connection holds the write lock (or finds it free as its transaction begins), its
+statements run inline (`_Inline`): the event loop's
 thread waits for the connection's thread to run the statement, up to 2 ms, instead of waiting for
 a turn of the loop behind every other task's work. At 20 messages at once those turns made a write
 transaction hold the lock 5-10 ms for well under 1 ms of SQLite work, and the lock, not the CPU,
@@ -94,6 +95,14 @@ class _WriterQueue:
             self._waiting.remove(handed)
         raise sqlite3.OperationalError("database is locked")  # what SQLite's busy handler says after its timeout
 
+    def try_take(self) -> bool:
+        """The turn, if it is free now (never waits)."""
+        with self._mutex:
+            if self._taken:
+                return False
+            self._taken = True
+            return True
+
     def give(self) -> None:
         with self._mutex:
             if self._waiting:
@@ -121,6 +130,14 @@ class _Turn:
         except BaseException:
             self.give_back()
             raise
+
+    def take_if_free(self) -> bool:
+        """Takes the turn if no one holds it now (in the event loop's thread: nothing else runs on
+        the connection meanwhile); False, and nothing taken, otherwise."""
+        if not self.held and self.queue.try_take():
+            self.held = True
+            return True
+        return False
 
     def give_back(self) -> None:
         if self.held:
@@ -227,12 +244,10 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         adapted = cast(_OneTripConnection, self._adapt_connection)
         begin = adapted.sending_begin()
         try:
-            if begin is None and adapted.inline and adapted.turn.held:
-                # The write lock is ours (so this waits for no one): inline, with the loop waiting.
-                call = _Inline(functools.partial(_run_statement, self._connection._conn, operation, parameters))
-                self._connection._tx.put_nowait((None, call))
-                description, rows, lastrowid, rowcount = (
-                    call.outcome() if call.wait(_INLINE_SECONDS) else self.await_(call.awaitable()))
+            if adapted.inline and (adapted.turn.held if begin is None else
+                                   begin == _IMMEDIATE and adapted.turn.take_if_free()):
+                # The write lock is ours (or was free, and is ours with this BEGIN): nothing to wait for.
+                description, rows, lastrowid, rowcount = self._inline(operation, parameters, begin, adapted.turn)
             else:
                 # aiosqlite's own queue (what its cursor methods use), holding one call instead of four.
                 done = self._connection._execute(_run_statement, self._connection._conn, operation, parameters, begin,
@@ -246,6 +261,11 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
             self._rows = deque(rows or ())
         else:
             self.lastrowid, self.rowcount = lastrowid, rowcount
+
+    def _inline(self, operation: Any, parameters: Any, begin: str | None, turn: _Turn) -> Any:
+        call = _Inline(functools.partial(_run_statement, self._connection._conn, operation, parameters, begin, turn))
+        self._connection._tx.put_nowait((None, call))
+        return call.outcome() if call.wait(_INLINE_SECONDS) else self.await_(call.awaitable())
 
     def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
         cast(_OneTripConnection, self._adapt_connection).send_begin()

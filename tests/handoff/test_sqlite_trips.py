@@ -60,8 +60,9 @@ async def test_a_transaction_sends_its_begin_with_its_first_statement(engine: As
         await session.execute(text("UPDATE counters SET value = value + 1"))
         assert (await session.execute(text("SELECT value FROM counters"))).scalar_one() == 1
         await session.commit()
-    # The first statement takes the write lock; the next runs inline, the COMMIT is awaited.
-    assert trips == ["_run_statement", "inline _run_statement", "_commit"]
+    # The first statement takes the write lock (free: inline, with its BEGIN), the next runs inline,
+    # the COMMIT is awaited.
+    assert trips == ["inline _run_statement", "inline _run_statement", "_commit"]
     async with session_factory(engine, read_only=True)() as session:
         trips.clear()
         assert (await session.execute(text("SELECT value FROM counters"))).scalar_one() == 1
@@ -102,7 +103,7 @@ async def test_a_slow_statement_under_the_write_lock_is_awaited_and_a_failing_on
             await session.rollback()
     finally:
         ticker.cancel()
-    assert trips.count("inline _run_statement") == 2
+    assert trips.count("inline _run_statement") == 3
     async with sessions() as session:  # not waiting for a turn that was never given back
         await asyncio.wait_for(session.execute(text("UPDATE counters SET value = value + 1")), timeout=5)
         await session.commit()
