@@ -63,6 +63,9 @@ class ShopTrackerStore(SQLTrackerStore):
         self._cache_size = max(0, cache_size)
         self._sessions: OrderedDict[str, _Session] = OrderedDict()
         table = self._table = self.SQLEvent.__table__
+        # Built once: a new insert() per save cost as much again as running it (SQLAlchemy's
+        # deprecation wrapper on its constructor, and a new statement's cache key every time).
+        self._insert = table.insert()
         self._stamp_query = sa.select(sa.func.count(), sa.func.max(table.c.id)).where(
             table.c.sender_id == sa.bindparam("sender_id"))
         rasas: sa.engine.Engine = getattr(self, "engine")  # noqa: B009  (set by the untyped base class)
@@ -102,7 +105,7 @@ class ShopTrackerStore(SQLTrackerStore):
             stored = self._stored_count(connection, sender_id, events)
             new = events[stored:]
             if new:
-                connection.execute(self._table.insert(), [_row(sender_id, event) for event in new])
+                connection.execute(self._insert, [_row(sender_id, event) for event in new])
             stamp = self._stamp(connection, sender_id)
         self._remember(sender_id, _Session(stamp, tuple(_latest_session(events))))
 
