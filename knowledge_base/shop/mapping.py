@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
 from knowledge_base.shop import models
 from knowledge_base.shop.views import (
@@ -56,9 +56,23 @@ def product_view(row: models.Product, currency: str, shop_url: str) -> ProductVi
 
 
 def order_view(row: models.Order) -> OrderView:
+    items = tuple(_item_view(item) for item in row.items)
+    shipment = shipment_view(row.shipment) if row.shipment else None
+    return order_of_columns(row, customer_view(row.customer), items, shipment, _returned_skus(row))
+
+
+def order_of_columns(
+    row: Any,
+    customer: CustomerView,
+    items: tuple[OrderItemView, ...],
+    shipment: ShipmentView | None,
+    returned_skus: tuple[str, ...],
+) -> OrderView:
+    """An order's view from anything with the shop_orders columns as attributes: an ORM row, or a
+    Core row of that table (order_rows.py)."""
     return OrderView(
         number=row.number,
-        customer=customer_view(row.customer),
+        customer=customer,
         status=cast(OrderStatus, row.status),
         placed_at=row.placed_at,
         paid_at=row.paid_at,
@@ -67,9 +81,9 @@ def order_view(row: models.Order) -> OrderView:
         shipping_address=Address(row.ship_street, row.ship_postcode, row.ship_city, row.ship_country),
         total=money(row.total_cents),
         currency=row.currency,
-        items=tuple(_item_view(item) for item in row.items),
-        shipment=shipment_view(row.shipment) if row.shipment else None,
-        returned_skus=_returned_skus(row),
+        items=items,
+        shipment=shipment,
+        returned_skus=returned_skus,
     )
 
 
@@ -95,15 +109,22 @@ def _returned_skus(row: models.Order) -> tuple[str, ...]:
 
 
 def shipment_view(row: models.Shipment) -> ShipmentView:
+    events = tuple(TrackingEventView(e.at, e.location, e.description) for e in row.events)
+    return shipment_of_columns(row, row.status, events)
+
+
+def shipment_of_columns(row: Any, status: str, events: tuple[TrackingEventView, ...]) -> ShipmentView:
+    """A shipment's view from anything with the shop_shipments columns as attributes, its status
+    given apart (a Core row joined to its order labels it, order_rows.py)."""
     return ShipmentView(
         carrier=row.carrier,
         tracking_number=row.tracking_number,
         tracking_url=row.tracking_url,
-        status=cast(ShipmentStatus, row.status),
+        status=cast(ShipmentStatus, status),
         shipped_at=row.shipped_at,
         estimated_delivery=row.estimated_delivery,
         delivered_at=row.delivered_at,
-        events=tuple(TrackingEventView(e.at, e.location, e.description) for e in row.events),
+        events=events,
     )
 
 

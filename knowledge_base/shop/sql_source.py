@@ -21,6 +21,7 @@ from knowledge_base.shop.mapping import (
     promo_view,
     return_view,
 )
+from knowledge_base.shop.order_rows import read_order
 from knowledge_base.shop.parsing import normalize_email, phone_digits, phones_match
 from knowledge_base.shop.rules import (
     Decision,
@@ -55,21 +56,18 @@ _ORDER_LOADS = (
     .selectinload(models.Return.items)
     .selectinload(models.ReturnItem.order_item),
 )
-# One order read in one statement, built once: the bot reads an order (its status, tracking, the
-# order form's check of the contact) once or twice per shopper turn, and with the loads above it
-# was 7 statements, 13.6 ms at load 5 (the selectin loaders' statements and their cache keys).
-# Joined, it is one statement of items x tracking events x returned items rows (a handful for
-# an order) and 1.5 ms; the same OrderView (tests/knowledge_base/shop/test_sql_order_source.py).
+# A customer's orders in one statement, built once. One order with the loads above was 7 statements,
+# 13.6 ms at load 5 (the selectin loaders' statements and their cache keys); joined, one statement
+# of items x tracking events x returned items rows (a handful for an order) and 1.5 ms. The hub
+# reads a customer's orders whole when it links a shopper to the customer
+# (handoff/contact_facts.py), where the selectin loads were ~10% of the hub's CPU per message in
+# bench/hub.py's mix. One order alone is read as rows (order_rows.py).
 _ORDER_JOINS = (
     joinedload(models.Order.customer),
     joinedload(models.Order.items).joinedload(models.OrderItem.product),
     joinedload(models.Order.shipment).joinedload(models.Shipment.events),
     joinedload(models.Order.returns).joinedload(models.Return.items).joinedload(models.ReturnItem.order_item),
 )
-_ORDER_READ = select(models.Order).where(models.Order.number == bindparam("number")).options(*_ORDER_JOINS)
-# A customer's orders the same way: the hub reads them whole when it links a shopper to the
-# customer (handoff/contact_facts.py), where the selectin loads were 7 statements and ~10% of the
-# hub's CPU per message in bench/hub.py's mix (each shopper proves one order).
 _CUSTOMER_ORDERS = (
     select(models.Order)
     .where(models.Order.customer_id == bindparam("customer_id"))
@@ -104,12 +102,12 @@ def open_order_source(settings: ShopSettings) -> SqlOrderSource:
 class SqlOrderSource:
     def __init__(self, engine: Engine, settings: ShopSettings | None = None) -> None:
         self._settings = settings or ShopSettings()
+        self._engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     def get_order(self, number: str) -> OrderView | None:
-        with self._sessions() as session:
-            row = _load_order(session, number)
-            return order_view(row) if row else None
+        with self._engine.connect() as connection:
+            return read_order(connection, number)
 
     def customer_orders(self, customer_id: int) -> list[OrderView]:
         with self._sessions() as session:
@@ -237,10 +235,6 @@ class SqlOrderSource:
                 if code in rows:
                     return given, promo_view(rows[code], self._settings.currency)
         return None
-
-
-def _load_order(session: Session, number: str) -> models.Order | None:
-    return session.scalars(_ORDER_READ, {"number": number}).unique().first()
 
 
 def _order_for_update(session: Session, number: str) -> models.Order:
