@@ -1,10 +1,13 @@
-"""ORM rows -> frozen views, so nothing outside the SQL source ever holds an ORM object."""
+"""ORM rows, or Core rows of the same tables -> frozen views, so nothing outside the SQL source ever
+holds an ORM object or a row."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
+
+from sqlalchemy import Row
 
 from knowledge_base.shop import models
 from knowledge_base.shop.views import (
@@ -36,11 +39,11 @@ def cents(amount: Decimal) -> int:
     return int((amount * 100).to_integral_value())
 
 
-def customer_view(row: models.Customer) -> CustomerView:
+def customer_view(row: models.Customer | Row[Any]) -> CustomerView:
     return CustomerView(row.id, row.name, row.email, row.phone, cast(Tier, row.tier))
 
 
-def product_view(row: models.Product, currency: str, shop_url: str) -> ProductView:
+def product_view(row: models.Product | Row[Any], currency: str, shop_url: str) -> ProductView:
     attributes = tuple((name, tuple(values)) for name, values in sorted(row.attributes.items()))
     return ProductView(
         sku=row.sku,
@@ -148,7 +151,7 @@ def return_view(row: models.Return) -> ReturnView:
     )
 
 
-def promo_view(row: models.PromoCode, currency: str) -> PromoView:
+def promo_view(row: models.PromoCode | Row[Any], currency: str) -> PromoView:
     if row.kind == "percent":
         value = Decimal(row.percent_off or 0)
     else:

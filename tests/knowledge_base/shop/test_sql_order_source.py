@@ -312,3 +312,32 @@ def test_fixed_and_tier_promos_read_back(source: SqlOrderSource) -> None:
     assert freeship is not None and (freeship.kind, freeship.value, freeship.min_spend) == (
         "fixed", Decimal("4.95"), Decimal("50.00"))
     assert vip20 is not None and vip20.eligible_tiers == ("vip",)
+
+
+def test_promos_products_and_customers_read_as_rows_are_the_orms_views(source: SqlOrderSource,
+                                                                      shop_engine: Engine) -> None:
+    """first_promo, search_products and find_customer read Core rows of their tables: every promo,
+    product and customer gives the view mapping gives of the ORM's row."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from knowledge_base.shop import models
+    from knowledge_base.shop.mapping import customer_view, product_view, promo_view
+
+    with Session(shop_engine) as session:
+        promos = [promo_view(row, "EUR") for row in session.scalars(select(models.PromoCode))]
+        products = {row.sku: product_view(row, "EUR", "https://shop.example")
+                    for row in session.scalars(select(models.Product))}
+        customers = [customer_view(row) for row in session.scalars(select(models.Customer))]
+    assert len(promos) >= 3 and len(products) >= 5 and len(customers) >= 3
+    assert any(promo.valid_until for promo in promos) and any(promo.min_spend for promo in promos)
+    assert any(product.attributes for product in products.values())
+    for promo in promos:
+        assert source.first_promo(["nope", promo.code.lower()]) == (promo.code.lower(), promo)
+    for product in products.values():
+        assert products[product.sku] in source.search_products(product.name, limit=len(products))
+    for customer in customers:
+        assert source.find_customer(email=customer.email) == customer
+        assert source.find_customer(customer_id=customer.id) == customer
+        if customer.phone:
+            assert source.find_customer(phone=customer.phone) == customer
