@@ -20,7 +20,7 @@ from handoff.agents import agent_view, is_online, open_ticket_counts
 from handoff.claim import claim
 from handoff.clock import utcnow
 from handoff.errors import Conflict
-from handoff.events import Event
+from handoff.events import Coalesced, Event
 from handoff.models import Agent, Ticket
 from handoff.queue import queued_tickets
 from handoff.settings import HubSettings
@@ -74,8 +74,7 @@ class Assigner:
     def __init__(self, uows: UnitOfWorkFactory, settings: HubSettings) -> None:
         self._uows = uows
         self._settings = settings
-        self._running = False
-        self._again = False
+        self._sweeps = Coalesced(self._sweep_once)
 
     async def on_event(self, event: Event) -> None:
         if event.type in _TRIGGERS:
@@ -83,17 +82,7 @@ class Assigner:
 
     async def sweep(self) -> None:
         """Runs now, or, when a sweep is already running (e.g. it triggered this), once more after it."""
-        if self._running:
-            self._again = True
-            return
-        self._running = True
-        try:
-            self._again = True
-            while self._again:
-                self._again = False
-                await self._sweep_once()
-        finally:
-            self._running = False
+        await self._sweeps()
 
     async def run_forever(self) -> None:
         while True:

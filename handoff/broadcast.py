@@ -10,14 +10,12 @@ is read in a read-only session (on SQLite it never takes the writers' lock)."""
 
 from __future__ import annotations
 
-import asyncio
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.clock import utcnow
 from handoff.delivery import CONVERSATION_NOTICE
-from handoff.events import Event, EventBus, detached
+from handoff.events import Coalesced, Event, EventBus
 from handoff.models import Conversation
 from handoff.queue import queue_snapshot
 from handoff.settings import HubSettings
@@ -32,9 +30,8 @@ class QueueBroadcaster:
         self._uows = uows
         self._settings = settings
         self._bus = bus
-        self._running = False
-        self._again = False  # a change came while a broadcast ran, maybe after its snapshot was read
-        self._following: asyncio.Task[None] | None = None
+        # Bursts of changes share broadcasts: one more after a running one, in a task of its own.
+        self._broadcasts = Coalesced(self.broadcast, detach=True)
 
     async def on_event(self, event: Event) -> None:
         if event.type.startswith("ticket."):
@@ -42,32 +39,11 @@ class QueueBroadcaster:
 
     async def changed(self) -> None:
         """Broadcasts now, unless a broadcast is running: then one more follows it."""
-        if self._running:
-            self._again = True
-            return
-        self._running = True
-        try:
-            await self.broadcast()
-        finally:
-            self._follow_up()
+        await self._broadcasts()
 
     async def settled(self) -> None:
         """Waits until no follow-up broadcast is due or running."""
-        while self._following is not None:
-            await asyncio.shield(self._following)
-
-    def _follow_up(self) -> None:
-        if self._again:
-            self._again = False
-            self._following = detached(self._follow())
-        else:
-            self._running, self._following = False, None
-
-    async def _follow(self) -> None:
-        try:
-            await self.broadcast()
-        finally:
-            self._follow_up()
+        await self._broadcasts.settled()
 
     async def broadcast(self) -> None:
         async with self._uows.reading() as session:

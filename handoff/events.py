@@ -84,6 +84,51 @@ def detached(work: Coroutine[None, None, None]) -> asyncio.Task[None]:
     return task
 
 
+class Coalesced:
+    """`work` run now, or, when a run is going on (which may have read its data before this call's
+    change), once more after it, however many calls came meanwhile. `detach`: the extra run goes in
+    a task of its own (`detached`) and the caller that ran the first returns; else that caller runs
+    it too before it returns."""
+
+    def __init__(self, work: Callable[[], Awaitable[None]], detach: bool = False) -> None:
+        self._work = work
+        self._detach = detach
+        self._running = False
+        self._again = False
+        self._following: asyncio.Task[None] | None = None
+
+    async def __call__(self) -> None:
+        if self._running:
+            self._again = True
+            return
+        self._running = True
+        try:
+            await self._work()
+            while self._again and not self._detach:
+                self._again = False
+                await self._work()
+        finally:
+            self._next()
+
+    async def settled(self) -> None:
+        """Waits until no extra run is due or going on."""
+        while self._following is not None:
+            await asyncio.shield(self._following)
+
+    def _next(self) -> None:
+        if self._again and self._detach:
+            self._again = False
+            self._following = detached(self._follow())
+        else:
+            self._running, self._again, self._following = False, False, None
+
+    async def _follow(self) -> None:
+        try:
+            await self._work()
+        finally:
+            self._next()
+
+
 async def _side(work: Coroutine[None, None, None]) -> None:
     _backlog.set(None)  # its events are its own to deliver, not the publishing task's
     _beside.set(None)

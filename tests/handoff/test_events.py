@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from handoff.events import Event, EventBus, beside, side_work
+from handoff.events import Coalesced, Event, EventBus, beside, side_work
 
 
 async def test_an_event_published_by_a_subscriber_waits_for_the_one_that_caused_it() -> None:
@@ -127,3 +127,48 @@ async def test_work_handed_beside_runs_beside_the_publisher_and_ends_with_its_bl
     assert not outside.done() and seen[-1] == "outside started"  # no block: the publisher waits for it
     publisher_goes_on.set()
     await asyncio.wait_for(outside, 2)
+
+
+@pytest.mark.parametrize("detach", [False, True])
+async def test_calls_during_a_run_share_one_more_run_after_it(detach: bool) -> None:
+    """However many calls come while `work` runs, one more run follows it: in the first caller
+    (detach=False) or in a task of its own, which `settled` waits for (detach=True)."""
+    runs: list[str] = []
+    release = asyncio.Event()
+
+    async def work() -> None:
+        runs.append("start")
+        if len(runs) == 1:
+            await release.wait()
+
+    coalesced = Coalesced(work, detach=detach)
+    first = asyncio.create_task(coalesced())
+    await asyncio.sleep(0)
+    for _ in range(3):
+        await coalesced()  # returns at once: a run is going on
+    assert runs == ["start"]
+    release.set()
+    await first
+    if not detach:
+        assert runs == ["start", "start"]  # the first caller ran the extra one before it returned
+    await coalesced.settled()
+    assert runs == ["start", "start"]
+    await coalesced()  # nothing going on: runs now, once
+    await coalesced.settled()
+    assert runs == ["start", "start", "start"]
+
+
+async def test_a_failing_run_leaves_the_next_call_free_to_run() -> None:
+    calls = 0
+
+    async def work() -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("the database went away")
+
+    coalesced = Coalesced(work)
+    with pytest.raises(RuntimeError):
+        await coalesced()
+    await coalesced()
+    assert calls == 2

@@ -76,9 +76,13 @@ async def test_a_slow_statement_under_the_write_lock_is_awaited_and_a_failing_on
     event loop goes on (ticks every millisecond meanwhile). An error inline is the usual error, and the
     rollback passes the write lock on."""
 
+    def slow(seconds: float) -> int:
+        time.sleep(seconds)
+        return 1
+
     @event.listens_for(engine.sync_engine, "connect")
     def slow_function(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.create_function("slow", 1, lambda seconds: time.sleep(seconds) or 1)
+        dbapi_connection.create_function("slow", 1, slow)
 
     await engine.dispose()  # new connections, with the function
     ticks = 0
