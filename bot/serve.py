@@ -127,7 +127,7 @@ def main() -> None:
     arguments = rasa_arguments(with_lock_store(sys.argv[1:], os.environ), dict(os.environ))
     from rasa.__main__ import main as rasa_main
 
-    from bot import action_domain, action_schema, empty_domain, endpoint_sessions, graph_runner, rule_matching
+    from bot import action_domain, action_schema, debug_states, empty_domain, endpoint_sessions, graph_runner, rule_matching
     from bot.tracker_store import ShopTrackerStore  # noqa: F401  (endpoints.yml names it; Rasa would fall back to memory quietly)
 
     action_schema.install()
@@ -136,6 +136,7 @@ def main() -> None:
     graph_runner.install()
     rule_matching.install()
     empty_domain.install()
+    debug_states.install()
 
     sys.argv = ["rasa", *arguments]
     rasa_main()
