@@ -11,11 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, Table, bindparam, func, inspect, literal_column, select, update
+from sqlalchemy import Select, Table, bindparam, func, insert, inspect, literal_column, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
+from handoff.clock import utcnow
 from handoff.delivery import MESSAGE_CREATED
 from handoff.errors import NotFound, Unauthorized
 from handoff.models import Conversation, Message, Ticket
@@ -161,25 +164,20 @@ async def append_message(
 
     A shopper message without `handled_at` waits for the bot (handoff/turns.py)."""
     seq, ticket_id = await _next_seq(uow.session, conversation)
-    message = Message(
-        conversation_id=conversation.id,
-        seq=seq,
-        direction=direction,
-        author_kind=author_kind,
-        author_name=author_name,
-        agent_id=agent_id,
-        text=text,
-        buttons=buttons or [],
-        custom=custom,
-        internal=internal,
-        external_id=external_id,
-        attachments=attachments or None,
-        reply_to=reply_to,
-        handled_at=handled_at,
-        bot_claimed_until=bot_claimed_until,
-    )
+    values = {
+        "conversation_id": conversation.id, "seq": seq, "direction": direction, "author_kind": author_kind,
+        "author_name": author_name, "agent_id": agent_id, "text": text, "buttons": buttons or [], "custom": custom,
+        "internal": internal, "external_id": external_id, "attachments": attachments or None, "reply_to": reply_to,
+        "handled_at": handled_at, "bot_claimed_until": bot_claimed_until, "created_at": utcnow(),
+    }
+    # A Core INSERT, then the row's object joins the session as persistent (Message has no relations
+    # and no flush hooks): the unit of work's flush cost ~300 us of the event loop's CPU per message
+    # on SQLite, this ~180 us. Later changes to the object are flushed as UPDATEs, as before.
+    inserted = cast(CursorResult[Any], await uow.session.execute(_INSERT_MESSAGE, values)).inserted_primary_key
+    assert inserted is not None  # an INSERT of one row
+    message = Message(id=inserted[0], **values)
+    make_transient_to_detached(message)
     uow.session.add(message)
-    await uow.session.flush()
     uow.emit(
         MESSAGE_CREATED,
         message=message_json(message),
@@ -217,6 +215,8 @@ async def _next_seq(session: AsyncSession, conversation: Conversation) -> tuple[
     set_committed_value(conversation, "last_seq", seq)
     return seq, ticket_id
 
+
+_INSERT_MESSAGE = insert(cast(Table, Message.__table__))
 
 _AFTER = (select(Message).where(Message.conversation_id == bindparam("conversation_id"), Message.seq > bindparam("after_seq"))
           .order_by(Message.seq).limit(bindparam("limit")))

@@ -178,3 +178,20 @@ async def test_a_message_s_event_names_its_own_conversation_s_latest_ticket(any_
     created = [e.data for e in any_db.events if e.type == MESSAGE_CREATED and e.data["message"]["text"] == "noted"]
     assert [(d["message"]["conversation_id"], d["ticket_id"]) for d in created] == [
         (first.conversation_id, first.id), (second.conversation_id, second.id), (without.id, None)]
+
+
+async def test_a_stored_message_is_the_session_s_own_copy_of_its_row_and_later_changes_are_saved(any_db: HubDb) -> None:
+    """append_message inserts in Core: the object it returns must still be what the row says, held by
+    the session (so a change to it is flushed like any other), on SQLite and on PostgreSQL."""
+    conversation_id = (await any_db.conversation()).id
+    async with any_db.uows() as uow:
+        conversation = await any_db.must_get(uow, Conversation, conversation_id)
+        message = await append_message(uow, conversation, direction="in", author_kind="shopper", text="hi <b>",
+                                       buttons=[{"title": "Yes", "payload": "/affirm"}], custom={"k": [1]})
+        assert await uow.session.get(Message, message.id) is message
+        message.handled_at = aware(message.created_at)
+        await uow.commit()
+    stored = await any_db.get(Message, message.id)
+    assert (stored.seq, stored.text, stored.buttons, stored.custom, stored.internal, stored.attachments) == (
+        1, "hi <b>", [{"title": "Yes", "payload": "/affirm"}], {"k": [1]}, False, None)
+    assert aware(stored.created_at) == aware(message.created_at) and aware(stored.handled_at) == aware(message.created_at)
