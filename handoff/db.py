@@ -12,14 +12,17 @@ so at 20 messages at once an unlucky one waited seconds while newcomers passed i
 idle while the waiting slept. The queue hands the lock over in the connections' threads, the
 moment the previous writer's COMMIT returns (no event-loop round in between). Other processes on
 the same file still meet the busy handler.
-While a connection holds the write lock (or finds it free as its transaction begins), its
-statements run inline (`_Inline`): the event loop's
-thread waits for the connection's thread to run the statement, up to 2 ms, instead of waiting for
-a turn of the loop behind every other task's work. At 20 messages at once those turns made a write
-transaction hold the lock 5-10 ms for well under 1 ms of SQLite work, and the lock, not the CPU,
-capped the messages per second. A statement that takes longer than 2 ms is awaited as before, so
-no statement holds the loop longer than that; COMMIT is always awaited (it passes the lock on in
-the connection's thread, so the next writer does not wait for our loop turn).
+While a connection holds the write lock (or finds it free as its transaction begins), a session's
+statements run inline (`_Inline`): the event loop's thread waits for the connection's thread to run
+the statement, up to 2 ms, instead of waiting for a turn of the loop behind every other task's work
+(at 20 messages at once a write transaction held the lock 5-10 ms for well under 1 ms of SQLite
+work, much of it in those turns, and each turn is CPU too: the router's whole message path took
+14% less of the loop's CPU with this and the Core statements of handoff/conversations.py and
+handoff/turns.py). A statement that takes longer than 2 ms is awaited as before, so no statement
+holds the loop longer than that; a writer that finds the lock taken waits for it awaited; COMMIT
+is always awaited (it passes the lock on in the connection's thread, so the next writer does not
+wait for our loop turn). SHOPDESK_SQLITE_INLINE=0 awaits every statement; in the full stack at 20
+at once (bench/load.py, alternated) the two read the same within the machine's noise.
 Sessions made with `read_only=True` begin with a plain (deferred) BEGIN instead: in WAL a reader
 reads its snapshot without queueing behind the writers. They must not write (a deferred
 transaction that tries to would fail with "database is locked" instead of waiting its turn).
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import sqlite3
 import threading
 from collections import deque
@@ -381,7 +385,8 @@ def rows_changed(result: Result[Any]) -> int:
 
 
 def session_factory(engine: AsyncEngine, read_only: bool = False) -> async_sessionmaker[AsyncSession]:
-    bind = engine.execution_options(**{READ_ONLY: True} if read_only else {_INLINE: True})
+    writers = {_INLINE: os.environ.get("SHOPDESK_SQLITE_INLINE", "1") != "0"}
+    bind = engine.execution_options(**({READ_ONLY: True} if read_only else writers))
     return async_sessionmaker(bind, expire_on_commit=False)
 
 

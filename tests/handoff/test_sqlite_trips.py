@@ -198,3 +198,14 @@ def test_a_writer_that_waits_past_the_timeout_gets_sqlites_own_error() -> None:
     assert time.monotonic() - started >= 0.05
     writers.give()
     writers.take()  # the turn is free again, not left to the writer that gave up
+
+
+async def test_shopdesk_sqlite_inline_0_awaits_every_statement(
+    engine: AsyncEngine, trips: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHOPDESK_SQLITE_INLINE", "0")
+    async with session_factory(engine)() as session:
+        await session.execute(text("UPDATE counters SET value = value + 1"))
+        assert (await session.execute(text("SELECT value FROM counters"))).scalar_one() == 1
+        await session.commit()
+    assert trips == ["_run_statement", "_run_statement", "_commit"]

@@ -1,0 +1,112 @@
+"""The hub's message path in-process: the router (hub/router.py) as create_app wires its database,
+against tests/fakes/rasa.py's fake Rasa (a real HTTP server on loopback, in a thread of this process),
+N conversations writing at once. No Sanic, no shopper API, no other process: what it prints is the
+cost of storing a message, asking the bot and storing its turn, on the event loop's own thread.
+
+    .venv/bin/python bench/router.py [--conversations 20] [--messages 20] [--rounds 3] [--against DIR]
+
+Per round: the event loop thread's CPU per message (time.thread_time: the hub's one busy thread,
+not the fake Rasa's or aiosqlite's threads), this process's CPU per message (all threads, the fake
+Rasa's included) and messages per second. `--against DIR` runs another checkout's router (e.g.
+`git worktree add DIR <commit>`; this checkout's environment and this script) in a process per round, alternating round
+by round with this one, and prints the ratio of the least rounds: on a busy machine only figures
+taken side by side compare. The machine's load average is printed with each round.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+async def _rounds(conversations: int, messages: int, rounds: int) -> list[dict[str, float]]:
+    from handoff.inbound import Inbound
+    from handoff.settings import HubSettings
+    from hub.rasa_client import RasaClient
+    from hub.router import Router
+    from tests.fakes.rasa import FakeRasa
+    from tests.handoff.databases import hub_db, sqlite_engine
+
+    results = []
+    with tempfile.TemporaryDirectory() as directory:
+        async with sqlite_engine(Path(directory)) as engine:
+            fake = FakeRasa(keep_alive=True).start()
+            settings = HubSettings(database_url=f"sqlite+aiosqlite:///{directory}/hub.db", rasa_url=fake.url,
+                                   rasa_token=fake.secret, rasa_timeout_seconds=5, shop_database_url=None)
+            db = await hub_db(engine, settings)
+            rasa = RasaClient(fake.url, fake.secret, timeout=5)
+            rasa.open()
+            router = Router(db.uows, db.desk, rasa)
+            ids = [(await db.conversation()).id for _ in range(conversations)]
+
+            async def shopper(conversation_id: str, count: int) -> None:
+                for number in range(count):
+                    await router.handle(Inbound(channel="api", text=f"where is my order {number}",
+                                                conversation_id=conversation_id))
+
+            await asyncio.gather(*(shopper(c, 3) for c in ids))  # warm: connections, statement caches
+            for _ in range(rounds):
+                loop_cpu, cpu, wall = time.thread_time(), time.process_time(), time.perf_counter()
+                await asyncio.gather(*(shopper(c, messages) for c in ids))
+                count = conversations * messages
+                results.append({"loop_ms": 1000 * (time.thread_time() - loop_cpu) / count,
+                                "process_ms": 1000 * (time.process_time() - cpu) / count,
+                                "rate": count / (time.perf_counter() - wall), "load": os.getloadavg()[0]})
+            await rasa.close()
+            fake.stop()
+    return results
+
+
+def _one(root: Path, args: argparse.Namespace) -> dict[str, float]:
+    """One round in a fresh process of `root`'s code."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", str(root), "--conversations",
+               str(args.conversations), "--messages", str(args.messages)]
+    out = subprocess.run(command, cwd=root, check=True, capture_output=True, text=True).stdout
+    return dict(json.loads(out.strip().splitlines()[-1])[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--conversations", type=int, default=20, help="conversations writing at once")
+    parser.add_argument("--messages", type=int, default=20, help="messages per conversation per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--against", type=Path, help="another checkout, alternated round by round")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)  # one round of that checkout's code
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(asyncio.run(_rounds(args.conversations, args.messages, 1))))
+        return
+    roots = {"this": REPO, **({"against": args.against.resolve()} if args.against else {})}
+    rows: dict[str, list[dict[str, float]]] = {name: [] for name in roots}
+    for number in range(args.rounds):
+        order = list(roots) if number % 2 == 0 else list(reversed(roots))
+        for name in order:
+            row = _one(roots[name], args)
+            rows[name].append(row)
+            print(f"  {name:8} round {number + 1}: loop thread {row['loop_ms']:5.2f} ms, process {row['process_ms']:5.2f} ms"
+                  f" CPU per message, {row['rate']:5.1f} msg/s, load {row['load']:.2f}", flush=True)
+    print(f"\n{args.conversations} conversations at once, {args.messages} messages each per round, SQLite, fake Rasa")
+    print("| router | loop thread CPU ms per message (least; each round) | process CPU ms (least) | msg/s (best) |")
+    print("|---|---|---|---|")
+    for name, found in rows.items():
+        loops = ", ".join(f"{r['loop_ms']:.2f}" for r in found)
+        print(f"| {name} | **{min(r['loop_ms'] for r in found):.2f}** ({loops}) | "
+              f"{min(r['process_ms'] for r in found):.2f} | {max(r['rate'] for r in found):.1f} |")
+    if args.against:
+        ratio = min(r["loop_ms"] for r in rows["this"]) / min(r["loop_ms"] for r in rows["against"])
+        print(f"\nthis / against, loop thread CPU per message (least rounds): {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    # The code measured: this checkout's, or in a child the checkout it was started for.
+    sys.path.insert(0, sys.argv[sys.argv.index("--child") + 1] if "--child" in sys.argv else str(REPO))
+    main()
