@@ -7,10 +7,11 @@ cost of storing a message, asking the bot and storing its turn, on the event loo
 
 Per round: the event loop thread's CPU per message (time.thread_time: the hub's one busy thread,
 not the fake Rasa's or aiosqlite's threads), this process's CPU per message (all threads, the fake
-Rasa's included) and messages per second. `--against DIR` runs another checkout's router (e.g.
-`git worktree add DIR <commit>`; this checkout's environment and this script) in a process per round, alternating round
-by round with this one, and prints the ratio of the least rounds: on a busy machine only figures
-taken side by side compare. The machine's load average is printed with each round.
+Rasa's included) and messages per second; every round runs in a process of its own. `--against
+DIR` runs another checkout's router (e.g. `git worktree add DIR <commit>`; this checkout's
+environment and this script) alternating round by round with this one, and prints the ratio of the
+least rounds: on a busy machine only figures taken side by side compare. The machine's load
+average is printed with each round.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-async def _rounds(conversations: int, messages: int, rounds: int) -> list[dict[str, float]]:
+async def _round(conversations: int, messages: int) -> dict[str, float]:
+    """One timed round, after a warm-up, on a fresh database."""
     from handoff.inbound import Inbound
     from handoff.settings import HubSettings
     from hub.rasa_client import RasaClient
@@ -36,7 +38,6 @@ async def _rounds(conversations: int, messages: int, rounds: int) -> list[dict[s
     from tests.fakes.rasa import FakeRasa
     from tests.handoff.databases import hub_db, sqlite_engine
 
-    results = []
     with tempfile.TemporaryDirectory() as directory:
         async with sqlite_engine(Path(directory)) as engine:
             fake = FakeRasa(keep_alive=True).start()
@@ -54,16 +55,15 @@ async def _rounds(conversations: int, messages: int, rounds: int) -> list[dict[s
                                                 conversation_id=conversation_id))
 
             await asyncio.gather(*(shopper(c, 3) for c in ids))  # warm: connections, statement caches
-            for _ in range(rounds):
-                loop_cpu, cpu, wall = time.thread_time(), time.process_time(), time.perf_counter()
-                await asyncio.gather(*(shopper(c, messages) for c in ids))
-                count = conversations * messages
-                results.append({"loop_ms": 1000 * (time.thread_time() - loop_cpu) / count,
-                                "process_ms": 1000 * (time.process_time() - cpu) / count,
-                                "rate": count / (time.perf_counter() - wall), "load": os.getloadavg()[0]})
+            loop_cpu, cpu, wall = time.thread_time(), time.process_time(), time.perf_counter()
+            await asyncio.gather(*(shopper(c, messages) for c in ids))
+            count = conversations * messages
+            result = {"loop_ms": 1000 * (time.thread_time() - loop_cpu) / count,
+                      "process_ms": 1000 * (time.process_time() - cpu) / count,
+                      "rate": count / (time.perf_counter() - wall), "load": os.getloadavg()[0]}
             await rasa.close()
             fake.stop()
-    return results
+    return result
 
 
 def _one(root: Path, args: argparse.Namespace) -> dict[str, float]:
@@ -71,7 +71,7 @@ def _one(root: Path, args: argparse.Namespace) -> dict[str, float]:
     command = [sys.executable, str(Path(__file__).resolve()), "--child", str(root), "--conversations",
                str(args.conversations), "--messages", str(args.messages)]
     out = subprocess.run(command, cwd=root, check=True, capture_output=True, text=True).stdout
-    return dict(json.loads(out.strip().splitlines()[-1])[0])
+    return dict(json.loads(out.strip().splitlines()[-1]))
 
 
 def main() -> None:
@@ -83,7 +83,7 @@ def main() -> None:
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)  # one round of that checkout's code
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(asyncio.run(_rounds(args.conversations, args.messages, 1))))
+        print(json.dumps(asyncio.run(_round(args.conversations, args.messages))))
         return
     roots = {"this": REPO, **({"against": args.against.resolve()} if args.against else {})}
     rows: dict[str, list[dict[str, float]]] = {name: [] for name in roots}
