@@ -100,7 +100,7 @@ def _password() -> str:
 
 
 async def _migrate(settings: HubSettings) -> None:
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, settings.sqlite_synchronous)
     try:
         await migrate(engine)
     finally:
@@ -108,7 +108,7 @@ async def _migrate(settings: HubSettings) -> None:
 
 
 async def _verify_audit(settings: HubSettings) -> int:
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, settings.sqlite_synchronous)
     try:
         await migrate(engine)
         async with session_factory(engine)() as session:
@@ -123,7 +123,7 @@ async def _verify_audit(settings: HubSettings) -> int:
 
 
 async def _create_admin(settings: HubSettings, email: str, name: str, password: str) -> None:
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, settings.sqlite_synchronous)
     try:
         await migrate(engine)
         async with session_factory(engine)() as session:

@@ -52,13 +52,16 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 from sqlalchemy.engine import Connection, CursorResult, Result, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from handoff.settings import SQLITE_SYNCHRONOUS
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 READ_ONLY = "shopdesk_read_only"
 # Sessions' statements may run inline (_Inline); SQLAlchemy's AsyncConnection.execute insists on an await.
 _INLINE = "shopdesk_inline"
 
 
-def create_engine(database_url: str, **kwargs: object) -> AsyncEngine:
+def create_engine(database_url: str, synchronous: str = "NORMAL", **kwargs: object) -> AsyncEngine:
+    """`synchronous`: SQLite's PRAGMA synchronous (HubSettings.sqlite_synchronous); see _serialise_sqlite_writers."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
@@ -66,7 +69,7 @@ def create_engine(database_url: str, **kwargs: object) -> AsyncEngine:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     module = _OneTripDBAPI(aiosqlite, sqlite3, _WriterQueue(_BUSY_SECONDS))
     engine = create_async_engine(url, connect_args={"timeout": _BUSY_SECONDS}, module=module, **kwargs)
-    _serialise_sqlite_writers(engine)
+    _serialise_sqlite_writers(engine, synchronous)
     return engine
 
 
@@ -360,13 +363,22 @@ class _OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
         return _OneTripConnection(self, adapted._connection, self.writers)
 
 
-def _serialise_sqlite_writers(engine: AsyncEngine) -> None:
+def _serialise_sqlite_writers(engine: AsyncEngine, synchronous: str) -> None:
+    if synchronous not in SQLITE_SYNCHRONOUS:  # never formatted into SQL unchecked
+        raise ValueError(f"synchronous must be one of {', '.join(SQLITE_SYNCHRONOUS)}, got {synchronous!r}")
+
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         # Let SQLAlchemy, not the driver, issue BEGIN (see on_begin).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        # In WAL, NORMAL syncs at checkpoints, not at every COMMIT: a committed transaction is in the
+        # WAL file, in the operating system's hands, when COMMIT returns, so it survives a crash of
+        # any process (a power cut may lose the last ones, never the file). FULL syncs every COMMIT,
+        # with the write lock held: 1.8-5 ms a COMMIT on these machines against 0.015 ms, and the hub
+        # writes two transactions a message.
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

@@ -380,7 +380,7 @@ async def remove_demo_history(session: AsyncSession) -> int:
 
 
 async def demo_history_command(settings: HubSettings, days: int, per_day: int, remove: bool) -> str:
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, settings.sqlite_synchronous)
     try:
         await migrate(engine)
         async with session_factory(engine)() as session:

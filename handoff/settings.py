@@ -19,6 +19,9 @@ DEFAULT_TELEGRAM_API = "https://api.telegram.org"
 MIN_SECRET_LENGTH = 32
 # What the privacy help article promises (knowledge_base/articles/privacy-data.md; a test holds them together).
 RETENTION_MONTHS = 12
+# SQLite's synchronous levels the hub accepts (the first is the default; OFF is not offered: with it
+# a crash of the operating system can corrupt the file, not only lose the last commits).
+SQLITE_SYNCHRONOUS = ("NORMAL", "FULL", "EXTRA")
 
 
 class SettingsError(ValueError):
@@ -108,6 +111,9 @@ class HubSettings:
     backup_keep: int = 7
     # Conversations older than this are erased by the retention job (handoff/retention.py).
     retention_months: int = RETENTION_MONTHS
+    # SQLite's PRAGMA synchronous for the hub's file (handoff/db.py): NORMAL keeps every commit
+    # across a crash of any process, FULL (or EXTRA) also across a power cut, at a disk sync per commit.
+    sqlite_synchronous: str = SQLITE_SYNCHRONOUS[0]
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> HubSettings:
@@ -145,6 +151,7 @@ class HubSettings:
             redis_url=env.get("SHOPDESK_REDIS_URL") or None,
             redis_namespace=env.get("SHOPDESK_REDIS_NAMESPACE") or "shopdesk",
             lease_seconds=float(_int(env, "SHOPDESK_LEASE_SECONDS", 15, minimum=2)),
+            sqlite_synchronous=_choice(env, "SHOPDESK_SQLITE_SYNCHRONOUS", SQLITE_SYNCHRONOUS),
         )
 
 

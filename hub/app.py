@@ -128,7 +128,7 @@ def create_app(
 
 
 def _wire(settings: HubSettings, shop: ShopReader | None) -> tuple[Services, _Resources]:
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, settings.sqlite_synchronous)
     bus = RedisEventBus(settings.redis_url, replica_name(), settings.redis_namespace) if settings.redis_url else EventBus()
     uows = UnitOfWorkFactory(session_factory(engine), bus, session_factory(engine, read_only=True))
     desk = Desk(settings, CustomerDirectory(shop))

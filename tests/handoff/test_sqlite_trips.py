@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handoff.db import _Inline, _WriterQueue, create_engine, session_factory
+from handoff.settings import HubSettings, SettingsError
 
 
 @pytest.fixture
@@ -209,3 +210,30 @@ async def test_shopdesk_sqlite_inline_0_awaits_every_statement(
         assert (await session.execute(text("SELECT value FROM counters"))).scalar_one() == 1
         await session.commit()
     assert trips == ["_run_statement", "_run_statement", "_commit"]
+
+
+@pytest.mark.parametrize("setting", [None, "FULL", "EXTRA"])
+async def test_commits_sync_as_shopdesk_sqlite_synchronous_says(tmp_path: Path, setting: str | None) -> None:
+    """NORMAL by default (in WAL: a commit survives a crash of any process), FULL or EXTRA on request
+    (also a power cut, at a disk sync per commit); what the settings refuse never reaches SQL."""
+    settings = HubSettings.from_env({"SHOPDESK_VAR_DIR": str(tmp_path), **(
+        {"SHOPDESK_SQLITE_SYNCHRONOUS": setting} if setting else {})})
+    engine = create_engine(settings.database_url, settings.sqlite_synchronous)
+    try:
+        async with engine.connect() as connection:
+            level = (await connection.execute(text("PRAGMA synchronous"))).scalar_one()
+            mode = (await connection.execute(text("PRAGMA journal_mode"))).scalar_one()
+    finally:
+        await engine.dispose()
+    assert (level, mode) == ({None: 1, "FULL": 2, "EXTRA": 3}[setting], "wal")
+
+
+@pytest.mark.parametrize("value", ["OFF", "normal; DROP TABLE messages", ""])
+def test_other_synchronous_levels_are_refused(value: str) -> None:
+    if value:
+        with pytest.raises(SettingsError, match="SHOPDESK_SQLITE_SYNCHRONOUS must be one of NORMAL, FULL, EXTRA"):
+            HubSettings.from_env({"SHOPDESK_SQLITE_SYNCHRONOUS": value})
+    else:  # empty: the default, as for every other setting
+        assert HubSettings.from_env({"SHOPDESK_SQLITE_SYNCHRONOUS": value}).sqlite_synchronous == "NORMAL"
+    with pytest.raises(ValueError, match="synchronous must be one of"):
+        create_engine("sqlite+aiosqlite:///:memory:", value or "off")
