@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import (
     JSON,
@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
     false,
@@ -144,6 +145,12 @@ class Message(Base):
     reply_to: Mapped[int | None] = mapped_column(Integer)
     # What the bot read in a shopper message (its NLU intent, `nlu_fallback` included), for reports.
     intent: Mapped[str | None] = mapped_column(String(80))
+
+
+# The two hot tables as Core Tables (typed), for the message path's statements on the tables
+# themselves (handoff/conversations.py, handoff/turns.py: cheaper than the ORM's bulk paths).
+CONVERSATIONS = cast(Table, Conversation.__table__)
+MESSAGES = cast(Table, Message.__table__)
 
 
 class Attachment(Base):

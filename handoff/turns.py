@@ -10,13 +10,13 @@ A hub that dies mid-turn leaves the claim to lapse, and whoever looks next answe
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Table, Update, bindparam, or_, select, update
+from sqlalchemy import BindParameter, ColumnElement, Update, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.db import rows_changed
-from handoff.models import Message
+from handoff.models import MESSAGES, Message
 
 SHOPPER = "shopper"
 
@@ -70,15 +70,12 @@ async def release_held(session: AsyncSession, message_id: int) -> None:
     )
 
 
-_MESSAGES = cast(Table, Message.__table__)
-
-
 def _marking(**values: Any) -> Update:
     """On the table (Core): the ORM's bulk UPDATE path cost twice the event loop's CPU per statement
     (120 against 60 us, SQLite); the message row's session copy, if any, is not this session's."""
     return (
-        update(_MESSAGES)
-        .where(_MESSAGES.c.id == bindparam("message_id"), _MESSAGES.c.handled_at.is_(None))
+        update(MESSAGES)
+        .where(MESSAGES.c.id == bindparam("message_id"), MESSAGES.c.handled_at.is_(None))
         .values(handled_at=bindparam("now"), bot_claimed_until=None, **values)
     )
 
