@@ -16,10 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rasa_sdk.endpoint import create_app
 from rasa_sdk.executor import ActionExecutor
 from sanic import Request, Sanic
 from sanic.response import HTTPResponse, json
+
+from actions.endpoint import create_endpoint_app
 
 log = logging.getLogger(__name__)
 OPEN_PATHS = frozenset({"/health"})
@@ -54,8 +55,8 @@ class ActionServerSettings:
 def create_action_app(settings: ActionServerSettings, package: str = "actions") -> Sanic[Any, Any]:
     executor = ActionExecutor()
     executor.register_package(package)
-    # No browser ever calls the action server, so no cross-origin requests are allowed.
-    app: Sanic[Any, Any] = create_app(executor, cors_origins="")
+    # No browser ever calls the action server, so no cross-origin requests are allowed (no CORS headers).
+    app = create_endpoint_app(executor)
     expected = f"Bearer {settings.token}".encode()
 
     async def authenticate(request: Request) -> HTTPResponse | None:
