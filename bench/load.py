@@ -19,8 +19,10 @@ order (ShopDesk first in even rounds, plain Rasa first in odd ones). Conversatio
 before the clock starts. Counted per target and level: messages per second (over the phase's wall
 time), p50 / p95 / p99 latency of a message from sending it to having the replies, errors
 (non-200 answers, empty replies, a hub conversation that left the bot), and CPU per message of
-each process (utime + stime from /proc, over the phase). The machine's load average is printed
-with the figures: this benchmark shares its cores with whatever else runs.
+each process (utime + stime from /proc, over the phase), and beside it the load generator's own
+(this process's `time.process_time()` over the phase: it shares the cores with what it measures,
+and is not in the sum). The machine's load average is printed with the figures: this benchmark
+shares its cores with whatever else runs.
 
 `--targets` also takes `rasa`: ShopDesk's Rasa alone, over its hub channel (no hub). `--hubs N`
 starts N hub replicas on the one database (PostgreSQL with `--database-url`: the scaled profile)
@@ -208,6 +210,7 @@ class Phase:
     errors: Counter[str]  # why each failed answer failed
     cpu: dict[str, float]
     turns: list[int] = field(default_factory=list)  # the turn of the mix each latency belongs to
+    own_cpu: float = 0.0  # this process's (the load generator's) CPU seconds over the phase
 
     @property
     def messages(self) -> int:
@@ -317,11 +320,11 @@ async def play_phase(target: Target, level: int, shoppers: int, seed: int,
                     errors[failure] += 1
 
     before = {name: cpu_seconds(pid) for name, pid in processes.items()}
-    started = time.perf_counter()
+    started, own_started = time.perf_counter(), time.process_time()
     await asyncio.gather(*(shopper(c, s) for c, s in zip(conversations, scripts)))
-    seconds = time.perf_counter() - started
+    seconds, own_cpu = time.perf_counter() - started, time.process_time() - own_started
     cpu = {name: cpu_seconds(pid) - before[name] for name, pid in processes.items()}
-    return Phase(target.name, level, seconds, latencies, errors, cpu, turns)
+    return Phase(target.name, level, seconds, latencies, errors, cpu, turns, own_cpu)
 
 
 # --- figures ----------------------------------------------------------------------------------------
@@ -356,6 +359,10 @@ class Summary:
         names = self.phases[0].cpu if self.phases else {}
         return {name: 1000 * sum(p.cpu[name] for p in self.phases) / messages for name in names}
 
+    def own_cpu_ms(self) -> float:
+        """The load generator's own CPU per message (it shares the machine with the processes measured)."""
+        return 1000 * sum(p.own_cpu for p in self.phases) / max(1, sum(p.messages for p in self.phases))
+
 
 def report(summaries: dict[tuple[str, int], Summary], levels: list[int], targets: list[str],
            loads: list[tuple[float, float, float]], rss: dict[str, float],
@@ -371,7 +378,8 @@ def report(summaries: dict[tuple[str, int], Summary], levels: list[int], targets
             cpu_text = " + ".join(f"{name} {value:.1f}" for name, value in cpu.items() if value >= 0.05)
             print(f"| {target} | {level} | {summary.rate:.1f} | {1000 * statistics.median(lat):.0f} | "
                   f"{1000 * percentile(lat, 0.95):.0f} | {1000 * percentile(lat, 0.99):.0f} | "
-                  f"{summary.errors.total()}/{len(lat)} | {cpu_text} = {sum(cpu.values()):.1f} |")
+                  f"{summary.errors.total()}/{len(lat)} | {cpu_text} = {sum(cpu.values()):.1f} "
+                  f"(load generator {summary.own_cpu_ms():.1f}) |")
     print()
     print("Per turn of the mix (p50 / p95 ms), to see where the tail comes from:")
     for target in targets:
@@ -471,6 +479,7 @@ async def run_rounds(targets: dict[str, Target], processes: dict[str, dict[str, 
                 print(f"  {name:9} {level:3} at once, round {round_number + 1}: {phase.messages / phase.seconds:6.1f} msg/s, "
                       f"p50 {1000 * statistics.median(phase.latencies):5.0f} ms, "
                       f"p99 {1000 * percentile(phase.latencies, 0.99):5.0f} ms, errors {phase.errors.total()}, "
+                      f"load generator {1000 * phase.own_cpu / phase.messages:.1f} ms CPU a message, "
                       f"load {os.getloadavg()[0]:.1f}", flush=True)
     return summaries
 
