@@ -137,9 +137,13 @@ async def latest_ticket(session: AsyncSession, conversation_id: str) -> Ticket |
     return (await session.execute(_LATEST, {"conversation_id": conversation_id})).scalar_one_or_none()
 
 
+_EXTERNAL = select(Message).where(Message.conversation_id == bindparam("conversation_id"),
+                                  Message.external_id == bindparam("external_id"))
+
+
 async def find_external(session: AsyncSession, conversation_id: str, external_id: str) -> Message | None:
-    query = select(Message).where(Message.conversation_id == conversation_id, Message.external_id == external_id)
-    return (await session.execute(query)).scalar_one_or_none()
+    parameters = {"conversation_id": conversation_id, "external_id": external_id}
+    return (await session.execute(_EXTERNAL, parameters)).scalar_one_or_none()
 
 
 async def append_message(

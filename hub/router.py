@@ -126,47 +126,58 @@ class Router:
             return found.id
 
     async def _handle(self, conversation_id: str, inbound: Inbound, text: str) -> HandleResult:
-        if inbound.external_id:
-            async with self._uows.reading() as session:
-                repeat = await find_external(session, conversation_id, inbound.external_id)
-            if repeat is not None:
-                return await self._repeated(conversation_id, repeat)
         async with self._uows() as uow:
-            conversation, contact = await conversation_seen(uow.session, conversation_id)
-            _remember_identity(conversation, inbound)
-            photos = await attachments.claim(uow, conversation_id, inbound.attachment_ids)
-            now = utcnow()
-            # With the bot, the message is stored claimed for it (one statement fewer than claiming after).
-            claim = now + self._claim if conversation.state == State.BOT else None
-            message = await store_shopper_message(uow, conversation, text, inbound.external_id,
-                                                  [attachments.summary(photo) for photo in photos], claim, contact)
-            attachments.attach(photos, message)
-            text = message.text or ""
-            to_bot, waits = await self._route(uow, conversation, text)
-            if to_bot and not text:
-                # A photo without words: kept for the team, and no bot turn spent guessing at pixels.
-                await append_message(uow, conversation, direction="out", author_kind="bot",
-                                     text=wording.PHOTO_SAVED, buttons=wording.PHOTO_BUTTONS, reply_to=message.seq)
-                to_bot = False
-            first: _Ask | None = None
-            if to_bot:
-                if message.bot_claimed_until is None:
-                    message.bot_claimed_until = now + self._claim
-                # Usually nothing older waits: then this transaction is the claim, and the bot is
-                # asked straight away (no second look in another transaction).
-                if await turns.oldest_waiting_id(uow.session, conversation_id) == message.id:
-                    first = _Ask(message, {**_metadata(conversation), MESSAGE_ID_KEY: message.id}, False)
-            else:
-                if claim is not None:  # a photo without words: nothing for the bot after all
-                    message.bot_claimed_until = None
-                if not waits or not text:
-                    message.handled_at = now
-            await uow.commit()
+            # The widget sends every message with its client_message_id: a retry is looked for in the
+            # transaction that stores the message, not in one of its own before it. A retry's
+            # transaction ends without a commit (nothing written; what it read stays readable).
+            repeat = await find_external(uow.session, conversation_id, inbound.external_id) if inbound.external_id \
+                else None
+            stored = await self._store(uow, conversation_id, inbound, text) if repeat is None else None
+        if stored is None:
+            assert repeat is not None
+            return await self._repeated(conversation_id, repeat)
+        message, to_bot, first = stored
         if to_bot:
             answered = await self._answer_waiting(conversation_id, message.id, first, message.seq)
             if answered is not None:
                 return answered
         return await self._result(conversation_id, message.seq)
+
+    async def _store(self, uow: UnitOfWork, conversation_id: str, inbound: Inbound,
+                     text: str) -> tuple[Message, bool, _Ask | None]:
+        """Stores the shopper's message and what it means for the conversation, and commits: (the
+        message, the bot answers it now, the message itself when it is the next to ask the bot)."""
+        conversation, contact = await conversation_seen(uow.session, conversation_id)
+        _remember_identity(conversation, inbound)
+        photos = await attachments.claim(uow, conversation_id, inbound.attachment_ids)
+        now = utcnow()
+        # With the bot, the message is stored claimed for it (one statement fewer than claiming after).
+        claim = now + self._claim if conversation.state == State.BOT else None
+        message = await store_shopper_message(uow, conversation, text, inbound.external_id,
+                                              [attachments.summary(photo) for photo in photos], claim, contact)
+        attachments.attach(photos, message)
+        text = message.text or ""
+        to_bot, waits = await self._route(uow, conversation, text)
+        if to_bot and not text:
+            # A photo without words: kept for the team, and no bot turn spent guessing at pixels.
+            await append_message(uow, conversation, direction="out", author_kind="bot",
+                                 text=wording.PHOTO_SAVED, buttons=wording.PHOTO_BUTTONS, reply_to=message.seq)
+            to_bot = False
+        first: _Ask | None = None
+        if to_bot:
+            if message.bot_claimed_until is None:
+                message.bot_claimed_until = now + self._claim
+            # Usually nothing older waits: then this transaction is the claim, and the bot is
+            # asked straight away (no second look in another transaction).
+            if await turns.oldest_waiting_id(uow.session, conversation_id) == message.id:
+                first = _Ask(message, {**_metadata(conversation), MESSAGE_ID_KEY: message.id}, False)
+        else:
+            if claim is not None:  # a photo without words: nothing for the bot after all
+                message.bot_claimed_until = None
+            if not waits or not text:
+                message.handled_at = now
+        await uow.commit()
+        return message, to_bot, first
 
     async def _repeated(self, conversation_id: str, repeat: Message) -> HandleResult:
         """A message stored before (a retry): answered now if its answer never came, never twice."""

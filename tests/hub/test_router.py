@@ -122,7 +122,7 @@ async def test_waiting_shoppers_hear_their_place_move_up(router: Router, db: Hub
     assert joined == "Anna joined the conversation."
 
 
-async def test_a_message_the_bot_answers_takes_two_write_transactions(router: Router, db: HubDb) -> None:
+async def test_a_message_the_bot_answers_takes_two_write_transactions_with_or_without_a_client_id(router: Router, db: HubDb) -> None:
     """Store and claim it, store the bot's turn (and see that nothing else waits, and read back what
     the shopper gets, since no ticket event follows that could add to it): on SQLite each is a BEGIN
     IMMEDIATE, a turn in the writers' queue."""
@@ -139,10 +139,25 @@ async def test_a_message_the_bot_answers_takes_two_write_transactions(router: Ro
     event.listen(db.engine.sync_engine, "begin", count)
     try:
         result = await router.handle(Inbound(channel="telegram", text="and again", conversation_id=first.conversation_id))
+        assert [m["text"] for m in result.messages] == ["and again", "bot heard: and again"]
+        assert (result.state, begins) == ("bot", ["write", "write"])
+        # As the widget sends it, with its own id: the retry check is in the first of the two...
+        begins.clear()
+        widget = Inbound(channel="webchat", text="once more", conversation_id=first.conversation_id,
+                         external_id="client-7")
+        result = await router.handle(widget)
+        assert [m["text"] for m in result.messages] == ["once more", "bot heard: once more"]
+        assert (result.duplicate, begins) == (False, ["write", "write"])
+        # ...and a retry of it writes nothing, and gets the same answer, marked a duplicate.
+        begins.clear()
+        again = await router.handle(widget)
     finally:
         event.remove(db.engine.sync_engine, "begin", count)
-    assert [m["text"] for m in result.messages] == ["and again", "bot heard: and again"]
-    assert (result.state, begins) == ("bot", ["write", "write"])
+    assert (again.duplicate, again.messages, begins) == (True, result.messages, ["write", "write"])
+    async with db.uows.reading() as session:
+        stored = (await session.execute(select(Message.text).where(
+            Message.conversation_id == first.conversation_id).order_by(Message.seq))).scalars().all()
+    assert stored.count("once more") == 1 and stored.count("bot heard: once more") == 1
 
 
 async def test_a_reading_session_does_not_wait_for_a_writer_on_sqlite(db: HubDb) -> None:
