@@ -253,7 +253,9 @@ class HubTarget(Target):
 
     async def say(self, conversation: Any, text: str) -> str | None:
         url, conversation_id, token = conversation
-        response = await self.http.post(f"{url}/api/conversations/{conversation_id}/messages", json={"text": text},
+        # With its own id, as the widget sends every message (the hub looks for a retry of it).
+        body = {"text": text, "client_message_id": secrets.token_hex(8)}
+        response = await self.http.post(f"{url}/api/conversations/{conversation_id}/messages", json=body,
                                         headers={"Authorization": f"Bearer {token}"})
         if response.status_code != 200:
             return f"HTTP {response.status_code}"

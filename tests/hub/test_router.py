@@ -122,7 +122,8 @@ async def test_waiting_shoppers_hear_their_place_move_up(router: Router, db: Hub
     assert joined == "Anna joined the conversation."
 
 
-async def test_a_message_the_bot_answers_takes_two_write_transactions_with_or_without_a_client_id(router: Router, db: HubDb) -> None:
+async def test_a_message_the_bot_answers_takes_two_write_transactions_with_or_without_a_client_id(
+        router: Router, db: HubDb) -> None:
     """Store and claim it, store the bot's turn (and see that nothing else waits, and read back what
     the shopper gets, since no ticket event follows that could add to it): on SQLite each is a BEGIN
     IMMEDIATE, a turn in the writers' queue."""
