@@ -15,7 +15,11 @@ More for speed and for several Rasa processes:
   the domain's digest instead of the domain once the action server has it (bot/action_domain.py), and the
   model's graphs run node after node without dask's scheduler (bot/graph_runner.py), and
   RulePolicy keeps each conversation's dialogue states between predictions (bot/rule_matching.py),
-  and the domain is found not empty without building an empty one (bot/empty_domain.py);
+  and the domain is found not empty without building an empty one (bot/empty_domain.py), and
+  what Rasa copies for its debug lines is copied only when they are logged (bot/debug_states.py),
+  and a message's check for a new session reads the last event (bot/session_check.py), and the
+  tracker's copies before each action are duplicates of a replay kept per conversation
+  (bot/tracker_copies.py);
 - the numerical libraries get one thread each (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS,
   MKL_NUM_THREADS, unless set): Rasa answers one message at a time per process, and OpenBLAS's
   helper thread spinning beside it doubled Rasa's CPU per message for no gain in latency
@@ -127,7 +131,17 @@ def main() -> None:
     arguments = rasa_arguments(with_lock_store(sys.argv[1:], os.environ), dict(os.environ))
     from rasa.__main__ import main as rasa_main
 
-    from bot import action_domain, action_schema, debug_states, empty_domain, endpoint_sessions, graph_runner, rule_matching
+    from bot import (
+        action_domain,
+        action_schema,
+        debug_states,
+        empty_domain,
+        endpoint_sessions,
+        graph_runner,
+        rule_matching,
+        session_check,
+        tracker_copies,
+    )
     from bot.tracker_store import ShopTrackerStore  # noqa: F401  (endpoints.yml names it; Rasa would fall back to memory quietly)
 
     action_schema.install()
@@ -137,6 +151,8 @@ def main() -> None:
     rule_matching.install()
     empty_domain.install()
     debug_states.install()
+    session_check.install()
+    tracker_copies.install()
 
     sys.argv = ["rasa", *arguments]
     rasa_main()

@@ -1,0 +1,158 @@
+"""Rasa's tracker copies without replaying the whole conversation for each one.
+
+Rasa's MessageProcessor copies the tracker before every action it runs (`_run_action`, so that
+a rejected action's events can be dropped), and a form copies it again to validate: each copy
+(`DialogueStateTracker.copy`) is a new tracker with the domain's slots on which every event of
+the conversation is replayed: 5.4% of Rasa's message work at 20 shoppers at once (py-spy,
+bench/README.md), three or four copies a message, each replaying the whole session.
+
+A copy is a replay, so `install()` keeps one per conversation: a tracker that Rasa's own
+`init_copy` started and Rasa's own `update` fed with the conversation's events, in order, and
+nothing else touched. A copy of a tracker whose events start with that replica's (the very
+objects, in order) and whose slots are the ones the replica started from (every attribute but
+the value) is the replica fed the tracker's further events, its state duplicated field by field:
+a new event list, new slots, a new active loop and latest action, the very event objects the
+replay's state refers to, and new empty utterances where the replay holds the empty ones a reset
+makes. The tracker copied may differ from its own replay (Rasa's processor clears a follow-up
+action without an event): the copy is the replay's, as Rasa's is. Trackers with a bounded event
+history, an exported story (its event writes a file on every replay), an event stamped past
+infinity (Rasa's replay stops there) or another conversation's replica get Rasa's own copy.
+
+SHOPDESK_TRACKER_REPLICAS sets how many conversations are kept (default 256; 0: Rasa's copies).
+bot/serve.py installs it before Rasa starts.
+"""
+
+from __future__ import annotations
+
+import copy
+import copyreg
+import math
+import os
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+from rasa.shared.core.events import BotUttered, Event, StoryExported, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+DEFAULT_REPLICAS = 256
+_VALUE_ATTRIBUTES = frozenset({"_value", "_has_been_set"})
+
+
+def slot_signature(tracker: DialogueStateTracker) -> tuple[Any, ...]:
+    """What a reset slot is made of: each slot's class and every attribute but its value, as objects."""
+    return tuple((name, type(slot), *((key, value) for key, value in vars(slot).items() if key not in _VALUE_ATTRIBUTES))
+                 for name, slot in tracker.slots.items())
+
+
+def _same(mine: tuple[Any, ...], theirs: tuple[Any, ...]) -> bool:
+    if len(mine) != len(theirs):
+        return False
+    for slot, other in zip(mine, theirs):
+        if len(slot) != len(other) or slot[0] != other[0] or slot[1] is not other[1]:
+            return False
+        if not all(a[0] == b[0] and a[1] is b[1] for a, b in zip(slot[2:], other[2:])):
+            return False
+    return True
+
+
+@dataclass
+class Replica:
+    tracker: DialogueStateTracker  # fed by Rasa's update() only, from Rasa's init_copy()
+    slots: tuple[Any, ...]  # slot_signature of the tracker it started from
+
+    def continues(self, tracker: DialogueStateTracker) -> bool:
+        mine = self.tracker.events
+        return (len(mine) <= len(tracker.events) and tracker.is_rule_tracker == self.tracker.is_rule_tracker
+                and all(a is b for a, b in zip(mine, tracker.events)) and _same(self.slots, slot_signature(tracker)))
+
+
+class Replicas:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: OrderedDict[str, Replica] = OrderedDict()
+
+    def copy(self, tracker: DialogueStateTracker) -> DialogueStateTracker | None:
+        """The copy Rasa's replay gives, or None where Rasa's own copy must answer."""
+        if tracker._max_event_history is not None:
+            return None
+        key = tracker.sender_id
+        replica = self._kept.get(key)
+        if replica is None or not replica.continues(tracker):
+            replica = Replica(tracker.init_copy(), slot_signature(tracker))
+        if not _feed(replica.tracker, islice(tracker.events, len(replica.tracker.events), None)):
+            self._kept.pop(key, None)
+            return None
+        self._kept[key] = replica
+        self._kept.move_to_end(key)
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+        return duplicate(replica.tracker)
+
+
+def _feed(replica: DialogueStateTracker, events: Any) -> bool:
+    for event in events:
+        if isinstance(event, StoryExported) or not event.timestamp <= math.inf:
+            return False
+        replica.update(event)
+    return True
+
+
+def duplicate(replayed: DialogueStateTracker) -> DialogueStateTracker:
+    """A tracker in the state of `replayed`, sharing none of its mutable state."""
+    twin: DialogueStateTracker = DialogueStateTracker.__new__(DialogueStateTracker)
+    twin.__dict__.update(replayed.__dict__)
+    twin.events = deque(replayed.events, replayed._max_event_history)
+    twin.slots = {name: copy_slot(slot) for name, slot in replayed.slots.items()}
+    if isinstance(replayed.latest_action, dict):
+        twin.latest_action = dict(replayed.latest_action)
+    if replayed.active_loop is not None:
+        twin.active_loop = copy.copy(replayed.active_loop)
+    if not _is_event(replayed.latest_message, replayed.events):
+        twin.latest_message = UserUttered.empty()
+    if not _is_event(replayed.latest_bot_utterance, replayed.events):
+        twin.latest_bot_utterance = BotUttered.empty()
+    return twin
+
+
+def copy_slot(slot: Any) -> Any:
+    """copy.copy(slot): for a class that copies by the default protocol, its new instance with the same
+    attributes, which is what copy.copy makes of it, without the protocol's lookups."""
+    cls: Any = type(slot)
+    if cls not in _PLAIN:
+        plain = (cls.__reduce_ex__ is object.__reduce_ex__ and cls.__reduce__ is object.__reduce__
+                 and cls.__new__ is object.__new__ and not hasattr(cls, "__copy__") and not hasattr(cls, "__setstate__")
+                 and not any(vars(base).get("__slots__") for base in cls.__mro__) and cls not in copyreg.dispatch_table)
+        _PLAIN[cls] = plain
+    if not _PLAIN[cls]:
+        return copy.copy(slot)
+    twin = object.__new__(cls)
+    twin.__dict__.update(slot.__dict__)
+    return twin
+
+
+_PLAIN: dict[type, bool] = {}
+
+
+def _is_event(value: Any, events: deque[Event]) -> bool:
+    return any(event is value for event in reversed(events))
+
+
+def install(size: int | None = None) -> None:
+    if getattr(DialogueStateTracker.copy, "shopdesk", False):
+        return
+    if size is None:
+        size = int(os.environ.get("SHOPDESK_TRACKER_REPLICAS", DEFAULT_REPLICAS))
+    if size <= 0:
+        return
+    replicas = Replicas(size)
+    rasas = DialogueStateTracker.copy
+
+    def copy_tracker(self: DialogueStateTracker) -> DialogueStateTracker:
+        duplicate_ = replicas.copy(self) if type(self) is DialogueStateTracker else None
+        return duplicate_ if duplicate_ is not None else rasas(self)
+
+    copy_tracker.shopdesk = True  # type: ignore[attr-defined]
+    copy_tracker.replicas = replicas  # type: ignore[attr-defined]
+    DialogueStateTracker.copy = copy_tracker

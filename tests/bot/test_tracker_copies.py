@@ -1,0 +1,175 @@
+"""bot/tracker_copies.py: every copy is in the state of Rasa's own copy (the replay of the events)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, REQUESTED_SLOT
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionExecutionRejected,
+    ActionReverted,
+    ActiveLoop,
+    AllSlotsReset,
+    BotUttered,
+    ConversationPaused,
+    ConversationResumed,
+    Event,
+    FollowupAction,
+    LoopInterrupted,
+    Restarted,
+    SlotSet,
+    StoryExported,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot import tracker_copies
+from bot.tracker_copies import Replicas
+from tests.bot.test_rule_matching import LISTEN, _conversation, _user
+
+DOMAIN = Domain.from_yaml("""
+version: "3.1"
+intents: [greet, order_status]
+slots:
+  order_task: {type: text, mappings: [{type: custom}]}
+  order_id: {type: text, initial_value: "none yet", mappings: [{type: custom}]}
+  order_contact: {type: any, mappings: [{type: custom}]}
+  verified_order_id: {type: text, influence_conversation: false, mappings: [{type: custom}]}
+  handoff_reasons: {type: list, influence_conversation: false, mappings: [{type: custom}]}
+  vip: {type: bool, initial_value: false, mappings: [{type: custom}]}
+  requested_slot: {type: text, mappings: [{type: custom}]}
+forms:
+  order_form: {required_slots: [order_id, order_contact]}
+""")
+RASAS_COPY = DialogueStateTracker.copy
+
+
+def _more_events() -> list[Event]:
+    """The events a conversation's state changes by, besides the load mix's."""
+    return [
+        _user("where is 10002", "order_status"), ActionExecuted("order_form"), ActiveLoop("order_form"),
+        SlotSet(REQUESTED_SLOT, "order_id"), ActionExecuted("order_form"), LoopInterrupted(True),
+        ActionExecutionRejected("order_form"), SlotSet("handoff_reasons", "anger"), SlotSet("vip", True),
+        FollowupAction("utter_greet"), ConversationPaused(), LISTEN, _user("hello?", "greet"), ConversationResumed(),
+        ActionExecuted("utter_greet"), BotUttered("Hi!"), ActionReverted(), AllSlotsReset(), LISTEN,
+        _user("hi", "greet"), Restarted(), LISTEN, _user("hi again", "greet"),
+    ]
+
+
+def state(tracker: DialogueStateTracker) -> dict[str, Any]:
+    """Everything a tracker is, with the events and what refers to them as the very objects."""
+    fields = dict(vars(tracker))
+    events = list(fields.pop("events"))
+    slots = {name: (type(slot), vars(slot)) for name, slot in fields.pop("slots").items()}
+    utterances = {}
+    for name in ("latest_message", "latest_bot_utterance"):
+        value = fields.pop(name)
+        utterances[name] = ("event", events.index(value)) if any(value is event for event in events) \
+            else ("empty", type(value), {key: item for key, item in value.as_dict().items() if key != "timestamp"})
+    return {"events": [id(event) for event in events], "slots": slots, **utterances, **fields}
+
+
+@pytest.fixture
+def replicas() -> Iterator[Replicas]:
+    yield Replicas(8)
+
+
+def _tracker(events: list[Event], sender: str = "shopper") -> DialogueStateTracker:
+    tracker = DialogueStateTracker.from_events(sender, events, DOMAIN.slots)
+    tracker.model_id, tracker.assistant_id = "model", "shopdesk"
+    return tracker
+
+
+def _assert_copy_is_rasa_s(replicas: Replicas, tracker: DialogueStateTracker) -> DialogueStateTracker:
+    rasas = RASAS_COPY(tracker)
+    mine = replicas.copy(tracker)
+    assert mine is not None and mine is not tracker
+    assert state(mine) == state(rasas)
+    return mine
+
+
+@pytest.mark.parametrize("events", [_conversation(), _more_events(), _conversation() + _more_events()])
+def test_a_growing_conversation_copied_as_the_processor_copies_it(replicas: Replicas, events: list[Event]) -> None:
+    """One live tracker per message (read back from the store), copied before every action; each
+    copy then gets the prediction's events, as the processor's temporary tracker does."""
+    live, replicas_used = _tracker([]), set()
+    for end, event in enumerate(events):
+        if isinstance(event, UserUttered) or end % 3 == 0:
+            live = _tracker(list(live.events))
+        live.update(event)
+        live.clear_followup_action()  # the processor does so without an event
+        copied = _assert_copy_is_rasa_s(replicas, live)
+        copied.update_with_events([SlotSet("order_task", "changed"), ActiveLoop("order_form")], None)
+        copied.slots["vip"].value = "mutated"
+        assert state(replicas.copy(live)) == state(RASAS_COPY(live))
+        replicas_used.add(id(replicas._kept["shopper"]))
+    assert len(replicas_used) == 1  # continued from message to message, never replayed again
+
+
+
+def test_another_conversation_or_other_slots_start_a_new_replica(replicas: Replicas) -> None:
+    events = _conversation()
+    _assert_copy_is_rasa_s(replicas, _tracker(events[:20]))
+    _assert_copy_is_rasa_s(replicas, _tracker(events[:10]))  # an older tracker: fewer events
+    _assert_copy_is_rasa_s(replicas, _tracker(events[:20], sender="another"))
+    rebuilt = _tracker(list(events[:20]))
+    rebuilt.events[3] = _user("hi", "greet")  # read back from the database: other objects
+    _assert_copy_is_rasa_s(replicas, rebuilt)
+    other_domain = DialogueStateTracker.from_events("shopper", list(rebuilt.events),
+                                                    Domain.from_yaml(DOMAIN.as_yaml().replace("none yet", "none")).slots)
+    _assert_copy_is_rasa_s(replicas, other_domain)
+
+
+def test_rasa_s_copy_where_a_replay_is_more_than_a_state(replicas: Replicas) -> None:
+    assert replicas.copy(_tracker([LISTEN, StoryExported("/dev/null")])) is None
+    late = ActionExecuted("utter_greet", timestamp=float("nan"))
+    assert replicas.copy(_tracker([LISTEN, late])) is None
+    bounded = DialogueStateTracker.from_events("shopper", [LISTEN], DOMAIN.slots, max_event_history=10)
+    assert replicas.copy(bounded) is None
+
+
+def test_installed_copy_is_rasa_s_state_and_keeps_as_many_conversations_as_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(DialogueStateTracker, "copy", RASAS_COPY)
+    tracker_copies.install(size=2)
+    installed = DialogueStateTracker.copy
+    assert installed is not RASAS_COPY
+    for sender in ("a", "b", "c"):
+        tracker = _tracker(_conversation(), sender=sender)
+        assert state(tracker.copy()) == state(RASAS_COPY(tracker))
+    assert list(installed.replicas._kept) == ["b", "c"]
+    tracker_copies.install(size=2)
+    assert DialogueStateTracker.copy is installed
+    monkeypatch.setattr(DialogueStateTracker, "copy", RASAS_COPY)
+    tracker_copies.install(size=0)
+    assert DialogueStateTracker.copy is RASAS_COPY
+
+
+def test_a_copy_of_a_new_conversation_has_its_own_empty_utterances(replicas: Replicas) -> None:
+    tracker = _tracker([ActionExecuted("action_session_start"), LISTEN])
+    first, second = replicas.copy(tracker), replicas.copy(tracker)
+    assert first is not None and second is not None
+    assert first.latest_message is not second.latest_message and first.latest_message.is_empty()
+    assert first.latest_bot_utterance is not second.latest_bot_utterance
+    assert first.latest_action == {"action_name": ACTION_LISTEN_NAME}
+
+
+def test_a_slot_copied_as_copy_copy_copies_it() -> None:
+    import copy
+
+    class Copied:
+        def __init__(self) -> None:
+            self.copies = 0
+
+        def __copy__(self) -> Copied:
+            self.copies += 1
+            return self
+
+    for slot in [*DOMAIN.slots, Copied()]:
+        mine, theirs = tracker_copies.copy_slot(slot), copy.copy(slot)
+        assert type(mine) is type(theirs) and vars(mine) == vars(theirs)
+        assert all(vars(mine)[key] is value for key, value in vars(theirs).items() if key != "copies")
+    assert slot.copies == 2
