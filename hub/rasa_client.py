@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import logging
 import re
 import ssl
@@ -21,8 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-import httpx
 import jwt
+
+from hub import http1
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,7 @@ WEBHOOK_PATH = "/webhooks/hub/webhook"
 TURN_ERRORS_HEADER = "X-ShopDesk-Turn-Errors"
 # The intent the bot read in the message (bot/turn_report.py), kept with it for the reports.
 INTENT_HEADER = "X-ShopDesk-Intent"
+_TURN_ERRORS, _INTENT_NAME = TURN_ERRORS_HEADER.lower(), INTENT_HEADER.lower()  # as http1.Response has them
 _INTENT = re.compile(r"[A-Za-z0-9_./-]{1,80}")
 _DOWN_STATUSES = {502, 503, 504}
 # Rasa checks the hub's calls with the secret it was started with (bot/serve.py); the
@@ -78,21 +81,20 @@ class RasaClient:
 
     def __init__(self, base_url: str, secret: str, timeout: float = 30.0) -> None:
         self._bases = rasa_urls(base_url)
+        self._origins = {base: http1.Origin.parse(base) for base in self._bases}
         self._timeout = timeout
-        self._client: httpx.AsyncClient | None = None
-        self._transport: httpx.AsyncHTTPTransport | None = None
-        self._timeouts = httpx.Timeout(timeout).as_dict()
+        self._http: http1.Client | None = None
         self._signer = TokenSigner(secret)
 
     def open(self) -> None:
-        if self._client is None:
-            self._transport = httpx.AsyncHTTPTransport(verify=_tls_context())
-            self._client = httpx.AsyncClient(timeout=self._timeout, transport=self._transport)
+        if self._http is None:
+            tls = any(origin.tls for origin in self._origins.values())
+            self._http = http1.Client(_tls_context() if tls else None)
 
     async def close(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()  # and its transport
-            self._client = self._transport = None
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
 
     @property
     def urls(self) -> tuple[str, ...]:
@@ -108,9 +110,9 @@ class RasaClient:
         answer = _json(response)
         if not isinstance(answer, list):
             raise RasaUnavailable("Rasa's REST channel answered something other than a list")
-        errors = response.headers.get(TURN_ERRORS_HEADER, "0")
+        errors = response.headers.get(_TURN_ERRORS, "0")
         return BotTurn(parse_replies(answer), int(errors) if errors.isdigit() else 1,
-                       intent_name(response.headers.get(INTENT_HEADER)))
+                       intent_name(response.headers.get(_INTENT_NAME)))
 
     async def trigger_intent(self, sender: str, intent: str) -> list[BotReply]:
         path = f"/conversations/{quote(sender, safe='')}/trigger_intent?output_channel=latest"
@@ -126,75 +128,61 @@ class RasaClient:
         asking would be a second message to the bot (a repeated question, a second return)."""
         path = f"/conversations/{quote(sender, safe='')}/tracker"
         response = await self._call("GET", sender, path, None)
-        url = response.url
-        if response.status_code != 200:
-            raise RasaUnavailable(f"{url}: {response.status_code}")
+        if response.status != 200:
+            raise RasaUnavailable(f"{response.url}: {response.status}")
         tracker = _json(response)
         events = tracker.get("events") if isinstance(tracker, dict) else None
         return _turn_in(events if isinstance(events, list) else [], message_id)
 
     async def ready(self) -> bool:
         """Whether every Rasa process is up with a model loaded (its status answers only a signed caller)."""
-        if self._client is None:
+        if self._http is None:
             return False
-        for base in self._bases:
+        for origin in self._origins.values():
             try:
-                response = await self._client.get(f"{base}/status", headers=self._headers(), timeout=5)
-                status = response.json() if response.status_code == 200 else None
-            except (httpx.HTTPError, ValueError):
+                response = await self._http.request(origin, "GET", "/status", self._headers(), None, 5)
+                status = json.loads(response.body) if response.status == 200 else None
+            except (http1.HttpError, ValueError):
                 return False
             if not (isinstance(status, dict) and (status.get("fingerprint") or status.get("model_file"))):
                 return False
         return True
 
-    async def _call(self, method: str, sender: str, path: str, body: dict[str, Any] | None) -> httpx.Response:
+    async def _call(self, method: str, sender: str, path: str, body: dict[str, Any] | None) -> http1.Response:
         """The conversation's Rasa, or the next in its order while one refuses the connection."""
-        if self._transport is None:
+        if self._http is None:
             raise RasaUnavailable("the Rasa client is not open (the hub is not serving)")
+        # The bytes httpx sent for a json= body, byte for byte.
+        data = None if body is None else json.dumps(body, ensure_ascii=False, separators=(",", ":"),
+                                                      allow_nan=False).encode()
+        headers = self._headers(data is not None)
         order = self.route(sender)
         for place, base in enumerate(order):
-            url = f"{base}{path}"
             try:
-                return await self._request(self._transport, method, url, body)
-            except httpx.ConnectError as error:
+                return await self._http.request(self._origins[base], method, path, headers, data, self._timeout)
+            except http1.ConnectFailed as error:
                 # Refused: the request never reached that process, so another may take it.
                 if place + 1 < len(order):
                     log.warning("Rasa at %s refused the connection; %s goes to %s", base, sender, order[place + 1])
                     continue
-                raise RasaUnreachable(f"{url}: {type(error).__name__}: {error}") from error
-            except httpx.TransportError as error:
-                if isinstance(error, httpx.TimeoutException) and not isinstance(error, httpx.ConnectTimeout):
-                    raise RasaUnavailable(f"{url}: no answer within {self._timeout:.0f} s") from error
-                raise RasaUnreachable(f"{url}: {type(error).__name__}: {error}") from error
-            except httpx.HTTPError as error:
-                raise RasaUnavailable(f"{url}: {type(error).__name__}: {error}") from error
+                raise RasaUnreachable(f"{base}{path}: {type(error).__name__}: {error}") from error
+            except http1.AnswerTimeout as error:
+                raise RasaUnavailable(f"{base}{path}: no answer within {self._timeout:.0f} s") from error
+            except http1.HttpError as error:  # no connection in time, or it broke: Rasa down or restarting
+                raise RasaUnreachable(f"{base}{path}: {type(error).__name__}: {error}") from error
         raise RasaUnreachable("no Rasa URL configured")
 
-    async def _request(self, transport: httpx.AsyncHTTPTransport, method: str, url: str,
-                       body: dict[str, Any] | None) -> httpx.Response:
-        """One call straight to the client's connection pool, its body read: the client's own layers
-        (auth and redirect flows, cookies, default headers, event hooks), none of which these calls
-        use, cost about a third of a call's CPU. Errors are httpx's, as through the client."""
-        request = httpx.Request(method, url, json=body, headers=self._headers(), extensions={"timeout": self._timeouts})
-        response = await transport.handle_async_request(request)
-        response.request = request
-        try:
-            await response.aread()
-        finally:
-            await response.aclose()
-        return response
-
-    async def _post(self, sender: str, path: str, body: dict[str, Any]) -> httpx.Response:
+    async def _post(self, sender: str, path: str, body: dict[str, Any]) -> http1.Response:
         response = await self._call("POST", sender, path, body)
-        url = response.url
-        if response.status_code in _DOWN_STATUSES:
-            raise RasaUnreachable(f"{url}: {response.status_code}")
-        if response.status_code != 200:
-            raise RasaUnavailable(f"{url}: {response.status_code}")
+        if response.status in _DOWN_STATUSES:
+            raise RasaUnreachable(f"{response.url}: {response.status}")
+        if response.status != 200:
+            raise RasaUnavailable(f"{response.url}: {response.status}")
         return response
 
-    def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self._signer.token()}"}
+    def _headers(self, json_body: bool = False) -> dict[str, str]:
+        authorization = {"Authorization": f"Bearer {self._signer.token()}"}
+        return {"Content-Type": "application/json", **authorization} if json_body else authorization
 
 
 class TokenSigner:
@@ -256,9 +244,9 @@ def intent_name(value: object) -> str | None:
     return value if isinstance(value, str) and _INTENT.fullmatch(value) else None
 
 
-def _json(response: httpx.Response) -> Any:
+def _json(response: http1.Response) -> Any:
     try:
-        return response.json()
+        return json.loads(response.body)
     except ValueError as error:
         raise RasaUnavailable(f"{response.url}: not JSON") from error
 
