@@ -23,6 +23,7 @@ from knowledge_base.shop.mapping import (
 )
 from knowledge_base.shop.order_rows import read_order
 from knowledge_base.shop.parsing import normalize_email, phone_digits, phones_match
+from knowledge_base.shop.prepared import PreparedRead
 from knowledge_base.shop.rules import (
     Decision,
     OrderNotFound,
@@ -78,8 +79,12 @@ _CUSTOMER_ORDERS = (
 # (no ORM objects, no session): the bot reads a promo code, the catalogue or a customer on many
 # turns, and the ORM's share of each was over half its time. Each reads the database every call.
 _CUSTOMERS, _PRODUCTS, _PROMOS = models.Customer.__table__, models.Product.__table__, models.PromoCode.__table__
-_PROMOS_READ = select(_PROMOS).where(_PROMOS.c.code.in_(bindparam("codes", expanding=True)))
-_PRODUCTS_READ = select(_PRODUCTS).order_by(_PRODUCTS.c.sku)
+# The hot two run on the driver's cursor (prepared.py); the promo read takes a fixed number of codes
+# (an expanding IN would be rendered again on every call), padded with the first.
+PROMO_CODES_A_READ = 12
+_PROMOS_READ = PreparedRead(select(_PROMOS).where(
+    _PROMOS.c.code.in_([bindparam(f"code{slot}") for slot in range(PROMO_CODES_A_READ)])))
+_PRODUCTS_READ = PreparedRead(select(_PRODUCTS).order_by(_PRODUCTS.c.sku))
 _RETURN_LOADS = (
     selectinload(models.Return.order),
     selectinload(models.Return.items)
@@ -219,7 +224,7 @@ class SqlOrderSource:
 
     def search_products(self, query: str, limit: int = 3) -> list[ProductView]:
         with self._engine.connect() as connection:
-            rows = connection.execute(_PRODUCTS_READ).all()
+            rows = _PRODUCTS_READ.rows(connection, {})
         products = [product_view(row, self._settings.currency, self._settings.shop_url) for row in rows]
         return search.search_products(products, query or "", limit)
 
@@ -229,13 +234,18 @@ class SqlOrderSource:
 
     def first_promo(self, codes: Sequence[str]) -> tuple[str, PromoView] | None:
         """The first of `codes`, in their order, that the shop knows, with its promo: one statement
-        for all of them (the bot tries every word of a message that could be a code)."""
+        for up to 12 of them (the bot tries every word of a message that could be a code, 12 at most)."""
         normalized = [(code or "").strip().upper() for code in codes]
         wanted = [code for code in normalized if code and len(code) <= MAX_PROMO_CODE_LENGTH]
         if not wanted:
             return None
+        rows: dict[str, Any] = {}
         with self._engine.connect() as connection:
-            rows = {row.code: row for row in connection.execute(_PROMOS_READ, {"codes": wanted})}
+            for start in range(0, len(wanted), PROMO_CODES_A_READ):
+                codes_read = wanted[start:start + PROMO_CODES_A_READ]
+                padded = codes_read + codes_read[:1] * (PROMO_CODES_A_READ - len(codes_read))
+                params = {f"code{slot}": code for slot, code in enumerate(padded)}
+                rows.update((row.code, row) for row in _PROMOS_READ.rows(connection, params))
         for given, code in zip(codes, normalized):
             if code in rows:
                 return given, promo_view(rows[code], self._settings.currency)
