@@ -3,7 +3,7 @@ against tests/fakes/rasa.py's fake Rasa (a real HTTP server on loopback, in a th
 N conversations writing at once. No Sanic, no shopper API, no other process: what it prints is the
 cost of storing a message, asking the bot and storing its turn, on the event loop's own thread.
 
-    .venv/bin/python bench/router.py [--conversations 20] [--messages 20] [--rounds 3] [--against DIR]
+    .venv/bin/python bench/router.py [--conversations 20] [--messages 20] [--rounds 3] [--against DIR] [--uvloop]
 
 Per round: the event loop thread's CPU per message (time.thread_time: the hub's one busy thread,
 not the fake Rasa's or aiosqlite's threads), this process's CPU per message (all threads, the fake
@@ -11,7 +11,8 @@ Rasa's included) and messages per second; every round runs in a process of its o
 DIR` runs another checkout's router (e.g. `git worktree add DIR <commit>`; this checkout's
 environment and this script) alternating round by round with this one, and prints the ratio of the
 least rounds: on a busy machine only figures taken side by side compare. The machine's load
-average is printed with each round.
+average is printed with each round. `--uvloop` runs the rounds on uvloop, the loop the hub serves on
+(Sanic's default), instead of asyncio's own.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ async def _round(conversations: int, messages: int) -> dict[str, float]:
 def _one(root: Path, args: argparse.Namespace) -> dict[str, float]:
     """One round in a fresh process of `root`'s code."""
     command = [sys.executable, str(Path(__file__).resolve()), "--child", str(root), "--conversations",
-               str(args.conversations), "--messages", str(args.messages)]
+               str(args.conversations), "--messages", str(args.messages), *(["--uvloop"] if args.uvloop else [])]
     out = subprocess.run(command, cwd=root, check=True, capture_output=True, text=True).stdout
     return dict(json.loads(out.strip().splitlines()[-1]))
 
@@ -80,10 +81,15 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20, help="messages per conversation per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--against", type=Path, help="another checkout, alternated round by round")
+    parser.add_argument("--uvloop", action="store_true", help="run on uvloop, as the hub does")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)  # one round of that checkout's code
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(asyncio.run(_round(args.conversations, args.messages))))
+        if args.uvloop:
+            import uvloop
+            print(json.dumps(uvloop.run(_round(args.conversations, args.messages))))
+        else:
+            print(json.dumps(asyncio.run(_round(args.conversations, args.messages))))
         return
     roots = {"this": REPO, **({"against": args.against.resolve()} if args.against else {})}
     rows: dict[str, list[dict[str, float]]] = {name: [] for name in roots}
@@ -94,7 +100,8 @@ def main() -> None:
             rows[name].append(row)
             print(f"  {name:8} round {number + 1}: loop thread {row['loop_ms']:5.2f} ms, process {row['process_ms']:5.2f} ms"
                   f" CPU per message, {row['rate']:5.1f} msg/s, load {row['load']:.2f}", flush=True)
-    print(f"\n{args.conversations} conversations at once, {args.messages} messages each per round, SQLite, fake Rasa")
+    print(f"\n{args.conversations} conversations at once, {args.messages} messages each per round, SQLite, fake Rasa,"
+          f" {'uvloop' if args.uvloop else 'asyncio'}")
     print("| router | loop thread CPU ms per message (least; each round) | process CPU ms (least) | msg/s (best) |")
     print("|---|---|---|---|")
     for name, found in rows.items():
