@@ -29,10 +29,12 @@ import copyreg
 import math
 import os
 from collections import OrderedDict, deque
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
+from rasa.shared.constants import DEFAULT_SENDER_ID
 from rasa.shared.core.events import BotUttered, Event, StoryExported, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -40,10 +42,10 @@ DEFAULT_REPLICAS = 256
 _VALUE_ATTRIBUTES = frozenset({"_value", "_has_been_set"})
 
 
-def slot_signature(tracker: DialogueStateTracker) -> tuple[Any, ...]:
+def slot_signature(slots: Iterable[Any]) -> tuple[Any, ...]:
     """What a reset slot is made of: each slot's class and every attribute but its value, as objects."""
-    return tuple((name, type(slot), *((key, value) for key, value in vars(slot).items() if key not in _VALUE_ATTRIBUTES))
-                 for name, slot in tracker.slots.items())
+    return tuple((slot.name, type(slot), *((key, value) for key, value in vars(slot).items() if key not in _VALUE_ATTRIBUTES))
+                 for slot in slots)
 
 
 def _same(mine: tuple[Any, ...], theirs: tuple[Any, ...]) -> bool:
@@ -59,13 +61,13 @@ def _same(mine: tuple[Any, ...], theirs: tuple[Any, ...]) -> bool:
 
 @dataclass
 class Replica:
-    tracker: DialogueStateTracker  # fed by Rasa's update() only, from Rasa's init_copy()
-    slots: tuple[Any, ...]  # slot_signature of the tracker it started from
+    tracker: DialogueStateTracker  # made as Rasa's init_copy() and from_events() make one, fed by Rasa's update() only
+    slots: tuple[Any, ...]  # slot_signature of the slots it started from
 
-    def continues(self, tracker: DialogueStateTracker) -> bool:
+    def continues(self, events: Sequence[Event], slots: tuple[Any, ...], is_rule_tracker: bool) -> bool:
         mine = self.tracker.events
-        return (len(mine) <= len(tracker.events) and tracker.is_rule_tracker == self.tracker.is_rule_tracker
-                and all(a is b for a, b in zip(mine, tracker.events)) and _same(self.slots, slot_signature(tracker)))
+        return (len(mine) <= len(events) and is_rule_tracker == self.tracker.is_rule_tracker
+                and all(a is b for a, b in zip(mine, events)) and _same(self.slots, slots))
 
 
 class Replicas:
@@ -74,18 +76,27 @@ class Replicas:
         self._kept: OrderedDict[str, Replica] = OrderedDict()
 
     def copy(self, tracker: DialogueStateTracker) -> DialogueStateTracker | None:
-        """The copy Rasa's replay gives, or None where Rasa's own copy must answer."""
+        """The copy Rasa's replay gives (`tracker.copy()`), or None where Rasa's own copy must answer."""
         if tracker._max_event_history is not None:
             return None
-        key = tracker.sender_id
-        replica = self._kept.get(key)
-        if replica is None or not replica.continues(tracker):
-            replica = Replica(tracker.init_copy(), slot_signature(tracker))
-        if not _feed(replica.tracker, islice(tracker.events, len(replica.tracker.events), None)):
-            self._kept.pop(key, None)
+        return self.replay(tracker.sender_id or DEFAULT_SENDER_ID, tracker.events, tracker.slots.values(),
+                           tracker.is_rule_tracker)
+
+    def replay(self, sender_id: str, events: Sequence[Event], slots: Iterable[Any] | None,
+               is_rule_tracker: bool = False) -> DialogueStateTracker | None:
+        """`DialogueStateTracker.from_events(sender_id, events, slots)` (with is_rule_tracker as given),
+        or None where Rasa must build it."""
+        if slots is None:
             return None
-        self._kept[key] = replica
-        self._kept.move_to_end(key)
+        signature = slot_signature(slots)
+        replica = self._kept.get(sender_id)
+        if replica is None or not replica.continues(events, signature, is_rule_tracker):
+            replica = Replica(DialogueStateTracker(sender_id, slots, is_rule_tracker=is_rule_tracker), signature)
+        if not _feed(replica.tracker, islice(events, len(replica.tracker.events), None)):
+            self._kept.pop(sender_id, None)
+            return None
+        self._kept[sender_id] = replica
+        self._kept.move_to_end(sender_id)
         while len(self._kept) > self.size:
             self._kept.popitem(last=False)
         return duplicate(replica.tracker)
@@ -156,3 +167,8 @@ def install(size: int | None = None) -> None:
     copy_tracker.shopdesk = True  # type: ignore[attr-defined]
     copy_tracker.replicas = replicas  # type: ignore[attr-defined]
     DialogueStateTracker.copy = copy_tracker
+
+
+def installed() -> Replicas | None:
+    """The replicas Rasa's copies use, for the tracker store's reads (None: not installed)."""
+    return getattr(DialogueStateTracker.copy, "replicas", None)

@@ -7,8 +7,11 @@ new ones: a quarter of Rasa's CPU per message on the load bench (bench/README.md
 store keeps the latest session of recently active conversations in memory and checks it against
 the database with one indexed statement (the sender's row count and highest id): another Rasa
 process that wrote to the conversation, or the hub erasing it, changes either, and the session
-is read from the database as Rasa reads it. A sender without rows (a new conversation, the first
-message of each) has no session to read and none stored to count, so that statement answers it.
+is read from the database as Rasa reads it. The tracker is built from the session's events by
+bot/tracker_copies.py's replica of the conversation when that is installed (the state of Rasa's
+rebuild, continued from the last message's instead of replayed from the first event). A sender
+without rows (a new conversation, the first message of each) has no session to read and none
+stored to count, so that statement answers it.
 A save writes only the events this process has not stored, in one statement.
 
 On SQLite the file is in WAL mode (readers and the hub's erasure do not block Rasa) with
@@ -34,6 +37,8 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from bot import tracker_copies
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +97,11 @@ class ShopTrackerStore(SQLTrackerStore):
         if cached is None or not cached.events or self.domain is None:
             return None
         self._sessions.move_to_end(sender_id)
-        return DialogueStateTracker.from_events(sender_id, list(cached.events), self.domain.slots)
+        replicas = tracker_copies.installed()
+        tracker = replicas.replay(sender_id, cached.events, self.domain.slots) if replicas is not None else None
+        if tracker is None:
+            tracker = DialogueStateTracker.from_events(sender_id, list(cached.events), self.domain.slots)
+        return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if not self._cache_size:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -173,3 +174,41 @@ def test_a_slot_copied_as_copy_copy_copies_it() -> None:
         assert type(mine) is type(theirs) and vars(mine) == vars(theirs)
         assert all(vars(mine)[key] is value for key, value in vars(theirs).items() if key != "copies")
     assert slot.copies == 2
+
+
+def test_a_conversation_read_back_each_message_is_rasa_s_rebuild_and_its_copies_continue_it(replicas: Replicas) -> None:
+    """The tracker store's read (Rasa's from_events on the stored session) then the processor's
+    copies, message after message, all from the one replica."""
+    stored: list[Event] = []
+    replicas_used = set()
+    for event in _conversation() + _more_events():
+        mine = replicas.replay("shopper", tuple(stored), DOMAIN.slots)
+        rasas = DialogueStateTracker.from_events("shopper", list(stored), DOMAIN.slots)
+        assert mine is not None and state(mine) == state(rasas)
+        mine.model_id = "model"
+        mine.update(event)
+        _assert_copy_is_rasa_s(replicas, mine)
+        stored = list(mine.events)
+        replicas_used.add(id(replicas._kept["shopper"]))
+    assert len(replicas_used) == 1
+    assert replicas.replay("shopper", (), None) is None  # Rasa's tracker of any slots
+
+
+def test_the_tracker_store_reads_through_the_installed_replicas(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import asyncio
+
+    from bot.tracker_store import ShopTrackerStore
+
+    monkeypatch.setattr(DialogueStateTracker, "copy", RASAS_COPY)
+    assert tracker_copies.installed() is None
+    tracker_copies.install(size=4)
+    replicas = tracker_copies.installed()
+    assert replicas is not None
+    store = ShopTrackerStore(domain=DOMAIN, host=f"sqlite:///{tmp_path / 'tracker.db'}")
+
+    tracker = _tracker(_conversation())
+    asyncio.run(store.save(tracker))
+    read = asyncio.run(store.retrieve("shopper"))
+    assert read is not None and "shopper" in replicas._kept
+    session = list(store._sessions["shopper"].events)
+    assert len(session) > 2 and state(read) == state(DialogueStateTracker.from_events("shopper", session, DOMAIN.slots))
