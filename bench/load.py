@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
+import json
 import os
 import random
 import secrets
@@ -58,6 +59,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.handoffs import AGENT_EMAIL, AGENT_NAME, AGENT_PASSWORD, Console, HandoffPhase, handoff_phase  # noqa: E402
+from hub import http1  # noqa: E402
 from hub.rasa_client import WEBHOOK_PATH, TokenSigner  # noqa: E402
 from knowledge_base.shop.seed import seed_demo_shop  # noqa: E402
 from tests.integration.servers import MODEL, Launcher, RasaServer, Server, free_port  # noqa: E402
@@ -68,6 +70,7 @@ PLAIN_MODEL = PLAIN_DIR / "plain.tar.gz"
 PLAIN_STAMP = PLAIN_DIR / "inputs.sha256"
 ENGINE_PYTHON = REPO / ".venv-engine" / "bin" / "python"
 TICK = os.sysconf("SC_CLK_TCK")
+ANSWER_SECONDS = 120.0  # a message's answer, as the httpx client's timeout
 
 # (order, email) pairs of the demo shop whose status and tracking the bot may show.
 CUSTOMERS = [("10002", "anna.schmidt@example.com"), ("10011", "farid.haddad@example.com"),
@@ -218,12 +221,28 @@ class Phase:
 
 
 class Target:
-    """How one system is talked to: open a conversation (before timing), send one message."""
+    """How one system is talked to: open a conversation (before timing, with httpx), send one message.
+
+    Given `wire`, the timed messages go on hub/http1.py's client, on kept-alive connections as a
+    widget's are: the same requests as httpx's (its JSON encoding, Content-Type) for less of the load
+    generator's CPU, which shares the cores with what it measures; without it (bench/hub.py), on httpx."""
 
     name = ""
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, wire: http1.Client | None = None) -> None:
         self.http = http
+        self.wire = wire
+        self._origins: dict[str, http1.Origin] = {}
+
+    async def post(self, url: str, path: str, body: Any, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        if self.wire is None:
+            sent = await self.http.post(f"{url}{path}", json=body, headers=headers)
+            return sent.status_code, sent.content
+        origin = self._origins.get(url) or self._origins.setdefault(url, http1.Origin.parse(url))
+        data = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+        response = await self.wire.request(origin, "POST", path, {"Content-Type": "application/json", **(headers or {})},
+                                           data, ANSWER_SECONDS)
+        return response.status, response.body
 
     async def open(self) -> Any:
         return f"load-{secrets.token_hex(8)}"
@@ -236,10 +255,10 @@ class Target:
 class HubTarget(Target):
     name = "shopdesk"
 
-    def __init__(self, http: httpx.AsyncClient, urls: list[str]) -> None:
+    def __init__(self, http: httpx.AsyncClient, urls: list[str], wire: http1.Client | None = None) -> None:
         """With several hub replicas, conversations are opened on each in turn and each shopper keeps
         writing to the replica it opened on (as a load balancer with sticky sessions sends them)."""
-        super().__init__(http)
+        super().__init__(http, wire)
         self.urls = urls
         self._opened = 0
 
@@ -255,11 +274,11 @@ class HubTarget(Target):
         url, conversation_id, token = conversation
         # With its own id, as the widget sends every message (the hub looks for a retry of it).
         body = {"text": text, "client_message_id": secrets.token_hex(8)}
-        response = await self.http.post(f"{url}/api/conversations/{conversation_id}/messages", json=body,
-                                        headers={"Authorization": f"Bearer {token}"})
-        if response.status_code != 200:
-            return f"HTTP {response.status_code}"
-        answer = response.json()
+        status, content = await self.post(url, f"/api/conversations/{conversation_id}/messages", body,
+                                          {"Authorization": f"Bearer {token}"})
+        if status != 200:
+            return f"HTTP {status}"
+        answer = json.loads(content)
         if answer.get("state") != "bot":
             return f"conversation {answer.get('state')} after {text!r}"
         replies = [m for m in answer.get("messages", []) if m.get("direction") == "out" and m.get("author_kind") == "bot"]
@@ -269,34 +288,33 @@ class HubTarget(Target):
 class RasaHubChannelTarget(Target):
     name = "rasa"
 
-    def __init__(self, http: httpx.AsyncClient, url: str, secret: str) -> None:
-        super().__init__(http)
+    def __init__(self, http: httpx.AsyncClient, url: str, secret: str, wire: http1.Client | None = None) -> None:
+        super().__init__(http, wire)
         self.url = url
         self.signer = TokenSigner(secret)
 
     async def say(self, conversation: Any, text: str) -> str | None:
-        response = await self.http.post(f"{self.url}{WEBHOOK_PATH}", json={"sender": conversation, "message": text,
-                                                                            "metadata": {"channel": "webchat"}},
-                                        headers={"Authorization": f"Bearer {self.signer.token()}"})
-        return _rasa_failure(response)
+        answer = await self.post(self.url, WEBHOOK_PATH, {"sender": conversation, "message": text,
+                                                          "metadata": {"channel": "webchat"}},
+                                 {"Authorization": f"Bearer {self.signer.token()}"})
+        return _rasa_failure(*answer)
 
 
 class PlainRasaTarget(Target):
     name = "plain"
 
-    def __init__(self, http: httpx.AsyncClient, url: str) -> None:
-        super().__init__(http)
+    def __init__(self, http: httpx.AsyncClient, url: str, wire: http1.Client | None = None) -> None:
+        super().__init__(http, wire)
         self.url = url
 
     async def say(self, conversation: Any, text: str) -> str | None:
-        response = await self.http.post(f"{self.url}/webhooks/rest/webhook", json={"sender": conversation, "message": text})
-        return _rasa_failure(response)
+        return _rasa_failure(*await self.post(self.url, "/webhooks/rest/webhook", {"sender": conversation, "message": text}))
 
 
-def _rasa_failure(response: httpx.Response) -> str | None:
-    if response.status_code != 200:
-        return f"HTTP {response.status_code}"
-    return None if response.json() else "no reply"
+def _rasa_failure(status: int, content: bytes) -> str | None:
+    if status != 200:
+        return f"HTTP {status}"
+    return None if json.loads(content) else "no reply"
 
 
 async def play_phase(target: Target, level: int, shoppers: int, seed: int,
@@ -314,7 +332,7 @@ async def play_phase(target: Target, level: int, shoppers: int, seed: int,
                 started = time.perf_counter()
                 try:
                     failure = await target.say(conversation, text)
-                except httpx.HTTPError as error:
+                except (httpx.HTTPError, http1.HttpError) as error:
                     failure = type(error).__name__
                 latencies.append(time.perf_counter() - started)
                 turns.append(turn)
@@ -569,25 +587,29 @@ async def _run(work: Path, args: argparse.Namespace, levels: list[int], rounds: 
             started.append(plain)
             plain.wait_until_ready()
         limits = httpx.Limits(max_connections=max(levels) + 10, max_keepalive_connections=max(levels) + 10)
-        async with httpx.AsyncClient(timeout=120, limits=limits) as http:
-            targets: dict[str, Target] = {}
-            processes: dict[str, dict[str, int]] = {}
-            rasa_pids = {r.name: r.process.pid for r in shopdesk_rasas}
-            for name in target_names:
-                if name == "shopdesk" and hubs:
-                    targets[name] = HubTarget(http, [h.url for h in hubs])
-                    processes[name] = {**{h.name: h.process.pid for h in hubs}, **rasa_pids, "actions": actions.process.pid}
-                elif name == "rasa":
-                    targets[name] = RasaHubChannelTarget(http, shopdesk_rasas[0].url, launcher.rasa_token)
-                    processes[name] = {**rasa_pids, "actions": actions.process.pid}
-                elif name == "plain" and plain is not None:
-                    targets[name] = PlainRasaTarget(http, plain.url)
-                    processes[name] = {"plain-rasa": plain.process.pid, "actions": actions.process.pid}
-                else:
-                    raise SystemExit(f"unknown target {name!r}")
-            summaries = await run_rounds(targets, processes, levels, rounds, args.shoppers, args.seed)
-            handoffs = await run_handoffs(http, hub.url, levels, rounds) \
-                if hub is not None and not args.no_handoffs else {}
+        wire = http1.Client(max_connections=max(levels) + 10)
+        try:
+            async with httpx.AsyncClient(timeout=ANSWER_SECONDS, limits=limits) as http:
+                targets: dict[str, Target] = {}
+                processes: dict[str, dict[str, int]] = {}
+                rasa_pids = {r.name: r.process.pid for r in shopdesk_rasas}
+                for name in target_names:
+                    if name == "shopdesk" and hubs:
+                        targets[name] = HubTarget(http, [h.url for h in hubs], wire)
+                        processes[name] = {**{h.name: h.process.pid for h in hubs}, **rasa_pids, "actions": actions.process.pid}
+                    elif name == "rasa":
+                        targets[name] = RasaHubChannelTarget(http, shopdesk_rasas[0].url, launcher.rasa_token, wire)
+                        processes[name] = {**rasa_pids, "actions": actions.process.pid}
+                    elif name == "plain" and plain is not None:
+                        targets[name] = PlainRasaTarget(http, plain.url, wire)
+                        processes[name] = {"plain-rasa": plain.process.pid, "actions": actions.process.pid}
+                    else:
+                        raise SystemExit(f"unknown target {name!r}")
+                summaries = await run_rounds(targets, processes, levels, rounds, args.shoppers, args.seed)
+                handoffs = await run_handoffs(http, hub.url, levels, rounds) \
+                    if hub is not None and not args.no_handoffs else {}
+        finally:
+            await wire.close()
         rss = {server.name: rss_mb(server.process.pid) for server in started}
         return summaries, rss, handoffs
     finally:
