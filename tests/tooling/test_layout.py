@@ -24,8 +24,9 @@ FORBIDDEN: dict[str, set[str]] = {
 ALLOWED: dict[tuple[str, str], str] = {
     # A Rasa input channel is a Sanic blueprint by Rasa's design (Rasa's own Sanic 21).
     ("bot/hub_channel.py", "sanic"): "Rasa channels are Sanic blueprints",
-    # The action server is served with rasa_sdk's Sanic app, which it extends with authentication.
+    # The action server is a Sanic app with rasa_sdk's routes (endpoint.py), extended with authentication.
     ("actions/server.py", "sanic"): "rasa_sdk's app is a Sanic app",
+    ("actions/endpoint.py", "sanic"): "rasa_sdk's routes, served on Sanic as rasa_sdk serves them",
 }
 
 
