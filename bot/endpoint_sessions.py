@@ -18,17 +18,29 @@ The body (the whole tracker and the domain, ~27 kB by the load mix's eighth turn
 ujson (Rasa's own dependency) instead of json: 0.26 instead of 0.74 ms a call in-process, the
 same JSON value (ujson writes no spaces and escapes "/"). What ujson refuses goes to json, which
 raises as before. bot/serve.py installs it before Rasa starts.
+
+aiohttp (3.9) writes a request's status line and headers into the socket in `ClientRequest.send`
+and its body from a task of its own, one loop turn later: two `send` calls, two TCP segments
+(aiohttp sets TCP_NODELAY), and on loopback two passes through the receiving side of the kernel
+and two wake-ups of the action server for one request. The header write was the largest single
+piece of the action call's samples (py-spy, bench/README.md). The session's requests are
+aiohttp's own `send`, its very code with one name bound to `HeadersWithBody`, a StreamWriter that
+holds the headers' bytes and sends them with the body's first write, or at the first drain (which
+write_eof and a 100-continue's wait make) when there is no body: the same bytes, in one write.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import types
 import weakref
 from typing import Any
 
 import aiohttp
 import ujson
+from aiohttp import client_reqrep
+from aiohttp.http_writer import StreamWriter
 
 KEEPALIVE_SECONDS = 5.0
 
@@ -41,8 +53,52 @@ def session_for_loop() -> aiohttp.ClientSession:
     session = _sessions.get(loop)
     if session is None or session.closed:
         connector = aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS, limit=0)
-        session = _sessions[loop] = aiohttp.ClientSession(connector=connector, json_serialize=json_body)
+        session = _sessions[loop] = aiohttp.ClientSession(connector=connector, json_serialize=json_body,
+                                                          request_class=OneWriteRequest)
     return session
+
+
+class HeadersWithBody(StreamWriter):
+    """aiohttp's StreamWriter whose first write (`write_headers`' one) goes out with the next one."""
+
+    _held: bytes | None = None
+    _holding = True
+
+    def _write(self, chunk: bytes) -> None:
+        if self._holding:
+            self._holding = False
+            self._held = chunk
+            return
+        held, self._held = self._held, None
+        super()._write(held + chunk if held else chunk)
+
+    async def drain(self) -> None:
+        self._holding = False
+        held, self._held = self._held, None
+        if held:
+            super()._write(held)
+        await super().drain()
+
+
+def _send_with(writer: type[StreamWriter]) -> Any:
+    """aiohttp's `ClientRequest.send` with `writer` for StreamWriter, or None if its code is not as expected."""
+    send = client_reqrep.ClientRequest.send
+    code = send.__code__
+    if (send.__closure__ is not None or "StreamWriter" not in code.co_names
+            or send.__globals__.get("StreamWriter") is not StreamWriter):
+        return None
+    bound = types.FunctionType(code, {**send.__globals__, "StreamWriter": writer}, send.__name__, send.__defaults__)
+    bound.__kwdefaults__ = send.__kwdefaults__
+    return bound
+
+
+class OneWriteRequest(client_reqrep.ClientRequest):
+    """aiohttp's request, its status line and headers sent in the same write as its body."""
+
+
+_one_write_send = _send_with(HeadersWithBody)
+if _one_write_send is not None:
+    OneWriteRequest.send = _one_write_send
 
 
 def json_body(value: Any) -> str:

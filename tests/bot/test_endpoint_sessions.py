@@ -9,6 +9,7 @@ import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from rasa.core.actions.action import RemoteAction
@@ -158,3 +159,64 @@ def test_what_json_cannot_encode_fails_as_before() -> None:
     with pytest.raises(TypeError, match="not JSON serializable"):
         endpoint_sessions.json_body({"x": object()})
 
+
+
+class RawServer:
+    """A loopback HTTP server that keeps the bytes of each request as received and answers JSON."""
+
+    def __init__(self) -> None:
+        self.received = bytearray()
+        self.server: asyncio.base_events.Server | None = None
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while not reader.at_eof():
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except asyncio.IncompleteReadError:
+                return
+            length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
+            self.received += head + await reader.readexactly(length)
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
+
+    async def start(self) -> int:
+        self.server = await asyncio.start_server(self.serve, "127.0.0.1", 0)
+        return int(self.server.sockets[0].getsockname()[1])
+
+
+@pytest.mark.parametrize("json_body", [{"next_action": "action_x", "tracker": {"events": ["é"] * 3000}}, None])
+def test_a_request_is_aiohttps_bytes_in_one_write(monkeypatch: pytest.MonkeyPatch, json_body: Any) -> None:
+    """The same bytes as aiohttp's own request class sends for the same call, in one transport write
+    instead of two (headers, then body); without a body, the headers alone at write_eof's drain."""
+    from aiohttp.http_writer import StreamWriter
+    writes: list[int] = []
+    real_write = StreamWriter._write
+
+    def counted(self: StreamWriter, chunk: bytes) -> None:
+        writes.append(len(chunk))
+        real_write(self, chunk)
+
+    monkeypatch.setattr(StreamWriter, "_write", counted)
+    assert endpoint_sessions.OneWriteRequest.send is not aiohttp.ClientRequest.send
+
+    async def main() -> tuple[bytes, list[int], bytes, list[int]]:
+        server = RawServer()
+        port = await server.start()
+        sent = []
+        for request_class in (aiohttp.ClientRequest, endpoint_sessions.OneWriteRequest):
+            server.received.clear()
+            writes.clear()
+            async with aiohttp.ClientSession(json_serialize=endpoint_sessions.json_body, request_class=request_class) as session:
+                for _ in range(2):
+                    async with session.post(f"http://127.0.0.1:{port}/webhook", params={"token": "abc"}, json=json_body,
+                                            headers={"Authorization": TOKEN}) as response:
+                        assert await response.json() == {}
+            sent.append((bytes(server.received), list(writes)))
+        assert server.server is not None
+        server.server.close()
+        return sent[0][0], sent[0][1], sent[1][0], sent[1][1]
+
+    aiohttps, aiohttps_writes, ours, our_writes = asyncio.run(main())
+    assert ours == aiohttps
+    assert b"\r\n\r\n" in ours and ours.count(b"POST /webhook?token=abc HTTP/1.1") == 2
+    assert len(aiohttps_writes) == (4 if json_body else 2) and len(our_writes) == 2  # two requests
+    assert sum(our_writes) == sum(aiohttps_writes) == len(ours)
