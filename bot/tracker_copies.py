@@ -27,6 +27,7 @@ from __future__ import annotations
 import copy
 import copyreg
 import math
+import operator
 import os
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Sequence
@@ -43,31 +44,39 @@ _VALUE_ATTRIBUTES = frozenset({"_value", "_has_been_set"})
 
 
 def slot_signature(slots: Iterable[Any]) -> tuple[Any, ...]:
-    """What a reset slot is made of: each slot's class and every attribute but its value, as objects."""
-    return tuple((slot.name, type(slot), *((key, value) for key, value in vars(slot).items() if key not in _VALUE_ATTRIBUTES))
-                 for slot in slots)
+    """What a reset slot is made of: for each slot its name, its class and every attribute but its value
+    (the attributes' names, and the identities of their objects), one tuple that one comparison checks."""
+    return tuple(_slot_signature(slot) for slot in slots)
 
 
-def _same(mine: tuple[Any, ...], theirs: tuple[Any, ...]) -> bool:
-    if len(mine) != len(theirs):
-        return False
-    for slot, other in zip(mine, theirs):
-        if len(slot) != len(other) or slot[0] != other[0] or slot[1] is not other[1]:
-            return False
-        if not all(a[0] == b[0] and a[1] is b[1] for a, b in zip(slot[2:], other[2:])):
-            return False
-    return True
+def _slot_signature(slot: Any) -> tuple[Any, ...]:
+    attributes = vars(slot)
+    names = tuple(attributes)
+    but_value = _BUT_VALUE.get(names)
+    if but_value is None:
+        but_value = _BUT_VALUE[names] = _picker(tuple(i for i, name in enumerate(names) if name not in _VALUE_ATTRIBUTES))
+    return slot.name, id(type(slot)), names, but_value(tuple(map(id, attributes.values())))
+
+
+def _picker(positions: tuple[int, ...]) -> Any:
+    if len(positions) > 1:
+        return operator.itemgetter(*positions)
+    return lambda values: tuple(values[i] for i in positions)
+
+
+_BUT_VALUE: dict[tuple[str, ...], Any] = {}
 
 
 @dataclass
 class Replica:
     tracker: DialogueStateTracker  # made as Rasa's init_copy() and from_events() make one, fed by Rasa's update() only
     slots: tuple[Any, ...]  # slot_signature of the slots it started from
+    kept: tuple[Any, ...]  # their attributes' objects, alive, so that no other object has their identities
 
     def continues(self, events: Sequence[Event], slots: tuple[Any, ...], is_rule_tracker: bool) -> bool:
         mine = self.tracker.events
         return (len(mine) <= len(events) and is_rule_tracker == self.tracker.is_rule_tracker
-                and all(a is b for a, b in zip(mine, events)) and _same(self.slots, slots))
+                and all(a is b for a, b in zip(mine, events)) and self.slots == slots)
 
 
 class Replicas:
@@ -88,10 +97,12 @@ class Replicas:
         or None where Rasa must build it."""
         if slots is None:
             return None
+        slots = list(slots)
         signature = slot_signature(slots)
         replica = self._kept.get(sender_id)
         if replica is None or not replica.continues(events, signature, is_rule_tracker):
-            replica = Replica(DialogueStateTracker(sender_id, slots, is_rule_tracker=is_rule_tracker), signature)
+            replica = Replica(DialogueStateTracker(sender_id, slots, is_rule_tracker=is_rule_tracker), signature,
+                              tuple((type(slot), *vars(slot).values()) for slot in slots))
         if not _feed(replica.tracker, islice(events, len(replica.tracker.events), None)):
             self._kept.pop(sender_id, None)
             return None

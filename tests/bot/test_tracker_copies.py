@@ -212,3 +212,31 @@ def test_the_tracker_store_reads_through_the_installed_replicas(monkeypatch: pyt
     assert read is not None and "shopper" in replicas._kept
     session = list(store._sessions["shopper"].events)
     assert len(session) > 2 and state(read) == state(DialogueStateTracker.from_events("shopper", session, DOMAIN.slots))
+
+
+def _rasa_slot_check(mine: list[Any], theirs: list[Any]) -> bool:
+    """The check as it was (519b380): names equal, classes and every attribute but the value the very objects."""
+    def attributes(slot: Any) -> list[tuple[str, Any]]:
+        return [(k, v) for k, v in vars(slot).items() if k not in {"_value", "_has_been_set"}]
+    return len(mine) == len(theirs) and all(
+        a.name == b.name and type(a) is type(b) and len(attributes(a)) == len(attributes(b))
+        and all(x[0] == y[0] and x[1] is y[1] for x, y in zip(attributes(a), attributes(b))) for a, b in zip(mine, theirs))
+
+
+def test_the_slot_signature_tells_apart_what_the_attribute_by_attribute_check_did() -> None:
+    import copy
+    base = list(DialogueStateTracker("s", DOMAIN.slots).slots.values())
+    equal_not_same = [copy.copy(slot) for slot in base]
+    equal_not_same[0].mappings = [dict(m) for m in base[0].mappings]  # an equal list, another object
+    set_values = [copy.copy(slot) for slot in base]
+    set_values[1].value = "10002"  # the value does not count
+    other_class = [copy.copy(slot) for slot in base]
+    other_class[2] = type("Other", (type(base[2]),), {})(base[2].name, base[2].mappings)
+    extra_attribute = [copy.copy(slot) for slot in base]
+    extra_attribute[0].extra = 1
+    reloaded = list(Domain.from_yaml(DOMAIN.as_yaml()).slots)
+    for theirs in (base, list(DOMAIN.slots), equal_not_same, set_values, other_class, extra_attribute, reloaded,
+                   base[:-1], base[::-1]):
+        assert (tracker_copies.slot_signature(base) == tracker_copies.slot_signature(theirs)) == _rasa_slot_check(base, theirs)
+    assert tracker_copies.slot_signature(base) == tracker_copies.slot_signature(set_values)
+    assert tracker_copies.slot_signature(base) != tracker_copies.slot_signature(equal_not_same)
