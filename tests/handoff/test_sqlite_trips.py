@@ -18,6 +18,7 @@ from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from handoff import db
 from handoff.db import _Inline, _WriterQueue, create_engine, session_factory
 from handoff.settings import HubSettings, SettingsError
 
@@ -237,3 +238,77 @@ def test_other_synchronous_levels_are_refused(value: str) -> None:
         assert HubSettings.from_env({"SHOPDESK_SQLITE_SYNCHRONOUS": value}).sqlite_synchronous == "NORMAL"
     with pytest.raises(ValueError, match="synchronous must be one of"):
         create_engine("sqlite+aiosqlite:///:memory:", value or "off")
+
+
+async def test_a_writer_that_finds_the_turn_taken_waits_on_the_loop_then_runs_inline(
+        engine: AsyncEngine, trips: list[str]) -> None:
+    """Not in the connection's thread: there the turn, and SQLite's write lock, would be the
+    writer's through a round of the event loop before its task could use it."""
+    sessions = session_factory(engine)
+    readers = session_factory(engine, read_only=True)
+    async with readers() as warm, readers() as warm_too:  # two connections in the pool, opened
+        await warm.execute(text("SELECT 1"))
+        await warm_too.execute(text("SELECT 1"))
+    async with sessions() as holder:
+        await holder.execute(text("UPDATE counters SET value = 5"))
+        trips.clear()
+        writer = asyncio.create_task(_add_one(sessions))
+        await asyncio.sleep(0.05)
+        assert not writer.done() and trips == []  # waiting, and nothing sent to its thread
+        await holder.commit()
+    await asyncio.wait_for(writer, timeout=5)
+    assert trips == ["_commit", "inline _run_statement", "_commit"]
+    async with sessions() as session:
+        assert (await session.execute(text("SELECT value FROM counters"))).scalar_one() == 6
+
+
+async def _add_one(sessions: Any) -> None:
+    async with sessions() as session:
+        await session.execute(text("UPDATE counters SET value = value + 1"))
+        await session.commit()
+
+
+async def test_a_turn_given_back_is_free_for_whoever_runs_first_until_a_writer_has_waited_too_long(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(db, "_HANDOFF_SECONDS", 60.0)
+    writers = _WriterQueue(5)
+    assert writers.try_take()
+    waiting = asyncio.create_task(writers.wait_on_loop(time.monotonic()))
+    await asyncio.sleep(0)
+    writers.give()  # the waiting task is woken...
+    assert writers.try_take()  # ...but a writer running now takes the turn first
+    await asyncio.sleep(0.01)
+    assert not waiting.done()  # woken, found it taken: first in line again
+    writers.give()
+    await asyncio.wait_for(waiting, timeout=5)
+    assert not writers.try_take()  # the waiting task's now
+    # Once the first in line has waited longer than _HANDOFF_SECONDS, the turn is handed to it
+    # and newcomers queue behind it.
+    monkeypatch.setattr(db, "_HANDOFF_SECONDS", 0.0)
+    second = asyncio.create_task(writers.wait_on_loop(time.monotonic()))
+    await asyncio.sleep(0.01)
+    writers.give()
+    assert not writers.try_take()
+    await asyncio.wait_for(second, timeout=5)
+    writers.give()
+    assert writers.try_take()
+
+
+@pytest.mark.parametrize("handoff", [0.0, 60.0])
+async def test_a_task_that_stops_waiting_leaves_the_turn_to_the_others(monkeypatch: pytest.MonkeyPatch,
+                                                                        handoff: float) -> None:
+    monkeypatch.setattr(db, "_HANDOFF_SECONDS", handoff)
+    writers = _WriterQueue(0.05)
+    assert writers.try_take()
+    started = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError, match="database is locked"):  # its timeout
+        await writers.wait_on_loop(time.monotonic())
+    assert time.monotonic() - started >= 0.05
+    cancelled = asyncio.create_task(writers.wait_on_loop(time.monotonic()))
+    await asyncio.sleep(0.01)
+    writers.give()  # handed to (or woken for) the task, which is cancelled before it runs
+    cancelled.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await cancelled
+    await asyncio.sleep(0.01)
+    assert writers.try_take()  # free again, not kept for a task that is gone
