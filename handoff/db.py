@@ -186,7 +186,10 @@ class _WriterQueue:
                 self._waiting.remove(waiter)
                 return
         if not waiter.future.done():
-            waiter.future.cancel()  # its wake-up is on its way: _wake passes a handed turn on
+            try:
+                waiter.future.cancel()  # its wake-up is on its way: _wake passes a handed turn on
+            except RuntimeError:  # its loop is closed: give() found that out already
+                pass
         elif not waiter.future.cancelled() and waiter.future.result():
             self.give()
 
@@ -205,7 +208,11 @@ class _WriterQueue:
             if not handed:
                 self._taken = False  # free for whoever runs first; the task is woken to try
         assert first.future is not None
-        first.future.get_loop().call_soon_threadsafe(_wake, self, first.future, handed)
+        try:
+            first.future.get_loop().call_soon_threadsafe(_wake, self, first.future, handed)
+        except RuntimeError:  # its loop is closed: the task is gone, and so is its claim to the turn
+            if handed:
+                self.give()
 
 
 def _wake(queue: _WriterQueue, future: asyncio.Future[bool], handed: bool) -> None:

@@ -312,3 +312,17 @@ async def test_a_task_that_stops_waiting_leaves_the_turn_to_the_others(monkeypat
         await cancelled
     await asyncio.sleep(0.01)
     assert writers.try_take()  # free again, not kept for a task that is gone
+
+
+def test_a_turn_given_back_to_a_task_whose_loop_has_closed_passes_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    for handoff in (0.0, 60.0):
+        monkeypatch.setattr(db, "_HANDOFF_SECONDS", handoff)
+        writers = _WriterQueue(5)
+        assert writers.try_take()
+        loop = asyncio.new_event_loop()
+        waiting = loop.create_task(writers.wait_on_loop(time.monotonic()))
+        loop.run_until_complete(asyncio.sleep(0.01))
+        assert not waiting.done()
+        loop.close()  # as if the loop stopped without cancelling its tasks
+        writers.give()  # from a connection's thread, after a COMMIT
+        assert writers.try_take()
