@@ -36,6 +36,7 @@ transaction that tries to would fail with "database is locked" instead of waitin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
 import sqlite3
@@ -186,10 +187,9 @@ class _WriterQueue:
                 self._waiting.remove(waiter)
                 return
         if not waiter.future.done():
-            try:
-                waiter.future.cancel()  # its wake-up is on its way: _wake passes a handed turn on
-            except RuntimeError:  # its loop is closed: give() found that out already
-                pass
+            # Its wake-up is on its way: _wake passes a handed turn on (on a closed loop, give() did).
+            with contextlib.suppress(RuntimeError):
+                waiter.future.cancel()
         elif not waiter.future.cancelled() and waiter.future.result():
             self.give()
 
