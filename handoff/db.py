@@ -180,7 +180,7 @@ class _WriterQueue:
 
     def _abandon(self, waiter: _Waiter) -> None:
         """A task that stopped waiting (its timeout, a cancellation): out of the line, and the turn
-        passed on if it was handed to it meanwhile."""
+        passed on if it was handed to it, or woken for it, meanwhile."""
         assert waiter.future is not None
         with self._mutex:
             if waiter in self._waiting:
@@ -190,8 +190,8 @@ class _WriterQueue:
             # Its wake-up is on its way: _wake passes a handed turn on (on a closed loop, give() did).
             with contextlib.suppress(RuntimeError):
                 waiter.future.cancel()
-        elif not waiter.future.cancelled() and waiter.future.result():
-            self.give()
+        elif not waiter.future.cancelled():
+            self.pass_on(waiter.future.result())  # woken or handed, before it could use the turn
 
     def give(self) -> None:
         with self._mutex:
@@ -211,16 +211,26 @@ class _WriterQueue:
         try:
             first.future.get_loop().call_soon_threadsafe(_wake, self, first.future, handed)
         except RuntimeError:  # its loop is closed: the task is gone, and so is its claim to the turn
-            if handed:
-                self.give()
+            self.pass_on(handed)
+
+    def pass_on(self, handed: bool) -> None:
+        """For a woken task that stopped waiting: the turn handed to it, or the free turn it was
+        woken for, goes to the next in line (else no one would wake them until a newcomer writes)."""
+        if not handed:
+            with self._mutex:
+                if self._taken:
+                    return  # someone runs with it, and will give it back
+                self._taken = True
+        self.give()
 
 
 def _wake(queue: _WriterQueue, future: asyncio.Future[bool], handed: bool) -> None:
-    """On the waiting task's loop: `handed`, the turn is the task's (passed on if it stopped waiting)."""
+    """On the waiting task's loop: `handed`, the turn is the task's; woken or handed, a task that
+    stopped waiting meanwhile passes it on."""
     if not future.done():
         future.set_result(handed)
-    elif handed:
-        queue.give()
+    else:
+        queue.pass_on(handed)
 
 
 class _Turn:

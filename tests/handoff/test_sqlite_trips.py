@@ -326,3 +326,23 @@ def test_a_turn_given_back_to_a_task_whose_loop_has_closed_passes_on(monkeypatch
         loop.close()  # as if the loop stopped without cancelling its tasks
         writers.give()  # from a connection's thread, after a COMMIT
         assert writers.try_take()
+
+
+@pytest.mark.parametrize("handoff", [0.0, 60.0])
+async def test_the_next_in_line_is_woken_when_the_one_woken_before_it_stopped_waiting(
+        monkeypatch: pytest.MonkeyPatch, handoff: float) -> None:
+    monkeypatch.setattr(db, "_HANDOFF_SECONDS", handoff)
+    writers = _WriterQueue(5)
+    assert writers.try_take()
+    first = asyncio.create_task(writers.wait_on_loop(time.monotonic()))
+    await asyncio.sleep(0.01)
+    second = asyncio.create_task(writers.wait_on_loop(time.monotonic()))
+    await asyncio.sleep(0.01)
+    writers.give()  # the first is woken (or handed the turn)...
+    first.cancel()  # ...and stops waiting before it runs
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    await asyncio.wait_for(second, timeout=1)  # no one else writes: the second still gets it
+    assert not writers.try_take()
+    writers.give()
+    assert writers.try_take()
