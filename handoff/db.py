@@ -67,7 +67,7 @@ READ_ONLY = "shopdesk_read_only"
 _INLINE = "shopdesk_inline"
 
 
-def create_engine(database_url: str, synchronous: str = "NORMAL", **kwargs: object) -> AsyncEngine:
+def create_engine(database_url: str, synchronous: str = SQLITE_SYNCHRONOUS[0], **kwargs: object) -> AsyncEngine:
     """`synchronous`: SQLite's PRAGMA synchronous (HubSettings.sqlite_synchronous); see _serialise_sqlite_writers."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
@@ -198,12 +198,10 @@ class _WriterQueue:
             if not self._waiting:
                 self._taken = False
                 return
-            first = self._waiting[0]
+            first = self._waiting.popleft()
             if first.event is not None:
-                self._waiting.popleft()
                 first.event.set()  # the turn passes on without being free in between
                 return
-            self._waiting.popleft()
             handed = time.monotonic() - first.since > _HANDOFF_SECONDS
             if not handed:
                 self._taken = False  # free for whoever runs first; the task is woken to try
