@@ -230,10 +230,23 @@ def test_the_same_on_postgresql(postgres_database: str) -> None:
     assert [row[:1] + row[2:] for row in by_sender["ours-s"]] == [row[:1] + row[2:] for row in by_sender["rasa-s"]]
 
 
+def traced(store: ShopTrackerStore) -> list[str]:
+    """Every statement SQLite runs for the store from now on (an executemany's rows one by one)."""
+    statements: list[str] = []
+    sa.event.listen(store.engine, "connect", lambda dbapi, _record: dbapi.set_trace_callback(statements.append))
+    return statements
+
+
+def kinds(statements: list[str]) -> list[str]:
+    return [" ".join(statement.split()[:2]).upper() for statement in statements]
+
+
+STAMP = "SELECT COUNT(*)"
+
+
 def test_a_conversation_this_process_saved_is_read_back_with_one_statement(tmp_path: Path) -> None:
     store = shop_store(f"sqlite:///{tmp_path / 'tracker.db'}")
-    statements: list[str] = []
-    sa.event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    statements = traced(store)
 
     async def turns() -> None:
         tracker = half_filled_form("s1")
@@ -242,11 +255,12 @@ def test_a_conversation_this_process_saved_is_read_back_with_one_statement(tmp_p
             statements.clear()
             again = await store.retrieve("s1")
             assert again is not None and len(again.events) == len(tracker.events)
-            assert len(statements) == 1, statements  # the sender's row count and last id
+            assert kinds(statements) == [STAMP], statements  # the sender's row count and last id
             next_turn(again, f"turn {turn}", "a@example.com")
             statements.clear()
             await store.save(again)
-            assert len(statements) == 2, statements  # the new events in one insert, the new stamp
+            # The five new events and the last one's id in one transaction; nothing read from the table.
+            assert kinds(statements) == ["BEGIN", *["INSERT INTO"] * 5, "SELECT LAST_INSERT_ROWID()", "COMMIT"], statements
             tracker = again
 
     asyncio.run(turns())
@@ -255,16 +269,110 @@ def test_a_conversation_this_process_saved_is_read_back_with_one_statement(tmp_p
 def test_a_new_conversation_is_answered_by_its_row_count(tmp_path: Path) -> None:
     """A sender without rows: no session to read (Rasa's retrieve finds none) and none to count."""
     store = shop_store(f"sqlite:///{tmp_path / 'tracker.db'}")
-    statements: list[str] = []
-    sa.event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    statements = traced(store)
 
     async def first_message() -> None:
         assert await store.retrieve("new") is None
-        assert len(statements) == 1, statements
+        assert kinds(statements) == [STAMP], statements
         statements.clear()
         tracker = await store.create_tracker("new")  # as Rasa's get_or_create_tracker does
-        assert len(statements) == 3 and statements[1].lower().startswith("insert"), statements
+        assert kinds(statements) == [STAMP, "BEGIN", "INSERT INTO", "SELECT LAST_INSERT_ROWID()", "COMMIT"], statements
         again = await shop_store(store.engine.url.render_as_string(hide_password=False)).retrieve("new")
         assert again is not None and [e.as_dict() for e in again.events] == [e.as_dict() for e in tracker.events]
+        statements.clear()
+        assert await store.retrieve("new") is not None
+        assert kinds(statements) == [STAMP], statements  # the stamp it wrote is the database's
 
     asyncio.run(first_message())
+
+
+def test_a_stamp_written_after_a_change_by_someone_else_is_not_the_database_s(tmp_path: Path) -> None:
+    """Rows erased or added by another process between this one's read and its save: the stamp this save
+    leaves is its own count, which the database's then differs from, so the next read reads the rows."""
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+
+    async def scenario() -> None:
+        mine, other = shop_store(url), shop_store(url)
+        await mine.save(half_filled_form("s1"))
+        tracker = await mine.retrieve("s1")
+        assert tracker is not None
+        moved = await other.retrieve("s1")
+        assert moved is not None
+        next_turn(moved, "from the other process", "b@example.com")
+        await other.save(moved)
+        next_turn(tracker, "from this one", "a@example.com")  # read before the other's save
+        await mine.save(tracker)
+        again = await mine.retrieve("s1")
+        assert again is not None
+        from rasa.core.tracker_store import SQLTrackerStore
+
+        rasas = await SQLTrackerStore(domain=DOMAIN, host=url).retrieve("s1")
+        assert rasas is not None and [e.as_dict() for e in again.events] == [e.as_dict() for e in rasas.events]
+        assert len(again.events) == len(half_filled_form("s1").events) + 10
+
+    asyncio.run(scenario())
+
+
+async def saved_and_read(url: str) -> tuple[ShopTrackerStore, DialogueStateTracker]:
+    """A store that saved a half-filled form, and the tracker it reads back."""
+    store = shop_store(url)
+    await store.save(half_filled_form("s1"))
+    tracker = await store.retrieve("s1")
+    assert tracker is not None
+    return store, tracker
+
+
+def test_a_session_started_in_the_new_events_is_the_latest(tmp_path: Path) -> None:
+    """The session kept after a save is what Rasa's retrieve reads back, also when the save starts a new one
+    and when an event is stamped before the session's start."""
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+
+    async def scenario() -> None:
+        store, tracker = await saved_and_read(url)
+        at = tracker.events[-1].timestamp + 1
+        tracker.update(ActionExecuted("action_session_start", timestamp=at))
+        tracker.update(SessionStarted(timestamp=at + 0.1))
+        tracker.update(ActionExecuted("action_listen", timestamp=at + 0.2))
+        await store.save(tracker)
+        again = await store.retrieve("s1")
+        assert again is not None
+        again.update(SlotSet("email", "early@example.com", timestamp=at))  # before the session's start
+        next_turn(again, "later", "a@example.com")
+        await store.save(again)
+        for _ in range(2):  # from this process's session, and from the database
+            ours = await store.retrieve("s1")
+            rasas = await SQLTrackerStore(domain=DOMAIN, host=url).retrieve("s1")
+            assert ours is not None and rasas is not None
+            assert [e.as_dict() for e in ours.events] == [e.as_dict() for e in rasas.events]
+            assert ours.events[0].type_name == "session_started"
+            store = shop_store(url)
+
+    asyncio.run(scenario())
+
+
+def test_a_failed_save_writes_nothing_and_the_next_one_works(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+
+    async def scenario() -> None:
+        store, tracker = await saved_and_read(url)
+        next_turn(tracker, "this one fails", "a@example.com")
+        broken = UserUttered("not JSON", {"name": "check_order"}, timestamp=tracker.events[-1].timestamp + 1)
+        broken.parse_data["metadata"] = {"unserialisable": object()}  # json.dumps raises before anything is written
+        tracker.update(broken)
+        with pytest.raises(TypeError):
+            await store.save(tracker)
+        assert len(rows(url)) == len(half_filled_form("s1").events)
+        nameless = half_filled_form("s1")
+        nameless.sender_id = None  # the column is NOT NULL: SQLite refuses the insert
+        with pytest.raises(sa.exc.IntegrityError):
+            await store.save(nameless)
+        assert len(rows(url)) == len(half_filled_form("s1").events)
+        again = await store.retrieve("s1")
+        assert again is not None
+        next_turn(again, "this one works", "a@example.com")
+        await store.save(again)
+        assert len(rows(url)) == len(half_filled_form("s1").events) + 5
+
+    asyncio.run(scenario())
