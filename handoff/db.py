@@ -28,6 +28,14 @@ holds the loop longer than that; a writer that finds the lock taken waits for it
 is always awaited (it passes the lock on in the connection's thread, so the next writer does not
 wait for our loop turn). SHOPDESK_SQLITE_INLINE=0 awaits every statement; in the full stack at 20
 at once (bench/load.py, alternated) the two read the same within the machine's noise.
+Sessions made with `direct=True` (the message path's, UnitOfWorkFactory.direct) go one step further:
+once their transaction has the write lock, the event loop's thread runs each statement itself, with
+no trip to the connection's thread and back: with the cores busy (Rasa and the action server share
+them), each such trip waited for the other thread to be scheduled, and the write lock was held
+meanwhile (bench/README.md). Their BEGIN IMMEDIATE runs there too without SQLite's busy handler:
+when another process holds the lock, the statement goes to the connection's thread, which waits.
+COMMIT still goes there (a checkpoint may run in it). Only transactions of a few small statements
+may use them: nothing interrupts a long statement on the loop.
 Sessions made with `read_only=True` begin with a plain (deferred) BEGIN instead: in WAL a reader
 reads its snapshot without queueing behind the writers. They must not write (a deferred
 transaction that tries to would fail with "database is locked" instead of waiting its turn).
@@ -65,6 +73,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 READ_ONLY = "shopdesk_read_only"
 # Sessions' statements may run inline (_Inline); SQLAlchemy's AsyncConnection.execute insists on an await.
 _INLINE = "shopdesk_inline"
+# ... and in the event loop's own thread, once the write lock is theirs (session_factory's `direct`).
+_DIRECT = "shopdesk_direct"
 
 
 def create_engine(database_url: str, synchronous: str = SQLITE_SYNCHRONOUS[0], **kwargs: object) -> AsyncEngine:
@@ -75,7 +85,9 @@ def create_engine(database_url: str, synchronous: str = SQLITE_SYNCHRONOUS[0], *
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     module = _OneTripDBAPI(aiosqlite, sqlite3, _WriterQueue(_BUSY_SECONDS))
-    engine = create_async_engine(url, connect_args={"timeout": _BUSY_SECONDS}, module=module, **kwargs)
+    # Direct sessions' statements run in the event loop's thread too (session_factory); SQLite serialises.
+    connect_args = {"timeout": _BUSY_SECONDS, "check_same_thread": False}
+    engine = create_async_engine(url, connect_args=connect_args, module=module, **kwargs)
     _serialise_sqlite_writers(engine, synchronous)
     return engine
 
@@ -235,11 +247,14 @@ class _Turn:
     """One connection's place in the writers' queue; used only in the connection's thread (or when
     nothing else runs on the connection, as it closes)."""
 
-    __slots__ = ("held", "queue")
+    __slots__ = ("busy", "held", "queue")
 
     def __init__(self, queue: _WriterQueue) -> None:
         self.queue = queue
         self.held = False
+        # Held while the connection's thread runs a call of ours on it: the event loop's thread runs
+        # a statement itself only when it can take it (a cancelled caller's statement may still run).
+        self.busy = threading.Lock()
 
     def begin(self, cursor: sqlite3.Cursor, begin: str) -> None:
         if begin == _IMMEDIATE and not self.held:
@@ -268,13 +283,15 @@ class _Turn:
 def _commit(connection: sqlite3.Connection, turn: _Turn) -> None:
     """In aiosqlite's thread: COMMIT, then the write turn passes on (a failed COMMIT leaves the
     transaction, and the turn, to the rollback that follows)."""
-    connection.commit()
+    with turn.busy:
+        connection.commit()
     turn.give_back()
 
 
 def _rollback(connection: sqlite3.Connection, turn: _Turn) -> None:
     try:
-        connection.rollback()
+        with turn.busy:
+            connection.rollback()
     finally:
         turn.give_back()
 
@@ -283,6 +300,14 @@ def _run_statement(connection: sqlite3.Connection, operation: str, parameters: S
                    begin: str | None = None, turn: _Turn | None = None) -> tuple[Any, list[Any] | None, int | None, int]:
     """In aiosqlite's thread: the whole statement (after the BEGIN its transaction still owes, in
     the writers' queue when it takes the write lock), its rows read and its cursor closed."""
+    if turn is None:
+        return _statement(connection, operation, parameters, begin, turn)
+    with turn.busy:
+        return _statement(connection, operation, parameters, begin, turn)
+
+
+def _statement(connection: sqlite3.Connection, operation: str, parameters: Sequence[Any] | None,
+               begin: str | None, turn: _Turn | None) -> tuple[Any, list[Any] | None, int | None, int]:
     cursor = connection.cursor()
     try:
         if begin is not None:
@@ -299,6 +324,21 @@ def _run_statement(connection: sqlite3.Connection, operation: str, parameters: S
 
 
 _INLINE_SECONDS = 0.002
+
+
+def _begin_unless_locked(connection: sqlite3.Connection, begin: str) -> bool:
+    """BEGIN IMMEDIATE with this process's write turn held, without SQLite's busy handler: only
+    another process can hold the lock, and the event loop's thread must not sleep waiting for it."""
+    connection.execute("PRAGMA busy_timeout=0")
+    try:
+        connection.execute(begin)
+    except sqlite3.OperationalError as error:
+        if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+            raise
+        return False
+    finally:
+        connection.execute(f"PRAGMA busy_timeout={_BUSY_SECONDS * 1000}")
+    return True
 
 
 class _Inline:
@@ -368,7 +408,10 @@ class _OneTripCursor(AsyncAdapt_aiosqlite_cursor):
                 # Taken: this task waits for the turn on the loop (_WriterQueue), then runs inline.
                 self.await_(adapted.turn.queue.wait_on_loop(time.monotonic()))
                 adapted.turn.held = True
-            if adapted.inline and adapted.turn.held:
+            direct = adapted.direct and adapted.turn.held and adapted.run_direct(operation, parameters, begin)
+            if direct:
+                description, rows, lastrowid, rowcount = direct
+            elif adapted.inline and adapted.turn.held:
                 # The write lock is ours (or was free, and is ours with this BEGIN): nothing to wait for.
                 description, rows, lastrowid, rowcount = self._inline(operation, parameters, begin, adapted.turn)
             else:
@@ -402,14 +445,29 @@ class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
     reset after every checkout included) with none open needs no trip: one or two trips fewer per
     transaction."""
 
-    __slots__ = ("begin", "inline", "open", "turn")
+    __slots__ = ("begin", "direct", "inline", "open", "turn")
 
     def __init__(self, dbapi: Any, connection: Any, writers: _WriterQueue) -> None:
         super().__init__(dbapi, connection)
         self.begin: str | None = None
         self.open = False
         self.inline = False
+        self.direct = False
         self.turn = _Turn(writers)
+
+    def run_direct(self, operation: Any, parameters: Any, begin: str | None) -> Any:
+        """The statement (and the BEGIN it owes), run in the event loop's own thread: its outcome, or
+        None (nothing run) when the connection's thread is busy or another process holds SQLite's
+        write lock: then the statement goes the usual way, which waits for that lock off the loop."""
+        connection = self._connection._conn
+        if not self.turn.busy.acquire(blocking=False):
+            return None
+        try:
+            if begin is not None and not _begin_unless_locked(connection, begin):
+                return None
+            return _statement(connection, operation, parameters, None, None)
+        finally:
+            self.turn.busy.release()
 
     def cursor(self, server_side: bool = False) -> AsyncAdapt_aiosqlite_cursor:
         if server_side:
@@ -495,7 +553,7 @@ def _serialise_sqlite_writers(engine: AsyncEngine, synchronous: str) -> None:
         # with the write lock held: 1.8-5 ms a COMMIT on these machines against 0.015 ms, and the hub
         # writes two transactions a message.
         cursor.execute(f"PRAGMA synchronous={synchronous}")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={_BUSY_SECONDS * 1000}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -505,6 +563,7 @@ def _serialise_sqlite_writers(engine: AsyncEngine, synchronous: str) -> None:
         options = connection.get_execution_options()
         adapted.begin = "BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE"
         adapted.inline = bool(options.get(_INLINE))
+        adapted.direct = adapted.inline and bool(options.get(_DIRECT))
 
 
 def rows_changed(result: Result[Any]) -> int:
@@ -512,8 +571,13 @@ def rows_changed(result: Result[Any]) -> int:
     return cast(CursorResult[Any], result).rowcount
 
 
-def session_factory(engine: AsyncEngine, read_only: bool = False) -> async_sessionmaker[AsyncSession]:
-    writers = {_INLINE: os.environ.get("SHOPDESK_SQLITE_INLINE", "1") != "0"}
+def session_factory(engine: AsyncEngine, read_only: bool = False, direct: bool = False) -> async_sessionmaker[AsyncSession]:
+    """`direct`: sessions for transactions of a few small statements (the message path, hub/router.py).
+    On SQLite, once a transaction has the write lock its statements run in the event loop's own thread,
+    with no trip to the connection's thread and back (COMMIT still goes there); a statement that could
+    run long (a report, a purge) must not use them, as nothing interrupts it."""
+    inline = os.environ.get("SHOPDESK_SQLITE_INLINE", "1") != "0"
+    writers = {_INLINE: inline, _DIRECT: inline and direct}
     bind = engine.execution_options(**({READ_ONLY: True} if read_only else writers))
     return async_sessionmaker(bind, expire_on_commit=False)
 

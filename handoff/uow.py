@@ -45,13 +45,20 @@ class UnitOfWork:
 
 class UnitOfWorkFactory:
     def __init__(self, sessions: Callable[[], AsyncSession], bus: EventBus,
-                 readers: Callable[[], AsyncSession] | None = None) -> None:
+                 readers: Callable[[], AsyncSession] | None = None,
+                 direct: Callable[[], AsyncSession] | None = None) -> None:
         self.sessions = sessions
         self.bus = bus
         self.readers = readers or sessions
+        self.direct_sessions = direct or sessions
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.bus)
+
+    def direct(self) -> UnitOfWork:
+        """A unit of work of a few small statements (the message path): on SQLite they run in the
+        event loop's thread once the write lock is theirs (handoff/db.py, session_factory's `direct`)."""
+        return UnitOfWork(self.direct_sessions, self.bus)
 
     def reading(self) -> AsyncSession:
         """A session that only reads (`async with uows.reading() as session:`): on SQLite it does

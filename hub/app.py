@@ -130,7 +130,8 @@ def create_app(
 def _wire(settings: HubSettings, shop: ShopReader | None) -> tuple[Services, _Resources]:
     engine = create_engine(settings.database_url, settings.sqlite_synchronous)
     bus = RedisEventBus(settings.redis_url, replica_name(), settings.redis_namespace) if settings.redis_url else EventBus()
-    uows = UnitOfWorkFactory(session_factory(engine), bus, session_factory(engine, read_only=True))
+    uows = UnitOfWorkFactory(session_factory(engine), bus, session_factory(engine, read_only=True),
+                             session_factory(engine, direct=True))
     desk = Desk(settings, CustomerDirectory(shop))
     rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
     limiter = RateLimiter(settings.rate_limits)

@@ -113,7 +113,7 @@ class Router:
     async def _conversation_for(self, inbound: Inbound) -> str:
         if inbound.conversation_id:
             return inbound.conversation_id
-        async with self._uows() as uow:
+        async with self._uows.direct() as uow:
             found = None
             if inbound.channel_user_id:
                 found = await find_by_channel_user(uow.session, inbound.channel, inbound.channel_user_id)
@@ -126,7 +126,7 @@ class Router:
             return found.id
 
     async def _handle(self, conversation_id: str, inbound: Inbound, text: str) -> HandleResult:
-        async with self._uows() as uow:
+        async with self._uows.direct() as uow:
             # The widget sends every message with its client_message_id: a retry is looked for in the
             # transaction that stores the message, not in one of its own before it. A retry's
             # transaction ends without a commit (nothing written; what it read stays readable).
@@ -183,7 +183,7 @@ class Router:
         """A message stored before (a retry): answered now if its answer never came, never twice."""
         if repeat.handled_at is None:
             await self._answer_waiting(conversation_id, None)
-        async with self._uows() as uow:
+        async with self._uows.direct() as uow:
             conversation = await get_conversation(uow.session, conversation_id)
             answers = await turns.answers_to(uow.session, repeat)
             messages = [shopper_message_json(m) for m in [repeat, *answers]]
@@ -230,7 +230,7 @@ class Router:
         ask = first
         while True:
             if ask is None:
-                async with self._uows() as uow:
+                async with self._uows.direct() as uow:
                     conversation = await get_conversation(uow.session, conversation_id)
                     message = await turns.oldest_waiting(uow.session, conversation_id)
                     # A hold that lapsed: a hub may have died after Rasa got the message.
@@ -283,7 +283,7 @@ class Router:
                 self._metrics.rasa_errors.labels(kind).inc()
             elif isinstance(outcome, BotTurn) and outcome.errors:
                 self._metrics.action_errors.inc(outcome.errors)
-        async with self._uows() as uow:
+        async with self._uows.direct() as uow:
             conversation = await get_conversation(uow.session, conversation_id)
             if isinstance(outcome, RasaUnreachable):
                 await turns.release(uow.session, message)
@@ -312,7 +312,7 @@ class Router:
         except RasaUnavailable as error:
             log.warning("could not ask the bot for the rating question, asking it ourselves: %s", error)
             replies = []
-        async with self._uows() as uow:
+        async with self._uows.direct() as uow:
             conversation = await get_conversation(uow.session, conversation_id)
             for reply in replies:
                 await append_message(

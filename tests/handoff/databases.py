@@ -172,5 +172,6 @@ async def hub_db(engine: AsyncEngine, settings: HubSettings, shop: object | None
         events.append(event)
 
     bus.subscribe(record)
-    uows = UnitOfWorkFactory(session_factory(engine), bus, session_factory(engine, read_only=True))
+    uows = UnitOfWorkFactory(session_factory(engine), bus, session_factory(engine, read_only=True),
+                             session_factory(engine, direct=True))
     return HubDb(engine, settings, bus, uows, Desk(settings, CustomerDirectory(shop)), events)  # type: ignore[arg-type]

@@ -72,18 +72,22 @@ async def test_the_shop_is_read_outside_write_transactions_and_only_a_link_write
     turn's own write may be open meanwhile: what counts is the writes of the task reading the shop."""
     writing: set[asyncio.Task[object] | None] = set()
     shop_reads: list[bool] = []
-    engine = shop_app.ctx.services.uows.sessions.kw["bind"].sync_engine
+    uows = shop_app.ctx.services.uows
+    # The writers' sessions and the message path's (UnitOfWorkFactory.direct) bind engines of their own.
+    engines = [factory.kw["bind"].sync_engine for factory in (uows.sessions, uows.direct_sessions)]
 
-    @event.listens_for(engine, "begin")
     def began(connection: Connection) -> None:
         if not connection.get_execution_options().get(READ_ONLY):
             writing.add(asyncio.current_task())
 
-    @event.listens_for(engine, "commit")
-    @event.listens_for(engine, "rollback")
     def ended(connection: Connection) -> None:
         if not connection.get_execution_options().get(READ_ONLY):
             writing.discard(asyncio.current_task())
+
+    for engine in engines:
+        event.listen(engine, "begin", began)
+        event.listen(engine, "commit", ended)
+        event.listen(engine, "rollback", ended)
 
     def noted(read: Callable[..., Awaitable[object]]) -> Callable[..., Awaitable[object]]:
         async def reading(*args: object, **kwargs: object) -> object:
@@ -96,8 +100,9 @@ async def test_the_shop_is_read_outside_write_transactions_and_only_a_link_write
     shopper = await shop_api.shopper()
     await shopper.says("hi there")
     begun: list[int] = []
-    event.listen(engine, "begin", lambda connection: begun.append(1)
-                 if not connection.get_execution_options().get(READ_ONLY) else None)
+    for engine in engines:
+        event.listen(engine, "begin", lambda connection: begun.append(1)
+                     if not connection.get_execution_options().get(READ_ONLY) else None)
     for text in ("where is order 10002?", "my email is ben.carter@example.com", ANNA):
         begun.clear()
         await shopper.says(text)

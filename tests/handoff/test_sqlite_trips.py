@@ -7,10 +7,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import sqlite3
+import threading
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 import pytest
@@ -71,6 +72,27 @@ async def test_a_transaction_sends_its_begin_with_its_first_statement(engine: As
     assert trips == ["_run_statement", "_rollback"]
 
 
+class _Ticker:
+    """Counts the event loop's 1 ms sleeps while the block runs: whether the loop went on meanwhile."""
+
+    def __init__(self) -> None:
+        self.ticks = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> _Ticker:
+        self._task = asyncio.create_task(self._tick())
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(0.001)
+            self.ticks += 1
+
+
 async def test_a_slow_statement_under_the_write_lock_is_awaited_and_a_failing_one_raises(
     engine: AsyncEngine, trips: list[str]
 ) -> None:
@@ -87,28 +109,16 @@ async def test_a_slow_statement_under_the_write_lock_is_awaited_and_a_failing_on
         dbapi_connection.create_function("slow", 1, slow)
 
     await engine.dispose()  # new connections, with the function
-    ticks = 0
-
-    async def tick() -> None:
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0.001)
-            ticks += 1
-
     sessions = session_factory(engine)
-    ticker = asyncio.create_task(tick())
-    try:
-        async with sessions() as session:
-            await session.execute(text("UPDATE counters SET value = 5"))
-            await asyncio.sleep(0.01)
-            before = ticks
-            assert (await session.execute(text("SELECT slow(0.2)"))).scalar_one() == 1
-            assert ticks - before >= 20  # the loop ran while SQLite slept
-            with pytest.raises(IntegrityError):
-                await session.execute(text("INSERT INTO counters VALUES (1, 0)"))
-            await session.rollback()
-    finally:
-        ticker.cancel()
+    async with _Ticker() as ticker, sessions() as session:
+        await session.execute(text("UPDATE counters SET value = 5"))
+        await asyncio.sleep(0.01)
+        before = ticker.ticks
+        assert (await session.execute(text("SELECT slow(0.2)"))).scalar_one() == 1
+        assert ticker.ticks - before >= 20  # the loop ran while SQLite slept
+        with pytest.raises(IntegrityError):
+            await session.execute(text("INSERT INTO counters VALUES (1, 0)"))
+        await session.rollback()
     assert trips.count("inline _run_statement") == 3
     async with sessions() as session:  # not waiting for a turn that was never given back
         await asyncio.wait_for(session.execute(text("UPDATE counters SET value = value + 1")), timeout=5)
@@ -346,3 +356,79 @@ async def test_the_next_in_line_is_woken_when_the_one_woken_before_it_stopped_wa
     assert not writers.try_take()
     writers.give()
     assert writers.try_take()
+
+
+async def test_a_direct_session_runs_its_statements_in_the_loops_thread_once_the_lock_is_its(
+        engine: AsyncEngine, trips: list[str]) -> None:
+    """No trip to the connection's thread and back a statement (the COMMIT still goes there, and
+    passes the turn on); a plain writer's session goes on as before."""
+    threads: list[int] = []
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def thread_function(dbapi_connection: Any, _record: Any) -> None:
+        def thread() -> int:
+            threads.append(threading.get_ident())
+            return 1
+
+        dbapi_connection.create_function("thread", 0, thread)
+
+    await engine.dispose()
+    direct = session_factory(engine, direct=True)
+    async with direct() as session:
+        await session.execute(text("SELECT 1"))  # a connection from the pool, opened
+        await session.commit()
+        trips.clear()
+        await session.execute(text("UPDATE counters SET value = value + thread()"))
+        assert (await session.execute(text("SELECT value + thread() FROM counters"))).scalar_one() == 2
+        await session.commit()
+    assert trips == ["_commit"]
+    assert threads == [threading.get_ident()] * 2
+    async with session_factory(engine)() as session:
+        trips.clear()
+        await session.execute(text("UPDATE counters SET value = value + thread()"))
+        await session.commit()
+    assert trips == ["inline _run_statement", "_commit"] and threads[-1] != threading.get_ident()
+    async with session_factory(engine, read_only=True)() as reader:
+        assert (await reader.execute(text("SELECT value FROM counters"))).scalar_one() == 2
+
+
+async def test_a_direct_session_never_waits_on_the_loop_for_another_process_holding_the_lock(
+        engine: AsyncEngine, tmp_path: Path, trips: list[str]) -> None:
+    """SQLite's busy handler would sleep in the loop's thread: the BEGIN finds the lock taken at
+    once, and the statement goes to the connection's thread, which waits for it."""
+    direct = session_factory(engine, direct=True)
+    async with direct() as session:
+        await session.execute(text("SELECT 1"))
+        await session.commit()
+    other = sqlite3.connect(tmp_path / "trips.db", isolation_level=None)  # another process's writer, say
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("UPDATE counters SET value = 10")
+    try:
+        async with _Ticker() as ticker:
+            trips.clear()
+            writer = asyncio.create_task(_add_one(direct))
+            await asyncio.sleep(0.2)
+            assert not writer.done() and ticker.ticks >= 50  # the loop runs while the writer waits
+            other.commit()
+            await asyncio.wait_for(writer, timeout=5)
+    finally:
+        other.close()
+    assert trips == ["inline _run_statement", "_commit"]  # the BEGIN and its statement waited off the loop
+    async with direct() as session:
+        trips.clear()
+        await session.execute(text("UPDATE counters SET value = value + 1"))
+        await session.commit()
+        assert trips == ["_commit"]  # and the next transaction runs direct again
+        assert (await session.execute(text("SELECT value FROM counters"))).scalar_one() == 12
+
+
+async def test_a_direct_statement_leaves_a_connection_whose_thread_still_runs_a_call(engine: AsyncEngine) -> None:
+    """A cancelled caller's statement may still run in the connection's thread: the loop's thread
+    does not run one beside it, but sends it the usual way, behind it."""
+    async with session_factory(engine, direct=True)() as session:
+        connection = await session.connection()
+        adapted = cast(db._OneTripConnection, (await connection.get_raw_connection()).dbapi_connection)
+        assert type(adapted).__name__ == "_OneTripConnection"
+        with adapted.turn.busy:
+            assert adapted.run_direct("SELECT 1", (), None) is None
+        assert adapted.run_direct("SELECT 1", (), None) is not None
