@@ -4,6 +4,7 @@ conversation id."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import socket
@@ -12,6 +13,8 @@ import httpx
 import pytest
 
 from handoff.broadcast import QueueBroadcaster
+from handoff.settings import HubSettings
+from hub.app import create_app
 from hub.jsonlog import JsonFormatter, conversation_context
 from hub.metrics import HubMetrics
 from hub.rasa_client import RasaClient
@@ -71,6 +74,35 @@ async def test_ready_says_what_it_checked(api: HubApi) -> None:
         answer = await api.call("get", "/ready")
     assert answer.status == 200
     assert answer.body == {"status": "ready", "checks": {"migrated": True, "warmed_up": True, "database": True}}
+
+
+async def _ready(api: HubApi) -> None:
+    for _ in range(200):
+        if (await api.call("get", "/ready")).status == 200:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError("the hub did not get ready")
+
+
+async def test_the_served_hub_freezes_its_heap_once_warmed_up(hub_settings: HubSettings, db: HubDb) -> None:
+    # What the process holds after the warm-up is left out of the collector's later passes; an app
+    # made without freeze_heap (the tests' own, any process making apps again and again) freezes nothing.
+    gc.unfreeze()
+    plain = create_app(hub_settings, sweep=False)
+    plain.config.TOUCHUP = False
+    await _ready(HubApi(plain))
+    assert gc.get_freeze_count() == 0
+    served = create_app(hub_settings, sweep=False, freeze_heap=True)
+    served.config.TOUCHUP = False
+    try:
+        await _ready(HubApi(served))
+        for _ in range(50):  # the freeze follows the warm-up's end on the loop
+            if gc.get_freeze_count():
+                break
+            await asyncio.sleep(0.02)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 def test_a_json_log_line_carries_the_conversation_and_stays_redacted(caplog: pytest.LogCaptureFixture) -> None:
