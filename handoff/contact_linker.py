@@ -20,9 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handoff import contact_facts as facts
 from handoff import contacts
 from handoff.contact_facts import Rules, refresh
-from handoff.conversations import get_conversation, latest_ticket
+from handoff.conversations import get_conversation, is_conversation_id, latest_ticket
 from handoff.customers import Customer, CustomerDirectory
 from handoff.delivery import MESSAGE_CREATED
+from handoff.errors import NotFound
 from handoff.events import Event, beside
 from handoff.models import Contact, Conversation, Message
 from handoff.tickets import TICKET_QUEUED, TICKET_RESOLVED, TICKET_UPDATED
@@ -72,7 +73,7 @@ class ContactLinker:
             contact = await contacts.contact_of(uow.session, conversation)
             before = (contact.id, contact.shop_customer_id)
             contact = await _by_proven_email(uow, shop, conversation, contact) or contact
-            if _may_name_an_order(contact, text):
+            if _may_name_an_order(contact.shop_customer_id, text):
                 contact = await _by_order_and_contact(uow, shop, conversation) or contact
             if (contact.id, contact.shop_customer_id) != before:
                 await refresh(uow.session, shop, contact, await self._rules(uow))
@@ -86,19 +87,32 @@ class ContactLinker:
         cannot (a known shopper, or one who gave nothing), nor can an email the shop does not know
         or an order number without the email or phone on it."""
         async with self._uows.reading() as session:
-            conversation = await get_conversation(session, conversation_id)
-            contact = await contacts.get_contact(session, conversation.contact_id)
-            if contact is None:
+            row = (await session.execute(_LINK_STATE, {"conversation_id": conversation_id})).one_or_none() \
+                if is_conversation_id(conversation_id) else None
+            if row is None:
+                raise NotFound("No such conversation.")
+            proven, contact_id, shop_customer_id, merged_into_id = row
+            if merged_into_id is not None:  # as contacts.get_contact: the contact it was merged into
+                survivor = await session.get(Contact, merged_into_id)
+                contact_id, shop_customer_id = (survivor.id, survivor.shop_customer_id) if survivor else (None, None)
+            if contact_id is None:
                 return True
-            email = await _unlinked_email(session, conversation, contact)
-            texts = await _recent_texts(session, conversation_id) if _may_name_an_order(contact, text) else []
+            email = await _unlinked_email(session, proven, contact_id)
+            texts = await _recent_texts(session, conversation_id) if _may_name_an_order(shop_customer_id, text) else []
         customer = await shop.identify(email) if email else None
         if customer is None and texts:
             found = await shop.proven_owner(texts)
             customer = found[0] if found else None
-        if customer is not None and contact.shop_customer_id is None:
+        if customer is not None and shop_customer_id is None:
             await shop.orders(customer.id)  # what the link's refresh reads
         return customer is not None
+
+
+# What _may_link needs of the conversation and its contact, in one statement of columns (the two as
+# objects took two statements, each row made an object of its session).
+_LINK_STATE = (select(Conversation.customer_email, Contact.id, Contact.shop_customer_id, Contact.merged_into_id)
+               .select_from(Conversation).outerjoin(Contact, Contact.id == Conversation.contact_id)
+               .where(Conversation.id == bindparam("conversation_id")))
 
 
 class _ShopAnswers:
@@ -131,7 +145,7 @@ class _ShopAnswers:
 
 async def _by_proven_email(uow: UnitOfWork, shop: _ShopAnswers, conversation: Conversation,
                            contact: Contact) -> Contact | None:
-    email = await _unlinked_email(uow.session, conversation, contact)
+    email = await _unlinked_email(uow.session, conversation.customer_email, contact.id)
     if email is None:
         return None
     customer = await shop.identify(email)
@@ -164,15 +178,15 @@ async def _recent_texts(session: AsyncSession, conversation_id: str) -> list[str
             if text]
 
 
-async def _unlinked_email(session: AsyncSession, conversation: Conversation, contact: Contact) -> str | None:
-    """The email the conversation proved, unless it is already this contact's."""
-    email = (conversation.customer_email or "").lower()
+async def _unlinked_email(session: AsyncSession, proven: str | None, contact_id: int) -> str | None:
+    """The email the conversation proved (`proven`), unless it is already this contact's."""
+    email = (proven or "").lower()
     if not email:
         return None
     holder = await contacts.by_identity(session, contacts.EMAIL, email)
-    return None if holder is not None and holder.id == contact.id else email
+    return None if holder is not None and holder.id == contact_id else email
 
 
-def _may_name_an_order(contact: Contact, text: str) -> bool:
-    """An unknown shopper's message with an order number, an email or a phone in it."""
-    return contact.shop_customer_id is None and bool(_MATERIAL.search(text))
+def _may_name_an_order(shop_customer_id: int | None, text: str) -> bool:
+    """An unknown shopper's (no shop customer yet) message with an order number, an email or a phone in it."""
+    return shop_customer_id is None and bool(_MATERIAL.search(text))

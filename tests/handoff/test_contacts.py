@@ -164,6 +164,35 @@ async def test_the_same_customer_on_telegram_and_the_web_is_one_contact(router: 
     assert (await contact_of(db, later.conversation_id)).id == anna.id
 
 
+async def test_a_conversation_whose_contact_was_merged_away_is_judged_by_the_survivor(shop_api: HubApi,
+                                                                                     db: HubDb) -> None:
+    # The read before the link follows a merged contact to the one it was merged into, as the link does:
+    # a survivor already the shop's customer has nothing to link; a guest survivor becomes the customer.
+    async def merged_into(shopper: Shopper, survivor: Contact) -> None:
+        async with db.uows() as uow:
+            conversation = await uow.session.get(Conversation, shopper.id)
+            assert conversation is not None
+            uow.session.add(survivor)
+            await uow.session.flush()
+            merged = await uow.session.get(Contact, conversation.contact_id)
+            assert merged is not None
+            merged.merged_into_id = survivor.id
+            await uow.commit()
+
+    now = datetime.now(UTC)
+    guest = await shop_api.shopper()
+    await guest.says("hi there")
+    await merged_into(guest, Contact(name="Earlier guest", created_at=now, last_seen_at=now))
+    await guest.says("where is order 10002? it's anna.schmidt@example.com")
+    assert ((await contact_of(db, guest.id)).name, (await contact_of(db, guest.id)).shop_customer_id) == ("Anna Schmidt", 1)
+    known = await shop_api.shopper()
+    await known.says("hi there")
+    await merged_into(known, Contact(name="Ben", shop_customer_id=2, created_at=now, last_seen_at=now))
+    await known.says("where is order 10003? ben.carter@example.com")
+    assert (await contact_of(db, known.id)).name == "Ben"  # already a customer's: not linked again
+    assert await merges(db) == [("identified", "order_and_contact", "10002")]
+
+
 async def test_a_signed_identity_links_the_contact_at_once(shop_api: HubApi, db: HubDb) -> None:
     expires = int(datetime.now(UTC).timestamp()) + 3600
     identity = {"customer_email": ANNA, "expires": expires, "signature": sign(SECRET, ANNA, expires)}
