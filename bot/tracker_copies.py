@@ -18,7 +18,13 @@ action without an event): the copy is the replay's, as Rasa's is. Trackers with 
 history, an exported story (its event writes a file on every replay), an event stamped past
 infinity (Rasa's replay stops there) or another conversation's replica get Rasa's own copy.
 
-SHOPDESK_TRACKER_REPLICAS sets how many conversations are kept (default 256; 0: Rasa's copies).
+`applied_events()` (the events not rewound since the last restart: RulePolicy's states, the session
+check's expiry and the forms ask for it, each walking every event of the session; 4.3% of Rasa's
+message work at 20 shoppers at once, py-spy, bench/README.md) is kept per conversation the same
+way: a tracker whose events start with the very events of the last walk is walked on from there
+(`AppliedEvents`).
+
+SHOPDESK_TRACKER_REPLICAS sets how many conversations are kept (default 256; 0: Rasa's copies and walks).
 bot/serve.py installs it before Rasa starts.
 """
 
@@ -36,7 +42,18 @@ from itertools import islice
 from typing import Any
 
 from rasa.shared.constants import DEFAULT_SENDER_ID
-from rasa.shared.core.events import BotUttered, Event, StoryExported, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    BotUttered,
+    Event,
+    Restarted,
+    SessionStarted,
+    StoryExported,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 
 DEFAULT_REPLICAS = 256
@@ -161,6 +178,75 @@ def _is_event(value: Any, events: deque[Event]) -> bool:
     return any(event is value for event in reversed(events))
 
 
+class AppliedEvents:
+    """`DialogueStateTracker.applied_events()` per conversation, continued from the events last walked.
+
+    Rasa's walk is a fold over the tracker's events: each event resets, rewinds or extends the list
+    so far, by the list so far and the names of the loops the tracker's events activate. So the list
+    of a tracker whose events start with the very events of an earlier walk, and whose further events
+    activate no loop the earlier ones did not, is the earlier list walked on with the further events
+    only. The two latest walks of each conversation are kept (its tracker and a form's temporary one)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: OrderedDict[str, tuple[_Walk, ...]] = OrderedDict()
+
+    def of(self, tracker: DialogueStateTracker) -> list[Event]:
+        events = tracker.events
+        sender_id = tracker.sender_id
+        kept = self._kept.get(sender_id, ())
+        walk = next((walk for walk in kept if walk.continued_by(events)), None)
+        if walk is None:
+            loops = _loop_names(events)
+            walk = _Walk(tuple(events), loops, tuple(_walk(tracker, loops, [], events)))
+        elif len(walk.events) < len(events):
+            new = list(islice(events, len(walk.events), None))
+            loops = walk.loops | _loop_names(new)
+            if loops == walk.loops:
+                applied = _walk(tracker, loops, list(walk.applied), new)
+            else:  # a loop the earlier events did not activate changes how they are walked
+                applied = _walk(tracker, loops, [], events)
+            walk = _Walk(tuple(events), loops, tuple(applied))
+        self._kept[sender_id] = (walk, *(other for other in kept if other is not walk))[:2]
+        self._kept.move_to_end(sender_id)
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+        return list(walk.applied)
+
+
+@dataclass(frozen=True)
+class _Walk:
+    events: tuple[Event, ...]  # the tracker's events walked
+    loops: frozenset[str]  # the loops they activate
+    applied: tuple[Event, ...]  # Rasa's applied_events() of them
+
+    def continued_by(self, events: Sequence[Event]) -> bool:
+        return len(events) >= len(self.events) and all(a is b for a, b in zip(self.events, events))
+
+
+def _loop_names(events: Iterable[Event]) -> frozenset[str]:
+    return frozenset(event.name for event in events if isinstance(event, ActiveLoop) and event.name)
+
+
+def _walk(tracker: DialogueStateTracker, loop_names: frozenset[str], applied: list[Event],
+          events: Iterable[Event]) -> list[Event]:
+    """The loop of Rasa's DialogueStateTracker.applied_events, from `applied` on, over `events`."""
+    for event in events:
+        if isinstance(event, (Restarted, SessionStarted)):
+            applied = []
+        elif isinstance(event, ActionReverted):
+            tracker._undo_till_previous(ActionExecuted, applied)
+        elif isinstance(event, UserUtteranceReverted):
+            tracker._undo_till_previous(UserUttered, applied)
+            tracker._undo_till_previous(ActionExecuted, applied)
+        elif (isinstance(event, ActionExecuted) and event.action_name in loop_names
+              and not tracker._first_loop_execution_or_unhappy_path(event.action_name, applied)):
+            tracker._undo_till_previous_loop_execution(event.action_name, applied)
+        else:
+            applied.append(event)
+    return applied
+
+
 def install(size: int | None = None) -> None:
     if getattr(DialogueStateTracker.copy, "shopdesk", False):
         return
@@ -178,6 +264,15 @@ def install(size: int | None = None) -> None:
     copy_tracker.shopdesk = True  # type: ignore[attr-defined]
     copy_tracker.replicas = replicas  # type: ignore[attr-defined]
     DialogueStateTracker.copy = copy_tracker
+
+    walks = AppliedEvents(size)
+    rasas_applied = DialogueStateTracker.applied_events
+
+    def applied_events(self: DialogueStateTracker) -> list[Event]:
+        return walks.of(self) if type(self) is DialogueStateTracker else rasas_applied(self)
+
+    applied_events.walks = walks  # type: ignore[attr-defined]
+    DialogueStateTracker.applied_events = applied_events
 
 
 def installed() -> Replicas | None:

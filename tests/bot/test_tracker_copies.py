@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import random
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,18 +20,21 @@ from rasa.shared.core.events import (
     BotUttered,
     ConversationPaused,
     ConversationResumed,
+    DefinePrevUserUtteredFeaturization,
     Event,
     FollowupAction,
     LoopInterrupted,
     Restarted,
+    SessionStarted,
     SlotSet,
     StoryExported,
+    UserUtteranceReverted,
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import tracker_copies
-from bot.tracker_copies import Replicas
+from bot.tracker_copies import AppliedEvents, Replicas
 from tests.bot.test_rule_matching import LISTEN, _conversation, _user
 
 DOMAIN = Domain.from_yaml("""
@@ -135,6 +140,7 @@ def test_rasa_s_copy_where_a_replay_is_more_than_a_state(replicas: Replicas) -> 
 
 def test_installed_copy_is_rasa_s_state_and_keeps_as_many_conversations_as_told(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(DialogueStateTracker, "copy", RASAS_COPY)
+    monkeypatch.setattr(DialogueStateTracker, "applied_events", DialogueStateTracker.applied_events)
     tracker_copies.install(size=2)
     installed = DialogueStateTracker.copy
     assert installed is not RASAS_COPY
@@ -200,6 +206,7 @@ def test_the_tracker_store_reads_through_the_installed_replicas(monkeypatch: pyt
     from bot.tracker_store import ShopTrackerStore
 
     monkeypatch.setattr(DialogueStateTracker, "copy", RASAS_COPY)
+    monkeypatch.setattr(DialogueStateTracker, "applied_events", DialogueStateTracker.applied_events)
     assert tracker_copies.installed() is None
     tracker_copies.install(size=4)
     replicas = tracker_copies.installed()
@@ -240,3 +247,96 @@ def test_the_slot_signature_tells_apart_what_the_attribute_by_attribute_check_di
         assert (tracker_copies.slot_signature(base) == tracker_copies.slot_signature(theirs)) == _rasa_slot_check(base, theirs)
     assert tracker_copies.slot_signature(base) == tracker_copies.slot_signature(set_values)
     assert tracker_copies.slot_signature(base) != tracker_copies.slot_signature(equal_not_same)
+
+
+# --- applied_events(): Rasa's walk, continued from the last one -------------------------------------
+
+RASAS_APPLIED = DialogueStateTracker.applied_events
+
+
+def _pool() -> list[Event]:
+    """Events that reset, rewind or extend the applied events, two loops among them."""
+    return [
+        LISTEN, _user("where is 10002", "order_status"), ActionExecuted("order_form"), ActiveLoop("order_form"),
+        SlotSet(REQUESTED_SLOT, "order_id"), ActionExecutionRejected("order_form"), ActionExecuted("utter_greet"),
+        ActiveLoop(None), ActionExecuted("return_form"), ActiveLoop("return_form"), ActionReverted(),
+        UserUtteranceReverted(), Restarted(), SessionStarted(), BotUttered("Hi!"),
+        DefinePrevUserUtteredFeaturization(False), FollowupAction("utter_greet"), SlotSet("vip", True),
+    ]
+
+
+def _assert_walk_is_rasa_s(walks: AppliedEvents, tracker: DialogueStateTracker) -> None:
+    mine = walks.of(tracker)
+    assert [id(event) for event in mine] == [id(event) for event in RASAS_APPLIED(tracker)]
+    mine.append(LISTEN)  # the caller's own list: the next answer is not changed by it
+    assert [id(event) for event in walks.of(tracker)] == [id(event) for event in RASAS_APPLIED(tracker)]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_applied_events_of_a_growing_conversation_are_rasa_s(seed: int) -> None:
+    """Random conversations from the pool, grown event by event, read back and copied as the processor does,
+    with a form's temporary tracker (the tracker's events and one more) beside them."""
+    chooser, pool, walks = random.Random(seed), _pool(), AppliedEvents(4)
+    live = _tracker([])
+    for step in range(60):
+        if chooser.random() < 0.2:
+            live = _tracker(list(live.events))  # read back: the same event objects in a new tracker
+        event = chooser.choice(pool)
+        live.update(copy.deepcopy(event) if chooser.random() < 0.5 else event)
+        _assert_walk_is_rasa_s(walks, live)
+        if step % 5 == 0:
+            temporary = _tracker([*live.events, SlotSet("order_id", "10002")])
+            _assert_walk_is_rasa_s(walks, temporary)
+        if step % 7 == 0:
+            older = _tracker(list(live.events)[: step // 2])  # fewer events than walked: walked again
+            _assert_walk_is_rasa_s(walks, older)
+
+
+def test_a_loop_named_only_by_the_new_events_walks_all_again() -> None:
+    """Rasa rewinds a loop's earlier runs only for the loops the tracker's events activate, anywhere in them."""
+    walks = AppliedEvents(4)
+    events: list[Event] = [LISTEN, _user("return it", "order_status"), ActionExecuted("return_form"),
+                           SlotSet(REQUESTED_SLOT, "order_id"), ActionExecuted("return_form"), LISTEN]
+    tracker = _tracker(events)
+    _assert_walk_is_rasa_s(walks, tracker)
+    assert len(walks.of(tracker)) == len(tracker.events)  # no loop yet: every event applies
+    tracker.update(ActiveLoop("return_form"))
+    _assert_walk_is_rasa_s(walks, tracker)
+    assert len(walks.of(tracker)) == len(tracker.events) - 1  # the form's second run folded into its first
+
+
+def test_a_conversation_read_back_each_message_is_walked_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    walked: list[Event] = []
+    rasas_walk = tracker_copies._walk
+
+    def counted(tracker: DialogueStateTracker, loops: frozenset[str], applied: list[Event],
+                events: Any) -> list[Event]:
+        events = list(events)
+        walked.extend(events)
+        return rasas_walk(tracker, loops, applied, events)
+
+    monkeypatch.setattr(tracker_copies, "_walk", counted)
+    walks, live, events = AppliedEvents(4), _tracker([]), _conversation()
+    for event in events:
+        if isinstance(event, UserUttered):
+            live = _tracker(list(live.events))
+        live.update(event)
+        _assert_walk_is_rasa_s(walks, live)
+    # Every event once, and the ones before the form's activation again when it names a loop.
+    first_loop = next(i for i, event in enumerate(events) if isinstance(event, ActiveLoop) and event.name)
+    assert len(walked) == len(events) + first_loop
+
+
+def test_installed_applied_events_are_rasa_s_and_kept_per_conversation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(DialogueStateTracker, "copy", RASAS_COPY)
+    monkeypatch.setattr(DialogueStateTracker, "applied_events", RASAS_APPLIED)
+    tracker_copies.install(size=2)
+    installed = DialogueStateTracker.applied_events
+    for sender in ("a", "b", "c"):
+        tracker = _tracker(_conversation() + _more_events(), sender=sender)
+        assert [id(event) for event in tracker.applied_events()] == [id(event) for event in RASAS_APPLIED(tracker)]
+    assert list(installed.walks._kept) == ["b", "c"]
+    monkeypatch.setattr(DialogueStateTracker, "copy", RASAS_COPY)
+    monkeypatch.setattr(DialogueStateTracker, "applied_events", RASAS_APPLIED)
+    tracker_copies.install(size=0)
+    assert DialogueStateTracker.applied_events is RASAS_APPLIED
