@@ -22,7 +22,8 @@ infinity (Rasa's replay stops there) or another conversation's replica get Rasa'
 check's expiry and the forms ask for it, each walking every event of the session; 4.3% of Rasa's
 message work at 20 shoppers at once, py-spy, bench/README.md) is kept per conversation the same
 way: a tracker whose events start with the very events of the last walk is walked on from there
-(`AppliedEvents`).
+(`AppliedEvents`). A form's temporary tracker for its validation (`FormAction._temporary_tracker`: the
+tracker's events replayed with the form's own after them) is the replica fed those events.
 
 SHOPDESK_TRACKER_REPLICAS sets how many conversations are kept (default 256; 0: Rasa's copies and walks).
 bot/serve.py installs it before Rasa starts.
@@ -42,6 +43,8 @@ from itertools import islice
 from typing import Any
 
 from rasa.shared.constants import DEFAULT_SENDER_ID
+from rasa.shared.core.constants import REQUESTED_SLOT
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
     ActionReverted,
@@ -50,6 +53,7 @@ from rasa.shared.core.events import (
     Event,
     Restarted,
     SessionStarted,
+    SlotSet,
     StoryExported,
     UserUtteranceReverted,
     UserUttered,
@@ -273,6 +277,26 @@ def install(size: int | None = None) -> None:
 
     applied_events.walks = walks  # type: ignore[attr-defined]
     DialogueStateTracker.applied_events = applied_events
+    _install_forms_temporary_tracker(replicas)
+
+
+def _install_forms_temporary_tracker(replicas: Replicas) -> None:
+    from rasa.core.actions.forms import FormAction
+
+    def _temporary_tracker(self: FormAction, current_tracker: DialogueStateTracker, additional_events: list[Event],
+                           domain: Domain) -> DialogueStateTracker:
+        """FormAction._temporary_tracker: `from_events` of the tracker's events since its latest restart, the
+        form's requested slot, its own execution and `additional_events`, as the replica of the former fed the rest."""
+        since_restart = current_tracker.events_after_latest_restart()
+        form_events = [SlotSet(REQUESTED_SLOT, self.get_slot_to_fill(current_tracker)), ActionExecuted(self.name()),
+                       *additional_events]
+        tracker = replicas.replay(current_tracker.sender_id, since_restart, domain.slots)
+        if tracker is None or not _feed(tracker, form_events):
+            return DialogueStateTracker.from_events(current_tracker.sender_id, since_restart + form_events,
+                                                    slots=domain.slots)
+        return tracker
+
+    FormAction._temporary_tracker = _temporary_tracker
 
 
 def installed() -> Replicas | None:

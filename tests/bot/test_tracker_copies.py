@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rasa.core.actions.forms import FormAction
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, REQUESTED_SLOT
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
@@ -141,6 +142,7 @@ def test_rasa_s_copy_where_a_replay_is_more_than_a_state(replicas: Replicas) -> 
 def test_installed_copy_is_rasa_s_state_and_keeps_as_many_conversations_as_told(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(DialogueStateTracker, "copy", RASAS_COPY)
     monkeypatch.setattr(DialogueStateTracker, "applied_events", DialogueStateTracker.applied_events)
+    monkeypatch.setattr(FormAction, "_temporary_tracker", FormAction._temporary_tracker)
     tracker_copies.install(size=2)
     installed = DialogueStateTracker.copy
     assert installed is not RASAS_COPY
@@ -207,6 +209,7 @@ def test_the_tracker_store_reads_through_the_installed_replicas(monkeypatch: pyt
 
     monkeypatch.setattr(DialogueStateTracker, "copy", RASAS_COPY)
     monkeypatch.setattr(DialogueStateTracker, "applied_events", DialogueStateTracker.applied_events)
+    monkeypatch.setattr(FormAction, "_temporary_tracker", FormAction._temporary_tracker)
     assert tracker_copies.installed() is None
     tracker_copies.install(size=4)
     replicas = tracker_copies.installed()
@@ -330,6 +333,7 @@ def test_a_conversation_read_back_each_message_is_walked_once(monkeypatch: pytes
 def test_installed_applied_events_are_rasa_s_and_kept_per_conversation(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(DialogueStateTracker, "copy", RASAS_COPY)
     monkeypatch.setattr(DialogueStateTracker, "applied_events", RASAS_APPLIED)
+    monkeypatch.setattr(FormAction, "_temporary_tracker", FormAction._temporary_tracker)
     tracker_copies.install(size=2)
     installed = DialogueStateTracker.applied_events
     for sender in ("a", "b", "c"):
@@ -340,3 +344,48 @@ def test_installed_applied_events_are_rasa_s_and_kept_per_conversation(monkeypat
     monkeypatch.setattr(DialogueStateTracker, "applied_events", RASAS_APPLIED)
     tracker_copies.install(size=0)
     assert DialogueStateTracker.applied_events is RASAS_APPLIED
+
+
+# --- a form's temporary tracker: the replica fed the form's events --------------------------------
+
+RASAS_TEMPORARY = FormAction._temporary_tracker
+
+
+def _without_times(event: Event) -> dict[str, Any]:
+    return {key: value for key, value in event.as_dict().items() if key != "timestamp"}
+
+
+def temporary_state(tracker: DialogueStateTracker, since_restart: int) -> dict[str, Any]:
+    """state(), the form's own events (made anew by each call) by their content."""
+    found = state(tracker)
+    events = list(tracker.events)
+    found["events"] = found["events"][:since_restart] + [_without_times(event) for event in events[since_restart:]]
+    return found
+
+
+def _not_replayed(*_args: Any, **_kwargs: Any) -> DialogueStateTracker:
+    raise AssertionError("replayed from the first event")
+
+
+def test_a_form_s_temporary_tracker_is_rasa_s(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(DialogueStateTracker, "copy", RASAS_COPY)
+    monkeypatch.setattr(DialogueStateTracker, "applied_events", RASAS_APPLIED)
+    monkeypatch.setattr(FormAction, "_temporary_tracker", RASAS_TEMPORARY)
+    tracker_copies.install(size=4)
+    form = FormAction("order_form", None)
+    events = _conversation() + _more_events() + [LISTEN, _user("it's 10011", "order_status")]
+    live = _tracker([])
+    for end, event in enumerate(events):
+        if isinstance(event, UserUttered):
+            live = _tracker(list(live.events))
+        live.update(event)
+        if end % 2:
+            live.copy()  # the processor's copy before an action: the replica the form continues
+        additional = [SlotSet("order_id", f"1000{end % 10}"), ActiveLoop("order_form")]
+        with monkeypatch.context() as replayed:
+            replayed.setattr(DialogueStateTracker, "from_events", _not_replayed)
+            mine = form._temporary_tracker(live, additional, DOMAIN)
+        rasas = RASAS_TEMPORARY(form, live, additional, DOMAIN)
+        since_restart = len(live.events_after_latest_restart())
+        assert temporary_state(mine, since_restart) == temporary_state(rasas, since_restart)
+    assert FormAction._temporary_tracker is not RASAS_TEMPORARY
