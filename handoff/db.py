@@ -34,7 +34,10 @@ no trip to the connection's thread and back: with the cores busy (Rasa and the a
 them), each such trip waited for the other thread to be scheduled, and the write lock was held
 meanwhile (bench/README.md). Their BEGIN IMMEDIATE runs there too without SQLite's busy handler:
 when another process holds the lock, the statement goes to the connection's thread, which waits.
-COMMIT still goes there (a checkpoint may run in it). Only transactions of a few small statements
+So do their COMMIT and ROLLBACK (with synchronous=NORMAL, the default: FULL and EXTRA sync the disk
+in a COMMIT), which is why SQLite's own checkpoints, which run in a COMMIT with the lock held, are
+off: this process's run in a thread and connection of their own every _CHECKPOINT_COMMITS commits
+(PASSIVE: no writer waits for them). Only transactions of a few small statements
 may use them: nothing interrupts a long statement on the loop.
 Sessions made with `read_only=True` begin with a plain (deferred) BEGIN instead: in WAL a reader
 reads its snapshot without queueing behind the writers. They must not write (a deferred
@@ -46,6 +49,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import itertools
+import logging
 import os
 import sqlite3
 import threading
@@ -69,6 +74,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from handoff.settings import SQLITE_SYNCHRONOUS
 
+log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 READ_ONLY = "shopdesk_read_only"
 # Sessions' statements may run inline (_Inline); SQLAlchemy's AsyncConnection.execute insists on an await.
@@ -82,17 +88,25 @@ def create_engine(database_url: str, synchronous: str = SQLITE_SYNCHRONOUS[0], *
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    checkpoints = None
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    module = _OneTripDBAPI(aiosqlite, sqlite3, _WriterQueue(_BUSY_SECONDS))
+        checkpoints = _Checkpointer(url.database)
+    module = _OneTripDBAPI(aiosqlite, sqlite3, _WriterQueue(_BUSY_SECONDS), synchronous == "NORMAL", checkpoints)
     # Direct sessions' statements run in the event loop's thread too (session_factory); SQLite serialises.
     connect_args = {"timeout": _BUSY_SECONDS, "check_same_thread": False}
     engine = create_async_engine(url, connect_args=connect_args, module=module, **kwargs)
     _serialise_sqlite_writers(engine, synchronous)
+    if checkpoints is not None:
+        event.listen(engine.sync_engine, "engine_disposed", lambda _engine: checkpoints.stop())
     return engine
 
 
 _BUSY_SECONDS = 30
+# SQLite's own checkpoints run in a COMMIT, with the write lock held (every 1,000 pages of WAL by
+# default); this process's run after every this many COMMITs instead, in a thread of their own
+# (_Checkpointer; a message writes two transactions of a few pages each).
+_CHECKPOINT_COMMITS = 200
 _IMMEDIATE = "BEGIN IMMEDIATE"
 
 
@@ -282,10 +296,59 @@ class _Turn:
 
 def _commit(connection: sqlite3.Connection, turn: _Turn) -> None:
     """In aiosqlite's thread: COMMIT, then the write turn passes on (a failed COMMIT leaves the
-    transaction, and the turn, to the rollback that follows)."""
+    transaction, and the turn, to the rollback that follows), then a checkpoint if one is due."""
     with turn.busy:
         connection.commit()
     turn.give_back()
+
+
+class _Checkpointer:
+    """This process's checkpoints of one database file, in a thread and a connection of their own
+    (started when the first is due, stopped when the engine is disposed): the WAL's pages copied
+    into the database file as far as no reader still needs them. PASSIVE: no writer waits for it,
+    and it waits for no one; the next one copies what it could not."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._commits = itertools.count(1)
+        self._due = threading.Event()
+        self._mutex = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+
+    def committed(self) -> None:
+        """Counts a COMMIT; every _CHECKPOINT_COMMITS-th asks for a checkpoint (never waits for it)."""
+        if next(self._commits) % _CHECKPOINT_COMMITS:
+            return
+        with self._mutex:
+            if self._thread is None:
+                self._stopping = False
+                self._thread = threading.Thread(target=self._run, name="sqlite-checkpoints", daemon=True)
+                self._thread.start()
+        self._due.set()
+
+    def stop(self) -> None:
+        with self._mutex:
+            thread, self._thread = self._thread, None
+            self._stopping = True
+        self._due.set()
+        if thread is not None:
+            thread.join(timeout=_BUSY_SECONDS)
+
+    def _run(self) -> None:
+        connection = sqlite3.connect(self._path, timeout=_BUSY_SECONDS, isolation_level=None)
+        try:
+            while True:
+                self._due.wait()
+                self._due.clear()
+                if self._stopping:
+                    return
+                try:
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error as error:
+                    log.warning("SQLite checkpoint failed: %s", error)
+        finally:
+            connection.close()
 
 
 def _rollback(connection: sqlite3.Connection, turn: _Turn) -> None:
@@ -445,14 +508,19 @@ class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
     reset after every checkout included) with none open needs no trip: one or two trips fewer per
     transaction."""
 
-    __slots__ = ("begin", "direct", "inline", "open", "turn")
+    __slots__ = ("begin", "checkpoints", "direct", "ends_on_loop", "inline", "open", "turn")
 
-    def __init__(self, dbapi: Any, connection: Any, writers: _WriterQueue) -> None:
+    def __init__(self, dbapi: Any, connection: Any, writers: _WriterQueue, ends_on_loop: bool,
+                 checkpoints: _Checkpointer | None) -> None:
         super().__init__(dbapi, connection)
         self.begin: str | None = None
         self.open = False
         self.inline = False
         self.direct = False
+        # A direct transaction's COMMIT or ROLLBACK runs in the loop's thread too, but not when a COMMIT syncs
+        # the disk (synchronous=FULL or EXTRA): 2-5 ms with the loop stopped.
+        self.ends_on_loop = ends_on_loop
+        self.checkpoints = checkpoints
         self.turn = _Turn(writers)
 
     def run_direct(self, operation: Any, parameters: Any, begin: str | None) -> Any:
@@ -498,20 +566,45 @@ class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
     def commit(self) -> None:
         self.begin = None
         if self.open:
-            self._end(_commit)  # if it fails, the transaction is still there to end
+            self._end(_commit, False)  # if it fails, the transaction is still there to end
             self.open = False
+            if self.checkpoints is not None:
+                self.checkpoints.committed()
 
     def rollback(self) -> None:
         self.begin = None
         if self.open:
-            self._end(_rollback)  # if it fails, the transaction is still there to end
+            self._end(_rollback, True)  # if it fails, the transaction is still there to end
             self.open = False
 
-    def _end(self, end: Callable[[sqlite3.Connection, _Turn], None]) -> None:
+    def _end(self, end: Callable[[sqlite3.Connection, _Turn], None], rollback: bool) -> None:
         try:
-            self.await_(self._connection._execute(end, self._connection._conn, self.turn))
+            if not self._ended_on_loop(rollback):
+                self.await_(self._connection._execute(end, self._connection._conn, self.turn))
         except Exception as error:
             self._handle_exception(error)
+
+    def _ended_on_loop(self, rollback: bool) -> bool:
+        """A direct transaction's COMMIT or ROLLBACK in the event loop's thread, the turn passed on
+        there, a checkpoint that falls due sent to the connection's thread: False, nothing done, when
+        the transaction is not such, or the connection's thread is busy. A failed COMMIT leaves the
+        transaction, and the turn, to the rollback that follows."""
+        if not (self.direct and self.ends_on_loop and self.turn.held and self.turn.busy.acquire(blocking=False)):
+            return False
+        connection = self._connection._conn
+        try:
+            if rollback:
+                connection.rollback()
+            else:
+                connection.commit()
+        except BaseException:
+            if rollback:
+                self.turn.give_back()
+            raise
+        finally:
+            self.turn.busy.release()
+        self.turn.give_back()
+        return True
 
     def close(self) -> None:
         self._give_back_last()
@@ -528,13 +621,16 @@ class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
 
 
 class _OneTripDBAPI(AsyncAdapt_aiosqlite_dbapi):
-    def __init__(self, aiosqlite: Any, sqlite: Any, writers: _WriterQueue) -> None:
+    def __init__(self, aiosqlite: Any, sqlite: Any, writers: _WriterQueue, ends_on_loop: bool,
+                 checkpoints: _Checkpointer | None) -> None:
         super().__init__(aiosqlite, sqlite)
         self.writers = writers
+        self.ends_on_loop = ends_on_loop
+        self.checkpoints = checkpoints
 
     def connect(self, *arg: Any, **kw: Any) -> AsyncAdapt_aiosqlite_connection:
         adapted = super().connect(*arg, **kw)
-        return _OneTripConnection(self, adapted._connection, self.writers)
+        return _OneTripConnection(self, adapted._connection, self.writers, self.ends_on_loop, self.checkpoints)
 
 
 def _serialise_sqlite_writers(engine: AsyncEngine, synchronous: str) -> None:
@@ -553,6 +649,7 @@ def _serialise_sqlite_writers(engine: AsyncEngine, synchronous: str) -> None:
         # with the write lock held: 1.8-5 ms a COMMIT on these machines against 0.015 ms, and the hub
         # writes two transactions a message.
         cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA wal_autocheckpoint=0")  # _Checkpointer runs them, outside the write lock
         cursor.execute(f"PRAGMA busy_timeout={_BUSY_SECONDS * 1000}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

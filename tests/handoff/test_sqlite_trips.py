@@ -360,8 +360,8 @@ async def test_the_next_in_line_is_woken_when_the_one_woken_before_it_stopped_wa
 
 async def test_a_direct_session_runs_its_statements_in_the_loops_thread_once_the_lock_is_its(
         engine: AsyncEngine, trips: list[str]) -> None:
-    """No trip to the connection's thread and back a statement (the COMMIT still goes there, and
-    passes the turn on); a plain writer's session goes on as before."""
+    """No trip to the connection's thread and back, its COMMIT included; a plain writer's session
+    goes on as before."""
     threads: list[int] = []
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -381,7 +381,7 @@ async def test_a_direct_session_runs_its_statements_in_the_loops_thread_once_the
         await session.execute(text("UPDATE counters SET value = value + thread()"))
         assert (await session.execute(text("SELECT value + thread() FROM counters"))).scalar_one() == 2
         await session.commit()
-    assert trips == ["_commit"]
+    assert trips == []
     assert threads == [threading.get_ident()] * 2
     async with session_factory(engine)() as session:
         trips.clear()
@@ -413,12 +413,12 @@ async def test_a_direct_session_never_waits_on_the_loop_for_another_process_hold
             await asyncio.wait_for(writer, timeout=5)
     finally:
         other.close()
-    assert trips == ["inline _run_statement", "_commit"]  # the BEGIN and its statement waited off the loop
+    assert trips == ["inline _run_statement"]  # the BEGIN and its statement waited off the loop
     async with direct() as session:
         trips.clear()
         await session.execute(text("UPDATE counters SET value = value + 1"))
         await session.commit()
-        assert trips == ["_commit"]  # and the next transaction runs direct again
+        assert trips == []  # and the next transaction runs direct again
         assert (await session.execute(text("SELECT value FROM counters"))).scalar_one() == 12
 
 
@@ -432,3 +432,58 @@ async def test_a_direct_statement_leaves_a_connection_whose_thread_still_runs_a_
         with adapted.turn.busy:
             assert adapted.run_direct("SELECT 1", (), None) is None
         assert adapted.run_direct("SELECT 1", (), None) is not None
+
+
+async def test_checkpoints_run_every_so_many_commits_in_a_thread_of_their_own(
+        engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """SQLite's own ran in a COMMIT, with the write lock held (and, for a direct transaction, on the
+    loop): they are off, and ours copy the WAL into the database file beside the writers."""
+    monkeypatch.setattr(db, "_CHECKPOINT_COMMITS", 3)
+    ran: list[tuple[str, list[Any]]] = []
+    original = sqlite3.connect
+
+    class Recording(sqlite3.Connection):
+        def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+            cursor = super().execute(sql, *args)
+            if "wal_checkpoint" in sql:
+                rows = cursor.fetchall()
+                ran.append((threading.current_thread().name, rows))
+                return super().execute("SELECT 1")
+            return cursor
+
+    def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        if threading.current_thread().name == "sqlite-checkpoints":
+            kwargs["factory"] = Recording
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    direct, plain = session_factory(engine, direct=True), session_factory(engine)
+    for number, sessions in enumerate((direct, direct, plain, plain), 1):
+        for _ in range(3):
+            await _add_one(sessions)
+        for _ in range(200):  # one asked for: it runs soon (two asked for at once are one)
+            if len(ran) == number:
+                break
+            await asyncio.sleep(0.01)
+    # Each copied the WAL's every frame (nothing read meanwhile): [busy, frames in the WAL, copied].
+    assert [name for name, _rows in ran] == ["sqlite-checkpoints"] * 4
+    assert all(rows[0][0] == 0 and rows[0][1] == rows[0][2] > 0 for _name, rows in ran)
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("PRAGMA wal_autocheckpoint"))).scalar_one() == 0
+    async with session_factory(engine, read_only=True)() as reader:
+        assert (await reader.execute(text("SELECT value FROM counters"))).scalar_one() == 12
+    await engine.dispose()  # stops the thread; the next one due starts another
+    assert not any(thread.name == "sqlite-checkpoints" for thread in threading.enumerate())
+
+
+async def test_with_synchronous_full_a_direct_commit_syncs_off_the_loop(tmp_path: Path, trips: list[str]) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'full.db'}", "FULL")
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE counters (id INTEGER PRIMARY KEY, value INTEGER NOT NULL)"))
+            await connection.execute(text("INSERT INTO counters VALUES (1, 0)"))
+        trips.clear()
+        await _add_one(session_factory(engine, direct=True))
+        assert trips == ["_commit"]
+    finally:
+        await engine.dispose()
