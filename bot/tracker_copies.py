@@ -23,7 +23,10 @@ check's expiry and the forms ask for it, each walking every event of the session
 message work at 20 shoppers at once, py-spy, bench/README.md) is kept per conversation the same
 way: a tracker whose events start with the very events of the last walk is walked on from there
 (`AppliedEvents`). A form's temporary tracker for its validation (`FormAction._temporary_tracker`: the
-tracker's events replayed with the form's own after them) is the replica fed those events.
+tracker's events replayed with the form's own after them) is a duplicate of the replica fed those
+events, the replica left as it is: the form asks about trackers with events the conversation's own
+never get (its activation's copy), and a replica moved there would be replayed again from the first
+event at the next copy.
 
 SHOPDESK_TRACKER_REPLICAS sets how many conversations are kept (default 256; 0: Rasa's copies and walks).
 bot/serve.py installs it before Rasa starts.
@@ -132,6 +135,16 @@ class Replicas:
         while len(self._kept) > self.size:
             self._kept.popitem(last=False)
         return duplicate(replica.tracker)
+
+    def branch(self, sender_id: str, events: Sequence[Event], slots: Iterable[Any]) -> DialogueStateTracker | None:
+        """`DialogueStateTracker.from_events(sender_id, events, slots)` as a duplicate of the conversation's
+        replica fed the further events, the replica itself left as it is (a tracker the conversation's own
+        trackers do not continue); None where the replica does not continue `events`."""
+        replica = self._kept.get(sender_id)
+        if replica is None or not replica.continues(events, slot_signature(slots), is_rule_tracker=False):
+            return None
+        twin = duplicate(replica.tracker)
+        return twin if _feed(twin, islice(events, len(replica.tracker.events), None)) else None
 
 
 def _feed(replica: DialogueStateTracker, events: Any) -> bool:
@@ -286,11 +299,11 @@ def _install_forms_temporary_tracker(replicas: Replicas) -> None:
     def _temporary_tracker(self: FormAction, current_tracker: DialogueStateTracker, additional_events: list[Event],
                            domain: Domain) -> DialogueStateTracker:
         """FormAction._temporary_tracker: `from_events` of the tracker's events since its latest restart, the
-        form's requested slot, its own execution and `additional_events`, as the replica of the former fed the rest."""
+        form's requested slot, its own execution and `additional_events`, as a branch of the replica."""
         since_restart = current_tracker.events_after_latest_restart()
         form_events = [SlotSet(REQUESTED_SLOT, self.get_slot_to_fill(current_tracker)), ActionExecuted(self.name()),
                        *additional_events]
-        tracker = replicas.replay(current_tracker.sender_id, since_restart, domain.slots)
+        tracker = replicas.branch(current_tracker.sender_id, since_restart, domain.slots)
         if tracker is None or not _feed(tracker, form_events):
             return DialogueStateTracker.from_events(current_tracker.sender_id, since_restart + form_events,
                                                     slots=domain.slots)

@@ -379,13 +379,39 @@ def test_a_form_s_temporary_tracker_is_rasa_s(monkeypatch: pytest.MonkeyPatch) -
         if isinstance(event, UserUttered):
             live = _tracker(list(live.events))
         live.update(event)
-        if end % 2:
-            live.copy()  # the processor's copy before an action: the replica the form continues
+        live.copy()  # the processor's copy before an action: the replica the form's trackers branch from
         additional = [SlotSet("order_id", f"1000{end % 10}"), ActiveLoop("order_form")]
         with monkeypatch.context() as replayed:
-            replayed.setattr(DialogueStateTracker, "from_events", _not_replayed)
+            if not any(isinstance(seen, Restarted) for seen in live.events):  # else not the replica's events
+                replayed.setattr(DialogueStateTracker, "from_events", _not_replayed)
             mine = form._temporary_tracker(live, additional, DOMAIN)
         rasas = RASAS_TEMPORARY(form, live, additional, DOMAIN)
         since_restart = len(live.events_after_latest_restart())
         assert temporary_state(mine, since_restart) == temporary_state(rasas, since_restart)
     assert FormAction._temporary_tracker is not RASAS_TEMPORARY
+
+
+def test_a_form_s_activation_leaves_the_replica_to_the_conversation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The form's activation asks about a copy with its activation events, then about the tracker without
+    them: the replica stays the conversation's, and its next copy is the same replica fed on."""
+    monkeypatch.setattr(DialogueStateTracker, "copy", RASAS_COPY)
+    monkeypatch.setattr(DialogueStateTracker, "applied_events", RASAS_APPLIED)
+    monkeypatch.setattr(FormAction, "_temporary_tracker", RASAS_TEMPORARY)
+    tracker_copies.install(size=4)
+    replicas = tracker_copies.installed()
+    assert replicas is not None
+    form = FormAction("order_form", None)
+    live = _tracker(_conversation()[:8])
+    activated = live.copy()
+    replica = replicas._kept["shopper"]
+    activation = [ActiveLoop("order_form"), SlotSet(REQUESTED_SLOT, None)]
+    activated.update_with_events(activation, None)
+    for asked in (activated, live):
+        mine = form._temporary_tracker(asked, [], DOMAIN)
+        since_restart = len(asked.events)
+        assert temporary_state(mine, since_restart) == temporary_state(RASAS_TEMPORARY(form, asked, [], DOMAIN),
+                                                                       since_restart)
+        assert replicas._kept["shopper"] is replica and len(replica.tracker.events) == len(live.events)
+    live.update_with_events([ActionExecuted("order_form"), *activation], None)
+    assert state(live.copy()) == state(RASAS_COPY(live))
+    assert replicas._kept["shopper"] is replica and len(replica.tracker.events) == len(live.events)
