@@ -23,7 +23,7 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 from bot.sentence_encoder import SentenceEncoder
-from bot.text_features import build_vectoriser, normalise_text
+from bot.text_features import LruCache, build_vectoriser, cache_key, nlu_cache_size, normalise_text
 from bot.tfidf_rows import TfidfRows, weighted_sum
 
 DEFAULT_C = 1.0
@@ -50,6 +50,9 @@ class IntentModel:
         self._encoder = encoder if embedding_weight > 0 else None
         self._embedding_weight = embedding_weight if encoder is not None else 0.0
         self._probabilities: Callable[[Sequence[str]], np.ndarray] | None = None
+        # A message's ranking per (text, top_k); only single-text calls (a message as served)
+        # read and fill it, so a ranking is always the one a call with that text alone gives.
+        self._rankings: LruCache[tuple[str, int], tuple[IntentScore, ...]] = LruCache(nlu_cache_size())
 
     @classmethod
     def fit(cls, texts: Sequence[str], intents: Sequence[str], c: float = DEFAULT_C,
@@ -86,6 +89,16 @@ class IntentModel:
         """For each text, the `top_k` most likely intents, most likely first (0 = all)."""
         if not texts:
             return []
+        text = cache_key(texts[0]) if len(texts) == 1 and self._rankings.size > 0 else None
+        if text is None:
+            return self._rank(texts, top_k)
+        ranking = self._rankings.get((text, top_k))
+        if ranking is None:
+            ranking = tuple(self._rank(texts, top_k)[0])
+            self._rankings.put((text, top_k), ranking)
+        return [list(ranking)]
+
+    def _rank(self, texts: Sequence[str], top_k: int) -> list[list[IntentScore]]:
         if self._probabilities is None:
             self._probabilities = self._fastest_probabilities()
         probabilities = self._probabilities(texts)

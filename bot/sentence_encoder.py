@@ -9,9 +9,6 @@ fine-tuned with; sentence-transformers would read 256, which no shopper message 
 """
 
 import json
-import os
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,6 +18,8 @@ from typing import Any
 import numpy as np
 from safetensors.numpy import load_file
 
+from bot.text_features import LruCache
+from bot.text_features import cache_size as cache_size_setting
 from bot.wordpiece import WordPieceTokenizer
 
 MAX_TOKENS = 128
@@ -68,8 +67,8 @@ class SentenceEncoder:
         self._layers = [_layer(weights, f"encoder.layer.{i}.") for i in range(int(config["num_hidden_layers"]))]
         self.dimension = int(self._words.shape[1])
         if cache_size is None:
-            cache_size = _cache_size(os.environ.get("SHOPDESK_ENCODER_CACHE"))
-        self._cache = _VectorCache(cache_size)
+            cache_size = cache_size_setting("SHOPDESK_ENCODER_CACHE", DEFAULT_CACHE_SIZE)
+        self._cache: LruCache[tuple[int, ...], np.ndarray] = LruCache(cache_size)
 
     @classmethod
     def load(cls, model_dir: Path | None = None, cache_size: int | None = None) -> "SentenceEncoder":
@@ -96,7 +95,7 @@ class SentenceEncoder:
         if cached:
             todo = []
             for i, row in enumerate(ids):
-                vector = self._cache.get(row) if len(row) <= CACHE_MAX_TOKENS else None
+                vector = self._cache.get(tuple(row)) if len(row) <= CACHE_MAX_TOKENS else None
                 if vector is None:
                     todo.append(i)
                 else:
@@ -109,7 +108,9 @@ class SentenceEncoder:
         if cached:
             for i in todo:
                 if len(ids[i]) <= CACHE_MAX_TOKENS:
-                    self._cache.put(ids[i], result[i])
+                    stored = result[i].copy()
+                    stored.flags.writeable = False
+                    self._cache.put(tuple(ids[i]), stored)
         return result
 
     @property
@@ -150,46 +151,6 @@ class SentenceEncoder:
         scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
         weights = scores / scores.sum(axis=-1, keepdims=True)
         return (weights @ value).transpose(0, 2, 1, 3).reshape(batch, length, width)
-
-
-class _VectorCache:
-    """A bounded least-recently-used map from token ids to a (read-only) vector."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.hits = 0
-        self.misses = 0
-        self._vectors: OrderedDict[tuple[int, ...], np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, ids: list[int]) -> np.ndarray | None:
-        key = tuple(ids)
-        with self._lock:
-            vector = self._vectors.get(key)
-            if vector is None:
-                self.misses += 1
-                return None
-            self._vectors.move_to_end(key)
-            self.hits += 1
-            return vector
-
-    def put(self, ids: list[int], vector: np.ndarray) -> None:
-        stored = vector.copy()
-        stored.flags.writeable = False
-        with self._lock:
-            self._vectors[tuple(ids)] = stored
-            self._vectors.move_to_end(tuple(ids))
-            while len(self._vectors) > self.size:
-                self._vectors.popitem(last=False)
-
-
-def _cache_size(setting: str | None) -> int:
-    if setting is None or not setting.strip():
-        return DEFAULT_CACHE_SIZE
-    try:
-        return max(0, int(setting))
-    except ValueError:
-        raise ValueError(f"SHOPDESK_ENCODER_CACHE must be a number of vectors, not {setting!r}") from None
 
 
 def _as_text(text: object) -> str:

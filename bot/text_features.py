@@ -4,8 +4,13 @@ Pure scikit-learn, no Rasa import, so it is unit-testable and reusable by other 
 components (the anger scorer can share `normalise_text`).
 """
 
+import os
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Generic, TypeVar
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
@@ -36,6 +41,15 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _REPEATED = re.compile(r"([^\W\d_])\1{2,}")
 _REPEATED_PUNCT = re.compile(r"([!?.])\1+")
 _SPACES = re.compile(r"\s+")
+
+# Shoppers repeat the same short messages ("hi", "thanks", "yes", an email): the intent model's
+# ranking and the anger scorer's score of a message are kept per text, SHOPDESK_NLU_CACHE of
+# each (0: none), for texts of at most CACHE_MAX_CHARS characters.
+DEFAULT_NLU_CACHE_SIZE = 4096
+CACHE_MAX_CHARS = MAX_CHARS
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 # Word tokens, plus any symbol that is not plain punctuation (emoji carry tone: "😡", "🙏"),
 # plus "?" and "!".
@@ -91,3 +105,54 @@ def build_vectoriser() -> FeatureUnion:
         min_df=2,
     )
     return FeatureUnion([("words", words), ("chars", chars)])
+
+
+class LruCache(Generic[K, V]):
+    """A bounded least-recently-used map, safe across threads. For values of pure functions of
+    their key: whoever reads one gets what computing it again would give."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._values: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            value = self._values.get(key)
+            if value is None:
+                self.misses += 1
+                return None
+            self._values.move_to_end(key)
+            self.hits += 1
+            return value
+
+    def put(self, key: K, value: V) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._values[key] = value
+            self._values.move_to_end(key)
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+
+
+def cache_size(variable: str, default: int) -> int:
+    """How many entries the environment variable asks for; `default` when it is unset."""
+    setting = os.environ.get(variable)
+    if setting is None or not setting.strip():
+        return default
+    try:
+        return max(0, int(setting))
+    except ValueError:
+        raise ValueError(f"{variable} must be a number of entries, not {setting!r}") from None
+
+
+def nlu_cache_size() -> int:
+    return cache_size("SHOPDESK_NLU_CACHE", DEFAULT_NLU_CACHE_SIZE)
+
+
+def cache_key(text: object) -> str | None:
+    """A text short enough to be kept under; None for anything else (never kept)."""
+    return text if type(text) is str and len(text) <= CACHE_MAX_CHARS else None

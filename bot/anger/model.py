@@ -26,6 +26,7 @@ from sklearn.linear_model import LogisticRegression
 
 from bot.anger.cues import Cue, cue_features, find_cues
 from bot.anger.text import NUMBER_TOKEN, ORDER_TOKEN, TOKEN_PATTERN, normalise, raw_text
+from bot.text_features import LruCache, cache_key, nlu_cache_size
 from bot.tfidf_rows import Row, TfidfRows, weighted_sum
 
 # Words too common to explain anything to an agent, even when the model leans on them.
@@ -113,19 +114,28 @@ class AngerModel:
 
     def score_many(self, messages: Sequence[object]) -> list[AngerScore]:
         """Each message's score and cues: scikit-learn's `predict_proba` over `_stack`'s features,
-        computed row by row from the model's weights (bot/tfidf_rows.py; the same to rounding)."""
+        computed row by row from the model's weights (bot/tfidf_rows.py; the same to rounding).
+        A text scored before is answered from the scorer's kept scores (a score is the text's alone)."""
         scorer = self._scorer()
         scores = []
         for message in messages:
-            raw = raw_text(message)
-            normalised = normalise(raw)
-            if not _has_words(normalised):
-                scores.append(AngerScore(0.0))
-                continue
-            rule_cues = find_cues(raw)
-            words, probability = scorer.probability(normalised, rule_cues)
-            scores.append(AngerScore(self.calibrate(probability), self._explain(rule_cues, words)))
+            text = cache_key(message)
+            score = scorer.scores.get(text) if text is not None else None
+            if score is None:
+                score = self._score(scorer, message)
+                if text is not None:
+                    scorer.scores.put(text, score)
+            scores.append(score)
         return scores
+
+    def _score(self, scorer: "_RowScorer", message: object) -> AngerScore:
+        raw = raw_text(message)
+        normalised = normalise(raw)
+        if not _has_words(normalised):
+            return AngerScore(0.0)
+        rule_cues = find_cues(raw)
+        words, probability = scorer.probability(normalised, rule_cues)
+        return AngerScore(self.calibrate(probability), self._explain(rule_cues, words))
 
     def calibrate(self, probability: float) -> float:
         """Shift the log-odds so the tuned threshold maps to 0.5."""
@@ -212,9 +222,11 @@ def _is_news(phrase: str, covered: str, chosen: list[str]) -> bool:
 
 class _RowScorer:
     """P(angry) of one message from the fitted model's weights, block by block as `_stack`
-    lays them out: word n-grams, character n-grams, the rule cues, the general model's prior."""
+    lays them out: word n-grams, character n-grams, the rule cues, the general model's prior.
+    Keeps the scores of texts it has scored (SHOPDESK_NLU_CACHE, bot/text_features.py)."""
 
     def __init__(self, model: AngerModel) -> None:
+        self.scores: LruCache[str, AngerScore] = LruCache(nlu_cache_size())
         self._words = TfidfRows(model._words)
         self._chars = TfidfRows(model._chars)
         self._coefficients = model._classifier.coef_[0]

@@ -392,3 +392,14 @@ def test_kept_word_sets_count_the_same_repeats_as_reading_each_message_again() -
                     assert _count_repeats(turns[:end], threshold) == count_afresh(turns[:end], threshold)
                     compared += 1
     assert compared > 300
+
+
+def test_a_kept_score_is_the_one_computed_again(model: AngerModel) -> None:
+    texts = ANGRY + CALM + ["", "?!", "x" * 5000, None, b"wtf"]
+    first = model.score_many(texts)
+    hits = model._scorer().scores.hits
+    again = model.score_many(texts)
+    assert again == first
+    assert model._scorer().scores.hits == hits + len(ANGRY + CALM) + 2  # not the long text, None or bytes
+    computed = [model._score(model._scorer(), text) for text in texts]
+    assert computed == first

@@ -205,3 +205,36 @@ def test_a_model_with_embeddings_loads_only_with_the_encoder(embedded_model: Int
         IntentModel.load(tmp_path)
     loaded = IntentModel.load(tmp_path, shared_encoder())
     assert loaded.rank(["hello there"]) == embedded_model.rank(["hello there"])
+
+
+def test_a_kept_ranking_is_the_one_computed_for_the_text_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts, intents = tiny_dataset()
+    monkeypatch.setenv("SHOPDESK_NLU_CACHE", "0")
+    fresh = IntentModel.fit(texts, intents)
+    monkeypatch.setenv("SHOPDESK_NLU_CACHE", "8")
+    kept = IntentModel.fit(texts, intents)
+    probes = ["where is my order #10042", "hi", "where is my order #10042", "refund?", "hi", "x" * (MAX_CHARS + 1)]
+    for text in probes:
+        assert kept.rank([text]) == fresh.rank([text])
+        assert kept.rank([text], top_k=1) == fresh.rank([text], top_k=1)
+    assert kept._rankings.hits > 0 and fresh._rankings.hits == 0
+    kept.rank(["hi"])[0].clear()  # the caller's list, not the kept one
+    assert kept.rank(["hi"]) == fresh.rank(["hi"])
+    hits = kept._rankings.hits
+    assert kept.rank(["hi", "hi"]) == fresh.rank(["hi", "hi"])  # several texts: computed together
+    assert kept._rankings.hits == hits
+
+
+def test_the_kept_map_drops_the_least_recently_used() -> None:
+    from bot.text_features import LruCache
+
+    cache: LruCache[str, int] = LruCache(2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    assert cache.get("a") == 1  # "b" is now the oldest
+    cache.put("c", 3)
+    assert (cache.get("b"), cache.get("a"), cache.get("c")) == (None, 1, 3)
+    assert (cache.hits, cache.misses) == (3, 1)
+    off: LruCache[str, int] = LruCache(0)
+    off.put("a", 1)
+    assert off.get("a") is None

@@ -195,10 +195,13 @@ def test_the_cache_keeps_only_the_latest_short_texts(cached_encoder: SentenceEnc
     assert cached_encoder.cache_stats == (hits, misses + 1)  # a bulk call bypasses it
 
 
-def test_the_cache_size_setting() -> None:
-    from bot import sentence_encoder
+def test_the_cache_size_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.text_features import cache_size
 
-    assert sentence_encoder._cache_size(None) == sentence_encoder.DEFAULT_CACHE_SIZE
-    assert sentence_encoder._cache_size("0") == 0
+    monkeypatch.delenv("SHOPDESK_ENCODER_CACHE", raising=False)
+    assert cache_size("SHOPDESK_ENCODER_CACHE", 4096) == 4096
+    monkeypatch.setenv("SHOPDESK_ENCODER_CACHE", "0")
+    assert cache_size("SHOPDESK_ENCODER_CACHE", 4096) == 0
+    monkeypatch.setenv("SHOPDESK_ENCODER_CACHE", "lots")
     with pytest.raises(ValueError, match="SHOPDESK_ENCODER_CACHE"):
-        sentence_encoder._cache_size("lots")
+        cache_size("SHOPDESK_ENCODER_CACHE", 4096)
