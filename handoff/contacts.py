@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Integer, Table, and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from handoff.clock import aware, utcnow
 from handoff.conversations import is_conversation_id
@@ -124,8 +125,16 @@ async def identify(session: AsyncSession, conversation: Conversation, customer: 
     current = await contact_of(session, conversation)
     if current.shop_customer_id is not None and current.shop_customer_id != customer.id:
         return current
-    holders = [found for found in (await by_identity(session, SHOP_CUSTOMER, str(customer.id)),
-                                   await by_identity(session, EMAIL, customer.email.lower())) if found is not None]
+    email = customer.email.lower()
+    # The customer's two identities and their contacts in one statement (by_identity twice took up
+    # to four, and _give read the identities again), with the rows kept for _give.
+    found = {identity.kind: (identity, contact) for identity, contact in (await session.execute(
+        _IDENTITIES, {"customer": str(customer.id), "email": email})).tuples()}
+    holders = []
+    for kind in (SHOP_CUSTOMER, EMAIL):
+        holder = await get_contact(session, found[kind][1].id) if kind in found else None
+        if holder is not None:
+            holders.append(holder)
     survivor = holders[0] if holders else current
     absorbed = [c for c in {c.id: c for c in (*holders, current)}.values() if c.id != survivor.id]
     for contact in absorbed:
@@ -136,39 +145,75 @@ async def identify(session: AsyncSession, conversation: Conversation, customer: 
         session.add(ContactMerge(contact_id=survivor.id, kind=IDENTIFIED, proof=proof.kind, order_number=proof.order_number,
                                  conversation_id=conversation.id, created_at=utcnow()))
     survivor.shop_customer_id, survivor.shop_tier = customer.id, customer.tier
-    survivor.name, survivor.email, survivor.phone = customer.name, customer.email.lower(), customer.phone
-    await _give(session, survivor, SHOP_CUSTOMER, str(customer.id))
-    await _give(session, survivor, EMAIL, customer.email.lower())
+    survivor.name, survivor.email, survivor.phone = customer.name, email, customer.phone
+    for kind, value in ((SHOP_CUSTOMER, str(customer.id)), (EMAIL, email)):
+        _give_row(session, found[kind][0] if kind in found else None, survivor, kind, value)
     conversation.contact_id = survivor.id
     await session.flush()
     return survivor
 
 
+_IDENTITIES = (select(ContactIdentity, Contact).join(Contact, Contact.id == ContactIdentity.contact_id)
+               .where(or_(and_(ContactIdentity.kind == SHOP_CUSTOMER, ContactIdentity.value == bindparam("customer")),
+                          and_(ContactIdentity.kind == EMAIL, ContactIdentity.value == bindparam("email")))))
+
+
 async def _give(session: AsyncSession, contact: Contact, kind: str, value: str) -> None:
-    row = await session.get(ContactIdentity, (kind, value))
+    _give_row(session, await session.get(ContactIdentity, (kind, value)), contact, kind, value)
+    await session.flush()
+
+
+def _give_row(session: AsyncSession, row: ContactIdentity | None, contact: Contact, kind: str, value: str) -> None:
+    """_give with the identity's row as read already (None: there is none), unflushed."""
     if row is None:
         session.add(ContactIdentity(kind=kind, value=value, contact_id=contact.id, created_at=utcnow()))
     else:
         row.contact_id = contact.id
-    await session.flush()
+
+
+# What a merge changes in the database, built once, as Core statements: the ORM's "fetch"
+# synchronisation (RETURNING and a pass over the rows) and its ORM statements cost more than the
+# statements themselves; _follow brings the session's objects along instead.
+_CONTACTS, _TAGS = cast(Table, Contact.__table__), cast(Table, ContactTag.__table__)
+_HELD = _TAGS.alias("held")  # the survivor's tags
+# What points at a contact by contact_id.
+_POINTING = (Conversation, ContactIdentity, ContactNote, ContactMerge)
+_REPOINT = [update(table).where(table.c.contact_id == bindparam("source_id")).values(contact_id=bindparam("survivor_id"))
+            for table in (cast(Table, model.__table__) for model in _POINTING)]
+_REPOINT_MERGED = (update(_CONTACTS).where(_CONTACTS.c.merged_into_id == bindparam("source_id"))
+                   .values(merged_into_id=bindparam("survivor_id")))
+# The source's tags the survivor has not got, copied in one statement (no tag read into the session).
+_COPY_TAGS = insert(_TAGS).from_select(
+    ["contact_id", "tag", "source", "agent_id", "created_at"],
+    select(bindparam("survivor_id", type_=Integer), _TAGS.c.tag, _TAGS.c.source, _TAGS.c.agent_id, _TAGS.c.created_at)
+    .where(_TAGS.c.contact_id == bindparam("source_id"),
+           _TAGS.c.tag.not_in(select(_HELD.c.tag).where(_HELD.c.contact_id == bindparam("survivor_id")))))
+_DROP_TAGS = delete(_TAGS).where(_TAGS.c.contact_id == bindparam("source_id"))
+_MERGE = (*_REPOINT, _REPOINT_MERGED, _COPY_TAGS, _DROP_TAGS)
 
 
 async def _merge(session: AsyncSession, source: Contact, survivor: Contact) -> None:
-    """Everything of `source` becomes the survivor's; `source` stays as a pointer to it."""
+    """Everything of `source` becomes the survivor's; `source` stays as a pointer to it. Unflushed."""
     await session.flush()
-    for model in (Conversation, ContactIdentity, ContactNote, ContactMerge):
-        await session.execute(update(model).where(model.contact_id == source.id).values(contact_id=survivor.id)
-                              .execution_options(synchronize_session="fetch"))
-    await session.execute(update(Contact).where(Contact.merged_into_id == source.id).values(merged_into_id=survivor.id))
-    survivor_tags = set((await session.execute(select(ContactTag.tag).where(ContactTag.contact_id == survivor.id))).scalars())
-    for tag in (await session.execute(select(ContactTag).where(ContactTag.contact_id == source.id))).scalars():
-        if tag.tag not in survivor_tags:
-            session.add(ContactTag(contact_id=survivor.id, tag=tag.tag, source=tag.source, agent_id=tag.agent_id,
-                                   created_at=tag.created_at))
-    await session.execute(delete(ContactTag).where(ContactTag.contact_id == source.id))
+    ids = {"source_id": source.id, "survivor_id": survivor.id}
+    for statement in _MERGE:
+        await session.execute(statement, ids)
+    _follow(session, source.id, survivor.id)
     survivor.name = survivor.name or source.name
     survivor.created_at = min(aware(survivor.created_at), aware(source.created_at))
     survivor.last_seen_at = max(aware(survivor.last_seen_at), aware(source.last_seen_at))
     source.merged_into_id = survivor.id
     source.name = source.email = source.phone = source.address = None
-    await session.flush()
+
+
+def _follow(session: AsyncSession, source_id: int, survivor_id: int) -> None:
+    """The session's loaded objects as _MERGE left their rows (what synchronize_session did): what
+    pointed at the source points at the survivor, the source's tags are gone."""
+    for instance in list(session.identity_map.values()):
+        loaded = instance.__dict__
+        if isinstance(instance, _POINTING) and loaded.get("contact_id") == source_id:
+            set_committed_value(instance, "contact_id", survivor_id)
+        elif isinstance(instance, Contact) and loaded.get("merged_into_id") == source_id:
+            set_committed_value(instance, "merged_into_id", survivor_id)
+        elif isinstance(instance, ContactTag) and loaded.get("contact_id") == source_id:
+            session.expunge(instance)

@@ -6,18 +6,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sanic import Sanic
 from sqlalchemy import Connection, event, func, select
 
-from handoff.customers import CustomerDirectory
+from handoff import contacts
+from handoff.clock import aware
+from handoff.conversations import get_conversation
+from handoff.customers import Customer, CustomerDirectory
 from handoff.db import READ_ONLY
 from handoff.identity import sign
 from handoff.inbound import Inbound
-from handoff.models import Contact, ContactIdentity, ContactMerge, Conversation
+from handoff.models import Contact, ContactIdentity, ContactMerge, ContactNote, ContactTag, Conversation
 from handoff.signals import HandoffSignal
 from handoff.tickets import open_ticket
 from hub.rasa_client import BotTurn, RasaClient
@@ -231,3 +234,53 @@ async def test_the_bots_verified_order_links_the_contact_when_it_hands_off(shop_
     contact = await contact_of(db, shopper.id)
     assert (contact.name, contact.tier, contact.shop_tier) == ("Ben Carter", "vip", "vip")
     assert await merges(db) == [("identified", "bot_verified_order", "10003")]
+
+
+async def test_a_merge_moves_everything_of_the_absorbed_contacts_and_the_session_follows(db: HubDb) -> None:
+    """The customer's id and email on two contacts, and a guest with a contact merged into it: all
+    become the first's, tags without doubles (the survivor's own kept), and the objects the session
+    had loaded show the rows as the merge left them."""
+    agent = await db.agent()
+    now = datetime.now(UTC)
+    ben = Customer(2, "Ben Carter", "Ben.Carter@example.com", None, "vip", True)
+    conversation = await db.conversation()
+    async with db.uows() as uow:
+        holder = Contact(created_at=now, last_seen_at=now)
+        by_email = Contact(name="Benny", created_at=now - timedelta(days=1), last_seen_at=now)
+        guest = await contacts.contact_of(uow.session, await get_conversation(uow.session, conversation.id))
+        uow.session.add_all([holder, by_email])
+        await uow.session.flush()
+        earlier = Contact(merged_into_id=guest.id, created_at=now, last_seen_at=now)
+        uow.session.add_all([earlier, ContactIdentity(kind="shop_customer", value="2", contact_id=holder.id, created_at=now),
+                             ContactIdentity(kind="email", value="ben.carter@example.com", contact_id=by_email.id,
+                                             created_at=now),
+                             ContactTag(contact_id=holder.id, tag="x", source="manual", agent_id=agent.id, created_at=now),
+                             ContactTag(contact_id=by_email.id, tag="x", source="rule", created_at=now),
+                             ContactTag(contact_id=by_email.id, tag="e", source="rule", created_at=now),
+                             ContactTag(contact_id=guest.id, tag="g", source="rule", created_at=now),
+                             ContactNote(contact_id=by_email.id, agent_id=agent.id, text="called", created_at=now)])
+        await uow.commit()
+    async with db.uows() as uow:
+        loaded = await get_conversation(uow.session, conversation.id)
+        current = await contacts.contact_of(uow.session, loaded)
+        pointer, tag = await uow.session.get(Contact, earlier.id), await uow.session.get(ContactTag, (guest.id, "g"))
+        survivor = await contacts.identify(uow.session, loaded, ben, contacts.Proof(contacts.SIGNED_IDENTITY))
+        assert (survivor.id, survivor.name, survivor.email, survivor.shop_customer_id) == (
+            holder.id, "Ben Carter", "ben.carter@example.com", 2)
+        assert pointer is not None and pointer.merged_into_id == holder.id and current.merged_into_id == holder.id
+        assert loaded.contact_id == holder.id and tag is not None and tag not in uow.session
+        assert (await contacts.by_identity(uow.session, contacts.EMAIL, "ben.carter@example.com")) is survivor
+        await uow.commit()
+    async with db.uows() as uow:
+        session = uow.session
+        tags = set((await session.execute(select(ContactTag.contact_id, ContactTag.tag, ContactTag.source))).tuples())
+        assert tags == {(holder.id, "x", "manual"), (holder.id, "e", "rule"), (holder.id, "g", "rule")}
+        assert set((await session.execute(select(ContactNote.contact_id))).scalars()) == {holder.id}
+        assert set((await session.execute(select(ContactIdentity.contact_id))).scalars()) == {holder.id}
+        rows = {row.id: (row.merged_into_id, row.name) for row in (await session.execute(select(Contact))).scalars()}
+        assert rows == {holder.id: (None, "Ben Carter"), by_email.id: (holder.id, None), guest.id: (holder.id, None),
+                        earlier.id: (holder.id, None)}
+        assert aware((await db.must_get(uow, Contact, holder.id)).created_at) == now - timedelta(days=1)
+        assert [(row.kind, row.merged_contact_id) for row in (await session.execute(
+            select(ContactMerge).order_by(ContactMerge.id))).scalars()] == [
+            ("merged", by_email.id), ("merged", guest.id), ("identified", None)]
