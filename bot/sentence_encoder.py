@@ -34,6 +34,8 @@ DEFAULT_BATCH_SIZE = 32
 # bypass it: their texts rarely repeat and would only push out the serving ones.
 CACHE_MAX_TOKENS = 24
 CACHE_MAX_BATCH = 8
+# Vectors computed ahead and not yet taken (a message whose parse did not ask for it, say).
+AHEAD_SIZE = 64
 DEFAULT_CACHE_SIZE = 4096
 _NORM_EPSILON = 1e-12
 
@@ -69,6 +71,8 @@ class SentenceEncoder:
         if cache_size is None:
             cache_size = cache_size_setting("SHOPDESK_ENCODER_CACHE", DEFAULT_CACHE_SIZE)
         self._cache: LruCache[tuple[int, ...], np.ndarray] = LruCache(cache_size)
+        # One-text vectors computed ahead, in another thread (encode_ahead), until encode takes them.
+        self._ahead: LruCache[tuple[int, ...], np.ndarray] = LruCache(AHEAD_SIZE)
 
     @classmethod
     def load(cls, model_dir: Path | None = None, cache_size: int | None = None) -> "SentenceEncoder":
@@ -100,8 +104,14 @@ class SentenceEncoder:
                     todo.append(i)
                 else:
                     result[i] = vector
+        compute = todo
+        if len(ids) == 1 and todo:
+            ahead = self._ahead.pop(tuple(ids[0]))
+            if ahead is not None:
+                result[0] = ahead
+                compute = []
         # Similar lengths batched together: less padding to compute.
-        order = sorted(todo, key=lambda i: len(ids[i]))
+        order = sorted(compute, key=lambda i: len(ids[i]))
         for start in range(0, len(order), batch_size):
             chunk = order[start : start + batch_size]
             result[chunk] = self._encode_batch([ids[i] for i in chunk])
@@ -112,6 +122,27 @@ class SentenceEncoder:
                     stored.flags.writeable = False
                     self._cache.put(tuple(ids[i]), stored)
         return result
+
+    def encode_ahead(self, texts: Sequence[object]) -> None:
+        """Computes the vectors that `encode([text])` calls will want, one text alone exactly as that
+        call would, several waiting at once in batches of similar lengths (each vector then differs
+        from the one-text one in float rounding, up to ~1e-7), and keeps each for its call, unless
+        the cache already holds it. For another thread (bot/encoder_ahead.py): numpy's matrix work
+        runs without the GIL."""
+        todo: dict[tuple[int, ...], list[int]] = {}
+        for text in texts:
+            ids = self._tokenizer.encode(_as_text(text), MAX_TOKENS)
+            key = tuple(ids)
+            if key in self._ahead or (self._cache.size > 0 and len(ids) <= CACHE_MAX_TOKENS and key in self._cache):
+                continue
+            todo[key] = ids
+        order = sorted(todo.values(), key=len)
+        for start in range(0, len(order), DEFAULT_BATCH_SIZE):
+            chunk = order[start : start + DEFAULT_BATCH_SIZE]
+            for ids, vector in zip(chunk, self._encode_batch(chunk)):
+                kept = vector.copy()
+                kept.flags.writeable = False
+                self._ahead.put(tuple(ids), kept)
 
     @property
     def cache_stats(self) -> tuple[int, int]:

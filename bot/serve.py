@@ -19,7 +19,9 @@ More for speed and for several Rasa processes:
   what Rasa copies for its debug lines is copied only when they are logged (bot/debug_states.py),
   and a message's check for a new session reads the last event (bot/session_check.py), and the
   tracker's copies before each action are duplicates of a replay kept per conversation
-  (bot/tracker_copies.py);
+  (bot/tracker_copies.py), and a message's sentence vector is computed in a thread of its own
+  before the graph parses it, so the event loop goes on with other conversations meanwhile
+  (bot/encoder_ahead.py);
 - the numerical libraries get one thread each (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS,
   MKL_NUM_THREADS, unless set): Rasa answers one message at a time per process, and OpenBLAS's
   helper thread spinning beside it doubled Rasa's CPU per message for no gain in latency
@@ -136,6 +138,7 @@ def main() -> None:
         action_schema,
         debug_states,
         empty_domain,
+        encoder_ahead,
         endpoint_sessions,
         graph_runner,
         rule_matching,
@@ -153,6 +156,7 @@ def main() -> None:
     debug_states.install()
     session_check.install()
     tracker_copies.install()
+    encoder_ahead.install()
 
     sys.argv = ["rasa", *arguments]
     rasa_main()

@@ -128,6 +128,16 @@ class LruCache(Generic[K, V]):
             self.hits += 1
             return value
 
+    def __contains__(self, key: K) -> bool:
+        """Whether `key` is kept (neither a hit nor a miss, and not made the most recent)."""
+        with self._lock:
+            return key in self._values
+
+    def pop(self, key: K) -> V | None:
+        """The value, taken out (not counted as a hit or a miss), or None."""
+        with self._lock:
+            return self._values.pop(key, None)
+
     def put(self, key: K, value: V) -> None:
         if self.size <= 0:
             return

@@ -205,3 +205,41 @@ def test_the_cache_size_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SHOPDESK_ENCODER_CACHE", "lots")
     with pytest.raises(ValueError, match="SHOPDESK_ENCODER_CACHE"):
         cache_size("SHOPDESK_ENCODER_CACHE", 4096)
+
+
+def test_a_vector_encoded_ahead_alone_is_the_one_encode_computes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """bot/encoder_ahead.py: the parse that follows takes it, bit for bit what it would have computed."""
+    ahead = SentenceEncoder.load(cache_size=0)
+    text = "where is my parcel, i ordered it two weeks ago and nothing came"
+    expected = ahead.encode([text])
+    ahead.encode_ahead([text])
+    computed: list[int] = []
+    original = ahead._encode_batch
+    def counted(batch: list[list[int]]) -> np.ndarray:
+        computed.append(len(batch))
+        return original(batch)
+
+    monkeypatch.setattr(ahead, "_encode_batch", counted)
+    assert np.array_equal(ahead.encode([text]), expected) and computed == []
+    assert np.array_equal(ahead.encode([text]), expected) and computed == [1]  # taken once: computed again
+    ahead.encode_ahead([text])
+    computed.clear()
+    ahead.encode([text, "and another"])  # several texts at once never take a vector computed ahead
+    assert computed == [2]
+
+
+def test_texts_encoded_ahead_together_differ_from_alone_in_rounding_only(encoder: SentenceEncoder) -> None:
+    ahead = SentenceEncoder.load(cache_size=0)
+    texts = ["hi", "can i pay with paypal", "my parcel never came and i want my money back now", "yes", "hi"]
+    ahead.encode_ahead(texts)
+    for text in texts[:4]:
+        np.testing.assert_allclose(ahead.encode([text]), encoder.encode([text]), atol=1e-6)
+
+
+def test_a_text_already_cached_is_not_encoded_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
+    cached = SentenceEncoder.load(cache_size=8)
+    cached.encode(["thanks a lot"])
+    computed: list[int] = []
+    monkeypatch.setattr(cached, "_encode_batch", lambda batch: computed.append(len(batch)))
+    cached.encode_ahead(["thanks a lot", "THANKS a lot"])  # the same tokens
+    assert computed == []
