@@ -101,11 +101,11 @@ class HubDatabase:
     def messages(self, conversation_id: str) -> list[sqlite3.Row]:
         return self.rows("select * from messages where conversation_id = ? order by seq", conversation_id)
 
-    async def until(self, condition: Callable[[], bool], seconds: float, what: str) -> None:
+    async def until(self, condition: Callable[[], bool], seconds: float, what: str, every: float = 0.2) -> None:
         deadline = time.monotonic() + seconds
         while not condition():
             assert time.monotonic() < deadline, f"not within {seconds:.0f} s: {what}"
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(every)
 
 
 def audit(db: HubDatabase, shopper: Shopper) -> list[sqlite3.Row]:
