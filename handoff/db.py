@@ -295,11 +295,28 @@ class _Turn:
 
 
 def _commit(connection: sqlite3.Connection, turn: _Turn) -> None:
-    """In aiosqlite's thread: COMMIT, then the write turn passes on (a failed COMMIT leaves the
-    transaction, and the turn, to the rollback that follows), then a checkpoint if one is due."""
+    """In aiosqlite's thread: _end_now's COMMIT, the connection's thread marked busy meanwhile."""
     with turn.busy:
+        _end_now(connection, turn, rollback=False)
+
+
+def _rollback(connection: sqlite3.Connection, turn: _Turn) -> None:
+    with turn.busy:
+        _end_now(connection, turn, rollback=True)
+
+
+def _end_now(connection: sqlite3.Connection, turn: _Turn, rollback: bool) -> None:
+    """COMMIT or ROLLBACK, then the write turn passes on; a failed COMMIT leaves the transaction,
+    and the turn, to the rollback that follows (a failed ROLLBACK passes the turn on all the same).
+    The caller holds turn.busy."""
+    if not rollback:
         connection.commit()
-    turn.give_back()
+        turn.give_back()
+        return
+    try:
+        connection.rollback()
+    finally:
+        turn.give_back()
 
 
 class _Checkpointer:
@@ -351,20 +368,10 @@ class _Checkpointer:
             connection.close()
 
 
-def _rollback(connection: sqlite3.Connection, turn: _Turn) -> None:
-    try:
-        with turn.busy:
-            connection.rollback()
-    finally:
-        turn.give_back()
-
-
 def _run_statement(connection: sqlite3.Connection, operation: str, parameters: Sequence[Any] | None,
-                   begin: str | None = None, turn: _Turn | None = None) -> tuple[Any, list[Any] | None, int | None, int]:
+                   begin: str | None, turn: _Turn) -> tuple[Any, list[Any] | None, int | None, int]:
     """In aiosqlite's thread: the whole statement (after the BEGIN its transaction still owes, in
     the writers' queue when it takes the write lock), its rows read and its cursor closed."""
-    if turn is None:
-        return _statement(connection, operation, parameters, begin, turn)
     with turn.busy:
         return _statement(connection, operation, parameters, begin, turn)
 
@@ -566,7 +573,7 @@ class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
     def commit(self) -> None:
         self.begin = None
         if self.open:
-            self._end(_commit, False)  # if it fails, the transaction is still there to end
+            self._end(rollback=False)  # if it fails, the transaction is still there to end
             self.open = False
             if self.checkpoints is not None:
                 self.checkpoints.committed()
@@ -574,36 +581,26 @@ class _OneTripConnection(AsyncAdapt_aiosqlite_connection):
     def rollback(self) -> None:
         self.begin = None
         if self.open:
-            self._end(_rollback, True)  # if it fails, the transaction is still there to end
+            self._end(rollback=True)  # if it fails, the transaction is still there to end
             self.open = False
 
-    def _end(self, end: Callable[[sqlite3.Connection, _Turn], None], rollback: bool) -> None:
+    def _end(self, rollback: bool) -> None:
         try:
             if not self._ended_on_loop(rollback):
+                end = _rollback if rollback else _commit
                 self.await_(self._connection._execute(end, self._connection._conn, self.turn))
         except Exception as error:
             self._handle_exception(error)
 
     def _ended_on_loop(self, rollback: bool) -> bool:
-        """A direct transaction's COMMIT or ROLLBACK in the event loop's thread, the turn passed on
-        there, a checkpoint that falls due sent to the connection's thread: False, nothing done, when
-        the transaction is not such, or the connection's thread is busy. A failed COMMIT leaves the
-        transaction, and the turn, to the rollback that follows."""
+        """A direct transaction's COMMIT or ROLLBACK (_end_now) in the event loop's thread: False,
+        nothing done, when the transaction is not such, or the connection's thread is busy."""
         if not (self.direct and self.ends_on_loop and self.turn.held and self.turn.busy.acquire(blocking=False)):
             return False
-        connection = self._connection._conn
         try:
-            if rollback:
-                connection.rollback()
-            else:
-                connection.commit()
-        except BaseException:
-            if rollback:
-                self.turn.give_back()
-            raise
+            _end_now(self._connection._conn, self.turn, rollback)
         finally:
             self.turn.busy.release()
-        self.turn.give_back()
         return True
 
     def close(self) -> None:

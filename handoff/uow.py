@@ -6,8 +6,9 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from handoff.db import session_factory
 from handoff.events import Event, EventBus
 
 
@@ -51,6 +52,12 @@ class UnitOfWorkFactory:
         self.bus = bus
         self.readers = readers or sessions
         self.direct_sessions = direct or sessions
+
+    @classmethod
+    def on(cls, engine: AsyncEngine, bus: EventBus) -> UnitOfWorkFactory:
+        """The hub's: writers, readers and the message path's direct sessions, all on `engine`."""
+        return cls(session_factory(engine), bus, session_factory(engine, read_only=True),
+                   session_factory(engine, direct=True))
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.bus)

@@ -43,7 +43,7 @@ from handoff.broadcast import QueueBroadcaster
 from handoff.contact_linker import ContactLinker
 from handoff.context import Services
 from handoff.customers import CustomerDirectory, ShopReader
-from handoff.db import create_engine, migrate, session_factory
+from handoff.db import create_engine, migrate
 from handoff.delivery import DeliveryRegistry
 from handoff.events import EventBus
 from handoff.gateway import Conversations
@@ -134,8 +134,7 @@ def create_app(
 def _wire(settings: HubSettings, shop: ShopReader | None) -> tuple[Services, _Resources]:
     engine = create_engine(settings.database_url, settings.sqlite_synchronous)
     bus = RedisEventBus(settings.redis_url, replica_name(), settings.redis_namespace) if settings.redis_url else EventBus()
-    uows = UnitOfWorkFactory(session_factory(engine), bus, session_factory(engine, read_only=True),
-                             session_factory(engine, direct=True))
+    uows = UnitOfWorkFactory.on(engine, bus)
     desk = Desk(settings, CustomerDirectory(shop))
     rasa = RasaClient(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
     limiter = RateLimiter(settings.rate_limits)

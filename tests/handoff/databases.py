@@ -20,7 +20,7 @@ from handoff.auth import hash_password
 from handoff.clock import utcnow
 from handoff.conversations import open_conversation
 from handoff.customers import CustomerDirectory
-from handoff.db import create_engine, migrate, session_factory
+from handoff.db import create_engine, migrate
 from handoff.events import Event, EventBus
 from handoff.models import Agent, Conversation, Ticket
 from handoff.settings import HubSettings
@@ -172,6 +172,5 @@ async def hub_db(engine: AsyncEngine, settings: HubSettings, shop: object | None
         events.append(event)
 
     bus.subscribe(record)
-    uows = UnitOfWorkFactory(session_factory(engine), bus, session_factory(engine, read_only=True),
-                             session_factory(engine, direct=True))
+    uows = UnitOfWorkFactory.on(engine, bus)
     return HubDb(engine, settings, bus, uows, Desk(settings, CustomerDirectory(shop)), events)  # type: ignore[arg-type]
