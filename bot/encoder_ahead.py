@@ -19,6 +19,7 @@ whose pipeline never loaded the encoder. SHOPDESK_ENCODE_AHEAD=0 turns it off.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import os
@@ -68,7 +69,7 @@ class _Worker:
             except Exception as failed:  # the graph encodes them itself
                 error = failed
             for _text, future in batch:
-                with _closed_loop_ignored():
+                with contextlib.suppress(RuntimeError):  # the caller's loop has closed: no one waits any more
                     future.get_loop().call_soon_threadsafe(_settle, future, error)
 
 
@@ -79,14 +80,6 @@ def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
         future.set_exception(error)
     else:
         future.set_result(None)
-
-
-class _closed_loop_ignored:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> bool:
-        return kind is RuntimeError  # the caller's loop has closed: no one waits any more
 
 
 _worker = _Worker()

@@ -118,9 +118,7 @@ class SentenceEncoder:
         if cached:
             for i in todo:
                 if len(ids[i]) <= CACHE_MAX_TOKENS:
-                    stored = result[i].copy()
-                    stored.flags.writeable = False
-                    self._cache.put(tuple(ids[i]), stored)
+                    self._cache.put(tuple(ids[i]), _read_only(result[i]))
         return result
 
     def encode_ahead(self, texts: Sequence[object]) -> None:
@@ -140,9 +138,7 @@ class SentenceEncoder:
         for start in range(0, len(order), DEFAULT_BATCH_SIZE):
             chunk = order[start : start + DEFAULT_BATCH_SIZE]
             for ids, vector in zip(chunk, self._encode_batch(chunk)):
-                kept = vector.copy()
-                kept.flags.writeable = False
-                self._ahead.put(tuple(ids), kept)
+                self._ahead.put(tuple(ids), _read_only(vector))
 
     @property
     def cache_stats(self) -> tuple[int, int]:
@@ -182,6 +178,13 @@ class SentenceEncoder:
         scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
         weights = scores / scores.sum(axis=-1, keepdims=True)
         return (weights @ value).transpose(0, 2, 1, 3).reshape(batch, length, width)
+
+
+def _read_only(vector: np.ndarray) -> np.ndarray:
+    """A kept copy of a row, which no caller can change (they get copies of it in their results)."""
+    kept = vector.copy()
+    kept.flags.writeable = False
+    return kept
 
 
 def _as_text(text: object) -> str:
