@@ -1,0 +1,126 @@
+"""The MiniLM/BERT forward pass as an ONNX graph, built in memory from the safetensors weights.
+
+bot/sentence_encoder.py runs it in onnxruntime: its matrix products keep the weights packed for
+the CPU once, where numpy's BLAS repacks them on every call, which for a shopper's message of ten
+tokens was most of the cost (bench/README.md, "Sentence encoder"). The graph is the same
+computation as the numpy forward in fp32: embeddings (word + position + segment 0, layer norm),
+then per layer self-attention with the padding mask, residual + layer norm, exact (erf) GELU
+feed-forward, residual + layer norm. Mean pooling and normalisation stay in numpy.
+
+Inputs: `input_ids` int64 [batch, length] and `mask` float32 [batch, length] (1 for a real token);
+output: `hidden` float32 [batch, length, width]. No file is written and nothing is downloaded.
+"""
+
+from typing import Any
+
+import numpy as np
+from onnx import TensorProto, helper, numpy_helper
+
+OPSET = 17
+IR_VERSION = 8
+
+
+class _Graph:
+    """The nodes and constants of the graph as it is built; each op's output gets a fresh name."""
+
+    def __init__(self, weights: dict[str, np.ndarray], config: dict[str, Any]) -> None:
+        self.nodes: list[Any] = []
+        self.initializers: list[Any] = []
+        self._count = 0
+        self._weights = weights
+        self.heads = int(config["num_attention_heads"])
+        self.epsilon = float(config["layer_norm_eps"])
+        self.width = int(weights["embeddings.word_embeddings.weight"].shape[1])
+
+    def constant(self, name: str, array: np.ndarray) -> str:
+        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
+        return name
+
+    def weight(self, name: str) -> str:
+        return self.constant(name, self._weights[name].astype(np.float32))
+
+    def op(self, op_type: str, *inputs: str, **attributes: Any) -> str:
+        self._count += 1
+        output = f"{op_type.lower()}_{self._count}"
+        self.nodes.append(helper.make_node(op_type, list(inputs), [output], **attributes))
+        return output
+
+    def dense(self, x: str, prefix: str) -> str:
+        """x [tokens, in] @ weight.T + bias: one Gemm over every token of the batch."""
+        return self.op("Gemm", x, self.weight(f"{prefix}.weight"), self.weight(f"{prefix}.bias"), transB=1)
+
+    def layer_norm(self, x: str, prefix: str) -> str:
+        return self.op("LayerNormalization", x, self.weight(f"{prefix}.weight"), self.weight(f"{prefix}.bias"),
+                       axis=-1, epsilon=self.epsilon)
+
+
+def build(weights: dict[str, np.ndarray], config: dict[str, Any]) -> bytes:
+    """The serialized ONNX model of the encoder for these weights (Hugging Face BERT names)."""
+    g = _Graph(weights, config)
+    zero = g.constant("zero", np.array([0], dtype=np.int64))
+    one = g.constant("one", np.array([1], dtype=np.int64))
+    batch_and_length = g.op("Shape", "input_ids")
+    tokens_by_width = g.constant("tokens_by_width", np.array([-1, g.width], dtype=np.int64))
+
+    # Embeddings: the words, the first `length` positions, segment 0.
+    segment = g.constant("segment", weights["embeddings.token_type_embeddings.weight"][0].astype(np.float32))
+    length = g.op("Slice", batch_and_length, one, g.constant("two", np.array([2], dtype=np.int64)))
+    positions = g.op("Slice", g.weight("embeddings.position_embeddings.weight"), zero, length, zero)
+    hidden = g.op("Gather", g.weight("embeddings.word_embeddings.weight"), "input_ids")
+    hidden = g.op("Add", g.op("Add", hidden, positions), segment)
+    # The layers work on [batch * length, width]: each dense layer is then one Gemm.
+    hidden = g.op("Reshape", g.layer_norm(hidden, "embeddings.LayerNorm"), tokens_by_width)
+    # Padding keys get the lowest float: their attention weight is exactly zero.
+    unit = g.constant("unit", np.array(1.0, dtype=np.float32))
+    lowest = g.constant("lowest", np.array(np.finfo(np.float32).min, dtype=np.float32))
+    key_bias = g.op("Mul", g.op("Sub", unit, "mask"), lowest)
+    key_bias = g.op("Unsqueeze", key_bias, g.constant("mask_axes", np.array([1, 2], dtype=np.int64)))
+    for i in range(int(config["num_hidden_layers"])):
+        hidden = _layer(g, hidden, key_bias, batch_and_length, f"encoder.layer.{i}.")
+
+    batch_length_width = g.op("Concat", batch_and_length, g.constant("width", np.array([g.width], dtype=np.int64)),
+                              axis=0)
+    g.nodes.append(helper.make_node("Reshape", [hidden, batch_length_width], ["hidden"]))
+    graph = helper.make_graph(
+        g.nodes,
+        "sentence_encoder",
+        [
+            helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "length"]),
+            helper.make_tensor_value_info("mask", TensorProto.FLOAT, ["batch", "length"]),
+        ],
+        [helper.make_tensor_value_info("hidden", TensorProto.FLOAT, ["batch", "length", g.width])],
+        initializer=g.initializers,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    model.ir_version = IR_VERSION
+    return model.SerializeToString()
+
+
+def _layer(g: _Graph, hidden: str, key_bias: str, batch_and_length: str, prefix: str) -> str:
+    """One transformer layer on [tokens, width]: self-attention, then the GELU feed-forward."""
+    head_width = g.width // g.heads
+    split_heads = g.op("Concat", batch_and_length, g.constant(f"{prefix}heads", np.array([g.heads, head_width],
+                                                                                        dtype=np.int64)), axis=0)
+
+    def split(projection: str, perm: list[int]) -> str:
+        """[batch, heads, length, head width]; for perm [0, 2, 3, 1] (the keys) [.., head width, length]."""
+        return g.op("Transpose", g.op("Reshape", g.dense(hidden, prefix + projection), split_heads), perm=perm)
+
+    query = split("attention.self.query", [0, 2, 1, 3])
+    key = split("attention.self.key", [0, 2, 3, 1])
+    value = split("attention.self.value", [0, 2, 1, 3])
+    inverse_sqrt = g.constant(f"{prefix}inverse_sqrt", np.array(1.0 / np.sqrt(head_width), dtype=np.float32))
+    scores = g.op("Add", g.op("Mul", g.op("MatMul", query, key), inverse_sqrt), key_bias)
+    attended = g.op("MatMul", g.op("Softmax", scores, axis=-1), value)
+    tokens_by_width = g.constant(f"{prefix}tokens_by_width", np.array([-1, g.width], dtype=np.int64))
+    attended = g.op("Reshape", g.op("Transpose", attended, perm=[0, 2, 1, 3]), tokens_by_width)
+    attended = g.dense(attended, prefix + "attention.output.dense")
+    hidden = g.layer_norm(g.op("Add", attended, hidden), prefix + "attention.output.LayerNorm")
+    # BERT's exact GELU: x * 0.5 * (1 + erf(x / sqrt(2))).
+    expanded = g.dense(hidden, prefix + "intermediate.dense")
+    half = g.constant(f"{prefix}half", np.array(0.5, dtype=np.float32))
+    unit = g.constant(f"{prefix}unit", np.array(1.0, dtype=np.float32))
+    inverse_sqrt2 = g.constant(f"{prefix}inverse_sqrt2", np.array(1.0 / np.sqrt(2.0), dtype=np.float32))
+    gelu = g.op("Mul", g.op("Mul", expanded, half),
+                g.op("Add", unit, g.op("Erf", g.op("Mul", expanded, inverse_sqrt2))))
+    return g.layer_norm(g.op("Add", g.dense(gelu, prefix + "output.dense"), hidden), prefix + "output.LayerNorm")
