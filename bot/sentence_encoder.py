@@ -39,8 +39,10 @@ DEFAULT_BATCH_SIZE = 32
 # bypass it: their texts rarely repeat and would only push out the serving ones.
 CACHE_MAX_TOKENS = 24
 CACHE_MAX_BATCH = 8
-# Vectors computed ahead and not yet taken (a message whose parse did not ask for it, say).
-AHEAD_SIZE = 64
+# Vectors computed ahead, kept until pushed out by newer ones: the parse that asked takes its
+# copy, and so does every other conversation's parse of the same text at about the same time (with
+# the cache off, or for a text too long for it). 50 shoppers at once put ~50 in flight.
+AHEAD_SIZE = 256
 DEFAULT_CACHE_SIZE = 4096
 _NORM_EPSILON = 1e-12
 
@@ -58,7 +60,7 @@ class SentenceEncoder:
         if cache_size is None:
             cache_size = cache_size_setting("SHOPDESK_ENCODER_CACHE", DEFAULT_CACHE_SIZE)
         self._cache: LruCache[tuple[int, ...], np.ndarray] = LruCache(cache_size)
-        # One-text vectors computed ahead, in another thread (encode_ahead), until encode takes them.
+        # One-text vectors computed ahead, in another thread (encode_ahead), for encode to take.
         self._ahead: LruCache[tuple[int, ...], np.ndarray] = LruCache(AHEAD_SIZE)
 
     @classmethod
@@ -92,7 +94,7 @@ class SentenceEncoder:
                     result[i] = vector
         compute = todo
         if len(ids) == 1 and todo:
-            ahead = self._ahead.pop(tuple(ids[0]))
+            ahead = self._ahead.get(tuple(ids[0]))
             if ahead is not None:
                 result[0] = ahead
                 compute = []
@@ -110,8 +112,8 @@ class SentenceEncoder:
     def encode_ahead(self, texts: Sequence[object]) -> None:
         """Computes the vectors that `encode([text])` calls will want, one text alone exactly as that
         call would, several waiting at once in batches of similar lengths (each vector then differs
-        from the one-text one in float rounding, up to ~1e-7), and keeps each for its call, unless
-        the cache already holds it. For another thread (bot/encoder_ahead.py): onnxruntime runs
+        from the one-text one in float rounding, up to ~1e-7), and keeps each for the calls that want
+        it, unless the cache already holds it. For another thread (bot/encoder_ahead.py): onnxruntime runs
         the graph without the GIL."""
         todo: dict[tuple[int, ...], list[int]] = {}
         for text in texts:

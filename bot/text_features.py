@@ -133,11 +133,6 @@ class LruCache(Generic[K, V]):
         with self._lock:
             return key in self._values
 
-    def pop(self, key: K) -> V | None:
-        """The value, taken out (not counted as a hit or a miss), or None."""
-        with self._lock:
-            return self._values.pop(key, None)
-
     def put(self, key: K, value: V) -> None:
         if self.size <= 0:
             return

@@ -1,4 +1,4 @@
-"""The numpy all-MiniLM-L6-v2 encoder and its WordPiece tokenizer, on the packaged model."""
+"""The all-MiniLM-L6-v2 encoder and its WordPiece tokenizer, on the packaged model."""
 
 import json
 import time
@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.sentence_encoder import CACHE_MAX_BATCH, CACHE_MAX_TOKENS, MAX_TOKENS, SentenceEncoder
+from bot.sentence_encoder import AHEAD_SIZE, CACHE_MAX_BATCH, CACHE_MAX_TOKENS, MAX_TOKENS, SentenceEncoder
 from bot.wordpiece import WordPieceTokenizer
 
 # Reference rows computed from the same packaged weights by Hugging Face transformers'
@@ -221,11 +221,27 @@ def test_a_vector_encoded_ahead_alone_is_the_one_encode_computes(monkeypatch: py
 
     monkeypatch.setattr(ahead, "_encode_batch", counted)
     assert np.array_equal(ahead.encode([text]), expected) and computed == []
-    assert np.array_equal(ahead.encode([text]), expected) and computed == [1]  # taken once: computed again
-    ahead.encode_ahead([text])
-    computed.clear()
+    # Another conversation's parse of the same text at about the same time takes it too.
+    assert np.array_equal(ahead.encode([text]), expected) and computed == []
     ahead.encode([text, "and another"])  # several texts at once never take a vector computed ahead
     assert computed == [2]
+
+
+def test_vectors_computed_ahead_are_kept_until_newer_ones_push_them_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    ahead = SentenceEncoder.load(cache_size=0)
+    ahead.encode_ahead([f"where is order {n}" for n in range(AHEAD_SIZE + 1)])
+    computed: list[int] = []
+    original = ahead._encode_batch
+
+    def counted(batch: list[list[int]]) -> np.ndarray:
+        computed.append(len(batch))
+        return original(batch)
+
+    monkeypatch.setattr(ahead, "_encode_batch", counted)
+    ahead.encode([f"where is order {AHEAD_SIZE}"])
+    assert computed == []
+    ahead.encode(["where is order 0"])  # the oldest, pushed out
+    assert computed == [1]
 
 
 def test_texts_encoded_ahead_together_differ_from_alone_in_rounding_only(encoder: SentenceEncoder) -> None:
