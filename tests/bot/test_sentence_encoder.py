@@ -207,19 +207,26 @@ def test_the_cache_size_setting(monkeypatch: pytest.MonkeyPatch) -> None:
         cache_size("SHOPDESK_ENCODER_CACHE", 4096)
 
 
+def _count_computed(monkeypatch: pytest.MonkeyPatch, encoder: SentenceEncoder) -> list[int]:
+    """The sizes of the batches the encoder computes from now on."""
+    computed: list[int] = []
+    original = encoder._encode_batch
+
+    def counted(batch: list[list[int]]) -> np.ndarray:
+        computed.append(len(batch))
+        return original(batch)
+
+    monkeypatch.setattr(encoder, "_encode_batch", counted)
+    return computed
+
+
 def test_a_vector_encoded_ahead_alone_is_the_one_encode_computes(monkeypatch: pytest.MonkeyPatch) -> None:
     """bot/encoder_ahead.py: the parse that follows takes it, bit for bit what it would have computed."""
     ahead = SentenceEncoder.load(cache_size=0)
     text = "where is my parcel, i ordered it two weeks ago and nothing came"
     expected = ahead.encode([text])
     ahead.encode_ahead([text])
-    computed: list[int] = []
-    original = ahead._encode_batch
-    def counted(batch: list[list[int]]) -> np.ndarray:
-        computed.append(len(batch))
-        return original(batch)
-
-    monkeypatch.setattr(ahead, "_encode_batch", counted)
+    computed = _count_computed(monkeypatch, ahead)
     assert np.array_equal(ahead.encode([text]), expected) and computed == []
     # Another conversation's parse of the same text at about the same time takes it too.
     assert np.array_equal(ahead.encode([text]), expected) and computed == []
@@ -230,14 +237,7 @@ def test_a_vector_encoded_ahead_alone_is_the_one_encode_computes(monkeypatch: py
 def test_vectors_computed_ahead_are_kept_until_newer_ones_push_them_out(monkeypatch: pytest.MonkeyPatch) -> None:
     ahead = SentenceEncoder.load(cache_size=0)
     ahead.encode_ahead([f"where is order {n}" for n in range(AHEAD_SIZE + 1)])
-    computed: list[int] = []
-    original = ahead._encode_batch
-
-    def counted(batch: list[list[int]]) -> np.ndarray:
-        computed.append(len(batch))
-        return original(batch)
-
-    monkeypatch.setattr(ahead, "_encode_batch", counted)
+    computed = _count_computed(monkeypatch, ahead)
     ahead.encode([f"where is order {AHEAD_SIZE}"])
     assert computed == []
     ahead.encode(["where is order 0"])  # the oldest, pushed out
