@@ -22,7 +22,8 @@ time), p50 / p95 / p99 latency of a message from sending it to having the replie
 each process (utime + stime from /proc, over the phase), and beside it the load generator's own
 (this process's `time.process_time()` over the phase: it shares the cores with what it measures,
 and is not in the sum). The machine's load average is printed with the figures: this benchmark
-shares its cores with whatever else runs.
+shares its cores with whatever else runs, and on a virtual machine the host's other guests take
+a share of them too (steal, printed at the end).
 
 `--targets` also takes `rasa`: ShopDesk's Rasa alone, over its hub channel (no hub). `--hubs N`
 starts N hub replicas on the one database (PostgreSQL with `--database-url`: the scaled profile)
@@ -456,6 +457,25 @@ def report(summaries: dict[tuple[str, int], Summary], levels: list[int], targets
         ", ".join(f"{value:.2f}" for value in load) for load in loads))
 
 
+def _cpu_times() -> list[int]:
+    """The machine's CPU time so far by kind, in ticks (/proc/stat's first line; [] elsewhere)."""
+    try:
+        return [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return []
+
+
+def _print_steal(before: list[int], after: list[int]) -> None:
+    """On a virtual machine, the share of the run's CPU time the host gave to other guests (steal,
+    /proc/stat's 8th field): CPU ms a message and latencies grow with it, the ratios less."""
+    if len(before) < 8 or len(after) < 8:
+        return
+    spent = [end - start for start, end in zip(before, after)]
+    total = sum(spent[:8])  # user .. steal; guest time is already in user
+    if total > 0:
+        print(f"steal (CPU time the host gave other guests) over the run: {100 * spent[7] / total:.0f}%")
+
+
 # --- the run ----------------------------------------------------------------------------------------
 
 async def settle(pids: set[int], idle_share: float = 0.05, limit: float = 120.0) -> None:
@@ -543,12 +563,14 @@ def main() -> None:
     if "plain" in target_names:
         train_plain_rasa(args.retrain_plain, args.plain_epochs)
     loads = [os.getloadavg()]
+    cpu_before = _cpu_times()
     with tempfile.TemporaryDirectory(prefix="shopdesk-load-") as temporary:
         work = Path(args.keep or temporary)
         work.mkdir(parents=True, exist_ok=True)
         summaries, rss, handoffs = asyncio.run(_run(work, args, levels, rounds, target_names))
     loads.append(os.getloadavg())
     report(summaries, levels, target_names, loads, rss, handoffs)
+    _print_steal(cpu_before, _cpu_times())
     print(f"ShopDesk: {args.hubs} hub(s), {args.rasa} Rasa process(es), Rasa env {args.rasa_env or 'as shipped'}, "
           f"hub database {args.database_url or 'SQLite'}")
     if "plain" in target_names:
