@@ -30,7 +30,7 @@ from typing import Any
 from rasa.core.processor import MessageProcessor
 from rasa.shared.constants import INTENT_MESSAGE_PREFIX
 
-from bot.sentence_encoder import shared_encoder
+from bot.sentence_encoder import loaded_encoder
 
 log = logging.getLogger(__name__)
 # Texts waiting for the worker, with the future each caller awaits.
@@ -65,7 +65,9 @@ class _Worker:
                     break
             error: BaseException | None = None
             try:
-                shared_encoder().encode_ahead([text for text, _future in batch])
+                encoder = loaded_encoder()
+                if encoder is not None:
+                    encoder.encode_ahead([text for text, _future in batch])
             except Exception as failed:  # the graph encodes them itself
                 error = failed
             for _text, future in batch:
@@ -110,4 +112,4 @@ def install() -> None:
 def _worth_it(text: object) -> bool:
     # The encoder is loaded by the model's intent classifier when its pipeline uses embeddings.
     return (isinstance(text, str) and bool(text.strip()) and not text.startswith(INTENT_MESSAGE_PREFIX)
-            and shared_encoder.cache_info().currsize > 0)
+            and loaded_encoder() is not None)

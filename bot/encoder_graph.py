@@ -2,10 +2,12 @@
 
 bot/sentence_encoder.py runs it in onnxruntime: its matrix products keep the weights packed for
 the CPU once, where numpy's BLAS repacks them on every call, which for a shopper's message of ten
-tokens was most of the cost (bench/README.md, "Sentence encoder"). The graph is the same
-computation as the numpy forward in fp32: embeddings (word + position + segment 0, layer norm),
+tokens was most of the cost (bench/README.md, "The sentence encoder in onnxruntime"). The graph is the
+same computation in fp32 as the numpy forward it replaced: embeddings (word + position + segment 0, layer norm),
 then per layer self-attention with the padding mask, residual + layer norm, exact (erf) GELU
-feed-forward, residual + layer norm. Mean pooling and normalisation stay in numpy.
+feed-forward, residual + layer norm. Mean pooling and normalisation stay in numpy. With
+`input_maxima` its dense layers have 8-bit weights instead (int8_dense; config.yml's
+`embedding_precision: int8`): other vectors, near fp32's.
 
 Inputs: `input_ids` int64 [batch, length] and `mask` float32 [batch, length] (1 for a real token);
 output: `hidden` float32 [batch, length, width]. No file is written and nothing is downloaded.
@@ -18,13 +20,21 @@ from onnx import TensorProto, helper, numpy_helper
 
 OPSET = 17
 IR_VERSION = 8
+# SmoothQuant's migration strength for the 8-bit layers: how much of an input channel's range
+# moves into the weights. 0.8 gave vectors closest to fp32's (cosine 0.998 mean over 600 NLU
+# texts; 0.5: 0.986, 0.9: 0.997, none: 0.993; bench/README.md).
+SMOOTHING_ALPHA = 0.8
 
 
 class _Graph:
     """The nodes and constants of the graph as it is built; each op's output gets a fresh name."""
 
-    def __init__(self, weights: dict[str, np.ndarray], config: dict[str, Any]) -> None:
+    def __init__(self, weights: dict[str, np.ndarray], config: dict[str, Any],
+                 input_maxima: dict[str, np.ndarray] | None) -> None:
         self.nodes: list[Any] = []
+        # Each dense layer's input, by the layer's name (calibration reads them as outputs).
+        self.dense_inputs: dict[str, str] = {}
+        self._input_maxima = input_maxima
         self.initializers: list[Any] = []
         self._count = 0
         self._weights = weights
@@ -46,17 +56,48 @@ class _Graph:
         return output
 
     def dense(self, x: str, prefix: str) -> str:
-        """x [tokens, in] @ weight.T + bias: one Gemm over every token of the batch."""
+        """x [tokens, in] @ weight.T + bias: one Gemm over every token of the batch, or with 8-bit
+        weights (int8_dense) once the layer's input maxima are known."""
+        self.dense_inputs[prefix] = x
+        if self._input_maxima is not None:
+            return self.int8_dense(x, prefix, self._input_maxima[prefix])
         return self.op("Gemm", x, self.weight(f"{prefix}.weight"), self.weight(f"{prefix}.bias"), transB=1)
+
+    def int8_dense(self, x: str, prefix: str, input_maxima: np.ndarray) -> str:
+        """onnxruntime's DynamicQuantizeMatMul: int8 weights (a scale per output), the input
+        quantized to 8 bits as it comes (one scale for the whole matrix). A few input channels of
+        BERT run 10-50x larger than the rest and would take all of that range, so first each input
+        channel k is divided by s_k and the weights' row k multiplied by it (SmoothQuant: the same
+        product), s_k = max|x_k|^ALPHA / max|w_k|^(1 - ALPHA) from calibration texts."""
+        weight = self._weights[f"{prefix}.weight"].astype(np.float32)  # [out, in]
+        weight_maxima = np.maximum(np.abs(weight).max(axis=0), 1e-5)
+        smoothing = (np.maximum(input_maxima, 1e-5) ** SMOOTHING_ALPHA
+                     / weight_maxima ** (1 - SMOOTHING_ALPHA)).astype(np.float32)
+        smoothed = (weight * smoothing[None, :]).T  # [in, out]
+        scales = (np.abs(smoothed).max(axis=0) / 127.0).astype(np.float32)
+        quantized = np.clip(np.round(smoothed / scales), -127, 127).astype(np.int8)
+        x = self.op("Mul", x, self.constant(f"{prefix}.smoothing", (1.0 / smoothing).astype(np.float32)))
+        self._count += 1
+        output = f"int8_dense_{self._count}"
+        self.nodes.append(helper.make_node(
+            "DynamicQuantizeMatMul",
+            [x, self.constant(f"{prefix}.int8", quantized), self.constant(f"{prefix}.scales", scales), "",
+             self.weight(f"{prefix}.bias")],
+            [output], domain="com.microsoft"))
+        return output
 
     def layer_norm(self, x: str, prefix: str) -> str:
         return self.op("LayerNormalization", x, self.weight(f"{prefix}.weight"), self.weight(f"{prefix}.bias"),
                        axis=-1, epsilon=self.epsilon)
 
 
-def build(weights: dict[str, np.ndarray], config: dict[str, Any]) -> bytes:
-    """The serialized ONNX model of the encoder for these weights (Hugging Face BERT names)."""
-    g = _Graph(weights, config)
+def build(weights: dict[str, np.ndarray], config: dict[str, Any],
+          input_maxima: dict[str, np.ndarray] | None = None, dense_inputs: bool = False) -> bytes:
+    """The serialized ONNX model of the encoder for these weights (Hugging Face BERT names).
+    `input_maxima` (each dense layer's largest |input| per channel, from calibrate_maxima): its
+    dense layers with 8-bit weights. `dense_inputs`: each dense layer's input is an output too,
+    named after the layer (for calibrate_maxima)."""
+    g = _Graph(weights, config, input_maxima)
     zero = g.constant("zero", np.array([0], dtype=np.int64))
     one = g.constant("one", np.array([1], dtype=np.int64))
     batch_and_length = g.op("Shape", "input_ids")
@@ -91,7 +132,12 @@ def build(weights: dict[str, np.ndarray], config: dict[str, Any]) -> bytes:
         [helper.make_tensor_value_info("hidden", TensorProto.FLOAT, ["batch", "length", g.width])],
         initializer=g.initializers,
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    if dense_inputs:
+        for prefix, name in g.dense_inputs.items():
+            graph.node.append(helper.make_node("Identity", [name], [prefix]))
+            graph.output.append(helper.make_tensor_value_info(prefix, TensorProto.FLOAT, None))
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET),
+                                                     helper.make_opsetid("com.microsoft", 1)])
     model.ir_version = IR_VERSION
     return model.SerializeToString()
 

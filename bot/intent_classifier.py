@@ -40,7 +40,8 @@ class ShopIntentClassifier(IntentClassifier, GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {"C": DEFAULT_C, "ranking_length": LABEL_RANKING_LENGTH, "embeddings": True,
-                "embedding_weight": DEFAULT_EMBEDDING_WEIGHT, "task_intents": list(TASK_INTENTS)}
+                "embedding_weight": DEFAULT_EMBEDDING_WEIGHT, "embedding_precision": "fp32",
+                "task_intents": list(TASK_INTENTS)}
 
     @staticmethod
     def required_packages() -> list[str]:
@@ -75,7 +76,7 @@ class ShopIntentClassifier(IntentClassifier, GraphComponent):
             logger.warning("ShopIntentClassifier needs at least two intents to train; skipped.")
             return self._resource
         texts = [m.get(TEXT) for m in examples]
-        encoder = shared_encoder() if self._config["embeddings"] else None
+        encoder = shared_encoder(self._config["embedding_precision"]) if self._config["embeddings"] else None
         self._model = IntentModel.fit(texts, intents, c=float(self._config["C"]), encoder=encoder,
                                       embedding_weight=float(self._config["embedding_weight"]))
         with self._model_storage.write_to(self._resource) as directory:
@@ -93,7 +94,8 @@ class ShopIntentClassifier(IntentClassifier, GraphComponent):
     ) -> "ShopIntentClassifier":
         try:
             with model_storage.read_from(resource) as directory:
-                encoder = shared_encoder() if config.get("embeddings", True) else None
+                encoder = (shared_encoder(config.get("embedding_precision", "fp32"))
+                           if config.get("embeddings", True) else None)
                 model = IntentModel.load(directory, encoder)
         except (ValueError, FileNotFoundError) as error:
             # Rasa's own classifiers do the same: a model trained without intents has no

@@ -7,14 +7,16 @@ memory from those weights (bot/encoder_graph.py) and run by onnxruntime on one t
 by what sentence-transformers adds for this model: the mean of the token vectors over the real
 tokens and L2 normalisation. onnxruntime packs the weights for the CPU once; numpy's BLAS, which
 ran this forward until issue 11, repacked them on every product and took 4x the CPU for a
-shopper's message (bench/README.md, "Sentence encoder"). The vectors are the same to ~3e-7.
+shopper's message (bench/README.md, "The sentence encoder in onnxruntime"). The vectors are the
+same to ~3e-7. Precision "int8" (8-bit weights, calibrated on CALIBRATION_TEXTS) is a third of
+that CPU again, with vectors at cosine ~0.998 to fp32's, each text encoded alone.
 A message is read up to 128 tokens, the length the model was fine-tuned with;
 sentence-transformers would read 256, which no shopper message reaches.
 """
 
 import json
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -45,18 +47,48 @@ CACHE_MAX_BATCH = 8
 AHEAD_SIZE = 256
 DEFAULT_CACHE_SIZE = 4096
 _NORM_EPSILON = 1e-12
+# "fp32": the model's own arithmetic; "int8": 8-bit weights (bot/encoder_graph.py int8_dense), ~3x
+# less CPU a new text, vectors at cosine ~0.998 to fp32's (bench/README.md).
+PRECISIONS = ("fp32", "int8")
+# What the 8-bit encoder calibrates its layers' input ranges on:
+# shopper messages of every kind and length, none of them training data.
+CALIBRATION_TEXTS = (
+    "hi", "hello there", "thanks!", "ok", "yes please", "no", "bye", "?",
+    "where is my order", "where's my parcel #10042, it was due on monday", "order 10017 anna@example.com",
+    "my tracking number says delivered but nothing came", "how long does shipping to austria take",
+    "do you ship to canada and how much is it", "can i pay with paypal or klarna",
+    "I was charged twice for the same order, please refund one", "my card was declined but money left",
+    "I want to return the blue shoes I bought last week, they are too small",
+    "how do I send something back", "the jacket arrived torn and the zip is broken",
+    "is the linen shirt in size M in stock", "when will the green sneakers be available again",
+    "do you have a promo code", "the discount code SPRING10 does not work",
+    "can I change the delivery address of my order", "please cancel my order, I ordered by mistake",
+    "I want to talk to a human", "let me speak to an agent now", "this is ridiculous, third time I ask!!!",
+    "WORST SERVICE EVER, where is my money", "you people are useless", "I am very disappointed",
+    "what are your opening hours", "how do I reset my password", "delete my account and my data",
+    "what's the weather like", "tell me a joke", "who won the game yesterday",
+    "où est ma commande", "wo ist mein paket", "日本に発送できますか", "😡😡😡", "👍",
+    "my order 10042 and also can you tell me about returns, and is there free shipping over 50 euros?",
+    "I ordered two items, one came and the other one is missing, the parcel was also wet and damaged, "
+    "I have been waiting for three weeks now and nobody answers my emails, what are you going to do about it",
+    "refund", "damaged", "track", "size guide",
+)
 
 
 class SentenceEncoder:
     """Encodes texts as unit-length 384-dimensional float32 vectors (cosine = dot product)."""
 
     def __init__(self, tokenizer: WordPieceTokenizer, weights: dict[str, np.ndarray], config: dict[str, Any],
-                 cache_size: int | None = None) -> None:
+                 cache_size: int | None = None, precision: str = "fp32") -> None:
         if config.get("hidden_act") != "gelu" or config.get("position_embedding_type", "absolute") != "absolute":
             raise ValueError("only BERT models with GELU and absolute positions are supported")
         self._tokenizer = tokenizer
         self.dimension = int(weights["embeddings.word_embeddings.weight"].shape[1])
-        self._session = _session(encoder_graph.build(weights, config))
+        self.precision = _checked_precision(precision)
+        if self.precision == "int8":
+            self._session = _session(encoder_graph.build(weights, config, _input_maxima(weights, config, tokenizer)))
+        else:
+            self._session = _session(encoder_graph.build(weights, config))
         if cache_size is None:
             cache_size = cache_size_setting("SHOPDESK_ENCODER_CACHE", DEFAULT_CACHE_SIZE)
         self._cache: LruCache[tuple[int, ...], np.ndarray] = LruCache(cache_size)
@@ -64,7 +96,8 @@ class SentenceEncoder:
         self._ahead: LruCache[tuple[int, ...], np.ndarray] = LruCache(AHEAD_SIZE)
 
     @classmethod
-    def load(cls, model_dir: Path | None = None, cache_size: int | None = None) -> "SentenceEncoder":
+    def load(cls, model_dir: Path | None = None, cache_size: int | None = None,
+             precision: str = "fp32") -> "SentenceEncoder":
         """Load a sentence-transformers BERT directory; by default the packaged all-MiniLM-L6-v2.
         `cache_size`: vectors kept for repeated short texts (default SHOPDESK_ENCODER_CACHE or 4096)."""
         if model_dir is None:
@@ -74,7 +107,7 @@ class SentenceEncoder:
         _require_mean_pooling(model_dir / "1_Pooling" / "config.json")
         config = json.loads((model_dir / "config.json").read_text())
         stored = load_file(model_dir / "model.safetensors")
-        return cls(WordPieceTokenizer.from_file(model_dir / "vocab.txt"), stored, config, cache_size)
+        return cls(WordPieceTokenizer.from_file(model_dir / "vocab.txt"), stored, config, cache_size, precision)
 
     def encode(self, texts: Sequence[object], batch_size: int = DEFAULT_BATCH_SIZE) -> np.ndarray:
         """One row per text, in order. Anything that is not a string is read as an empty text."""
@@ -134,6 +167,11 @@ class SentenceEncoder:
         return self._cache.hits, self._cache.misses
 
     def _encode_batch(self, batch: list[list[int]]) -> np.ndarray:
+        if self.precision == "int8" and len(batch) > 1:
+            # The 8-bit layers quantize their whole input with one scale, so a text's vector would
+            # depend on the texts beside it (cosine 0.985-0.997 to its vector alone): one at a time,
+            # a text's vector is its own whatever else is encoded (and batches gain little here).
+            return np.vstack([self._encode_batch([ids]) for ids in batch])
         length = max(len(ids) for ids in batch)
         token_ids = np.full((len(batch), length), self._tokenizer.pad_id, dtype=np.int64)
         mask = np.zeros((len(batch), length), dtype=np.float32)
@@ -142,6 +180,27 @@ class SentenceEncoder:
             mask[row, : len(ids)] = 1.0
         (hidden,) = self._session.run(["hidden"], {"input_ids": token_ids, "mask": mask})
         return _normalise(_mean_over_tokens(hidden, mask))
+
+
+def _checked_precision(precision: object) -> str:
+    if precision not in PRECISIONS:
+        raise ValueError(f"the sentence encoder's precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    return str(precision)
+
+
+def _input_maxima(weights: dict[str, np.ndarray], config: dict[str, Any],
+                  tokenizer: WordPieceTokenizer) -> dict[str, np.ndarray]:
+    """Each dense layer's largest |input| per channel over CALIBRATION_TEXTS, by the fp32 graph."""
+    calibration = _session(encoder_graph.build(weights, config, dense_inputs=True))
+    names = [output.name for output in calibration.get_outputs()][1:]
+    maxima: dict[str, np.ndarray] = {}
+    for text in CALIBRATION_TEXTS:
+        ids = np.array([tokenizer.encode(text, MAX_TOKENS)], dtype=np.int64)
+        outputs = calibration.run(names, {"input_ids": ids, "mask": np.ones(ids.shape, dtype=np.float32)})
+        for name, values in zip(names, outputs):
+            largest = np.abs(values).reshape(-1, values.shape[-1]).max(axis=0)
+            maxima[name] = np.maximum(maxima[name], largest) if name in maxima else largest
+    return maxima
 
 
 def _session(model: bytes) -> onnxruntime.InferenceSession:
@@ -189,7 +248,24 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return (vectors / np.maximum(norms, _NORM_EPSILON)).astype(np.float32)
 
 
-@lru_cache(maxsize=1)
-def shared_encoder() -> SentenceEncoder:
-    """One encoder per process (124 MiB of weights), loaded on first use."""
-    return SentenceEncoder.load()
+def shared_encoder(precision: str = "fp32") -> SentenceEncoder:
+    """One encoder per process and precision (124 MiB of weights), loaded on first use. The intent
+    classifier asks for the precision its pipeline was trained with (config.yml's
+    `embedding_precision`, kept in the model)."""
+    return _shared_encoder(_checked_precision(precision))
+
+
+@cache
+def _shared_encoder(precision: str) -> SentenceEncoder:
+    encoder = SentenceEncoder.load(precision=precision)
+    _loaded.append(encoder)
+    return encoder
+
+
+_loaded: list[SentenceEncoder] = []
+
+
+def loaded_encoder() -> SentenceEncoder | None:
+    """The shared encoder loaded last (the model's), or None while none is: what bot/encoder_ahead.py
+    computes vectors ahead for."""
+    return _loaded[-1] if _loaded else None

@@ -15,7 +15,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
 
 from bot import encoder_ahead
-from bot.sentence_encoder import SentenceEncoder, shared_encoder
+from bot.sentence_encoder import SentenceEncoder, loaded_encoder, shared_encoder
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def worker(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[list[str]]]:
 
     monkeypatch.setattr(SentenceEncoder, "encode_ahead", recorded)
     monkeypatch.setattr(encoder_ahead, "_worker", encoder_ahead._Worker())
-    assert encoder is shared_encoder()
+    assert encoder is shared_encoder() is loaded_encoder()  # the one the worker fills
     yield batches
     assert all(thread != threading.get_ident() for thread in threads)
 

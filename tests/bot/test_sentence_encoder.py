@@ -30,7 +30,7 @@ REFERENCES = {
 @pytest.fixture(scope="module")
 def encoder() -> SentenceEncoder:
     """Without its cache: every vector here is computed."""
-    return SentenceEncoder.load(cache_size=0)
+    return SentenceEncoder.load(cache_size=0, precision="fp32")
 
 
 @pytest.fixture(scope="module")
@@ -259,3 +259,39 @@ def test_a_text_already_cached_is_not_encoded_ahead(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(cached, "_encode_batch", lambda batch: computed.append(len(batch)))
     cached.encode_ahead(["thanks a lot", "THANKS a lot"])  # the same tokens
     assert computed == []
+
+
+def test_the_8_bit_encoder_stays_close_to_the_fp32_one(encoder: SentenceEncoder) -> None:
+    """SHOPDESK_ENCODER_PRECISION=int8 (bot/encoder_graph.py's int8_dense): other vectors, near the
+    fp32 ones (cosine 0.998 mean over 600 NLU texts in bench/README.md)."""
+    int8 = SentenceEncoder.load(cache_size=0, precision="int8")
+    assert int8.precision == "int8" and encoder.precision == "fp32"
+    texts = ["where is my parcel", "i want my money back", "can i pay with paypal", "hi", "you are useless!!",
+             "do you ship to canada and how much is it"]
+    exact, near = encoder.encode(texts), int8.encode(texts)
+    assert near.dtype == np.float32 and near.shape == exact.shape
+    np.testing.assert_allclose(np.linalg.norm(near, axis=1), 1.0, atol=1e-5)
+    assert ((exact * near).sum(axis=1) > 0.98).all()
+    assert not np.allclose(exact, near, atol=1e-4)  # really another computation
+    assert np.array_equal(int8.encode(texts), near)
+    shipping, parcel, refund = int8.encode(["how long does shipping take", "when will my parcel arrive",
+                                            "I want a refund"])
+    assert shipping @ parcel > shipping @ refund + 0.3
+
+
+def test_a_precision_it_does_not_compute_is_refused() -> None:
+    from bot.sentence_encoder import shared_encoder
+
+    with pytest.raises(ValueError, match="fp32, int8"):
+        SentenceEncoder.load(cache_size=0, precision="fp16")
+    with pytest.raises(ValueError, match="fp32, int8"):
+        shared_encoder("INT8")
+
+
+def test_an_8_bit_vector_is_the_texts_own_whatever_is_encoded_beside_it() -> None:
+    int8 = SentenceEncoder.load(cache_size=0, precision="int8")
+    texts = ["hi", "where is my order 10042, it was due monday", "you are useless!!!", "ok thanks"]
+    alone = np.vstack([int8.encode([text]) for text in texts])
+    assert np.array_equal(int8.encode(texts), alone)
+    int8.encode_ahead(texts)
+    assert np.array_equal(np.vstack([int8.encode([text]) for text in texts]), alone)
