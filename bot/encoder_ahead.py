@@ -4,8 +4,8 @@ several at once when several wait.
 Rasa parses a message in its event loop's thread, and for a text the encoder has not seen the
 sentence encoder (bot/sentence_encoder.py, MiniLM) is most of that: ~17 ms in numpy, when with
 every message new to the bot Rasa spent ~22 ms CPU a message, all of it in that one thread, and
-answered at 0.8x plain Rasa's rate (bench/README.md); ~4 ms in onnxruntime since. Here `MessageProcessor.parse_message`
-first hands the text to a worker thread and awaits its vector while the loop goes on with other
+answered at 0.8x plain Rasa's rate (bench/README.md); ~4 ms in onnxruntime since. Here
+`MessageProcessor.parse_message` first hands the text to a worker thread and awaits its vector while the loop goes on with other
 conversations' turns; the worker takes every text waiting when it starts and encodes them
 together (SentenceEncoder.encode_ahead: batches of similar lengths cost a fraction a text of one
 alone); the graph's encode([text]) then takes the vector. A text that waits alone is encoded

@@ -2,11 +2,11 @@
 
 bot/sentence_encoder.py runs it in onnxruntime: its matrix products keep the weights packed for
 the CPU once, where numpy's BLAS repacks them on every call, which for a shopper's message of ten
-tokens was most of the cost (bench/README.md, "The sentence encoder in onnxruntime"). The graph is the
-same computation in fp32 as the numpy forward it replaced: embeddings (word + position + segment 0, layer norm),
-then per layer self-attention with the padding mask, residual + layer norm, exact (erf) GELU
-feed-forward, residual + layer norm. Mean pooling and normalisation stay in numpy. With
-`input_maxima` its dense layers have 8-bit weights instead (int8_dense; config.yml's
+tokens was most of the cost (bench/README.md, "The sentence encoder in onnxruntime"). The graph
+is the same computation in fp32 as the numpy forward it replaced: embeddings (word + position +
+segment 0, layer norm), then per layer self-attention with the padding mask, residual + layer
+norm, exact (erf) GELU feed-forward, residual + layer norm. Mean pooling and normalisation stay in
+numpy. With `input_maxima` its dense layers have 8-bit weights instead (int8_dense; config.yml's
 `embedding_precision: int8`): other vectors, near fp32's.
 
 Inputs: `input_ids` int64 [batch, length] and `mask` float32 [batch, length] (1 for a real token);
@@ -36,6 +36,7 @@ class _Graph:
         self.dense_inputs: dict[str, str] = {}
         self._input_maxima = input_maxima
         self.initializers: list[Any] = []
+        self._constants: set[str] = set()
         self._count = 0
         self._weights = weights
         self.heads = int(config["num_attention_heads"])
@@ -43,7 +44,10 @@ class _Graph:
         self.width = int(weights["embeddings.word_embeddings.weight"].shape[1])
 
     def constant(self, name: str, array: np.ndarray) -> str:
-        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
+        """A constant of the graph; asked for again by its name, the one already there."""
+        if name not in self._constants:
+            self._constants.add(name)
+            self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
         return name
 
     def weight(self, name: str) -> str:
@@ -94,9 +98,9 @@ class _Graph:
 def build(weights: dict[str, np.ndarray], config: dict[str, Any],
           input_maxima: dict[str, np.ndarray] | None = None, dense_inputs: bool = False) -> bytes:
     """The serialized ONNX model of the encoder for these weights (Hugging Face BERT names).
-    `input_maxima` (each dense layer's largest |input| per channel, from calibrate_maxima): its
-    dense layers with 8-bit weights. `dense_inputs`: each dense layer's input is an output too,
-    named after the layer (for calibrate_maxima)."""
+    `input_maxima` (each dense layer's largest |input| per channel, by bot/sentence_encoder.py's
+    calibration): its dense layers with 8-bit weights. `dense_inputs`: each dense layer's input is
+    an output too, named after the layer (what that calibration reads)."""
     g = _Graph(weights, config, input_maxima)
     zero = g.constant("zero", np.array([0], dtype=np.int64))
     one = g.constant("one", np.array([1], dtype=np.int64))
@@ -116,8 +120,11 @@ def build(weights: dict[str, np.ndarray], config: dict[str, Any],
     lowest = g.constant("lowest", np.array(np.finfo(np.float32).min, dtype=np.float32))
     key_bias = g.op("Mul", g.op("Sub", unit, "mask"), lowest)
     key_bias = g.op("Unsqueeze", key_bias, g.constant("mask_axes", np.array([1, 2], dtype=np.int64)))
+    head_width = g.width // g.heads
+    split_heads = g.op("Concat", batch_and_length,
+                       g.constant("heads_by_width", np.array([g.heads, head_width], dtype=np.int64)), axis=0)
     for i in range(int(config["num_hidden_layers"])):
-        hidden = _layer(g, hidden, key_bias, batch_and_length, f"encoder.layer.{i}.")
+        hidden = _layer(g, hidden, key_bias, split_heads, f"encoder.layer.{i}.")
 
     batch_length_width = g.op("Concat", batch_and_length, g.constant("width", np.array([g.width], dtype=np.int64)),
                               axis=0)
@@ -142,11 +149,10 @@ def build(weights: dict[str, np.ndarray], config: dict[str, Any],
     return model.SerializeToString()
 
 
-def _layer(g: _Graph, hidden: str, key_bias: str, batch_and_length: str, prefix: str) -> str:
-    """One transformer layer on [tokens, width]: self-attention, then the GELU feed-forward."""
+def _layer(g: _Graph, hidden: str, key_bias: str, split_heads: str, prefix: str) -> str:
+    """One transformer layer on [tokens, width]: self-attention, then the GELU feed-forward.
+    `split_heads`: the shape [batch, length, heads, head width]."""
     head_width = g.width // g.heads
-    split_heads = g.op("Concat", batch_and_length, g.constant(f"{prefix}heads", np.array([g.heads, head_width],
-                                                                                        dtype=np.int64)), axis=0)
 
     def split(projection: str, perm: list[int]) -> str:
         """[batch, heads, length, head width]; for perm [0, 2, 3, 1] (the keys) [.., head width, length]."""
@@ -155,18 +161,18 @@ def _layer(g: _Graph, hidden: str, key_bias: str, batch_and_length: str, prefix:
     query = split("attention.self.query", [0, 2, 1, 3])
     key = split("attention.self.key", [0, 2, 3, 1])
     value = split("attention.self.value", [0, 2, 1, 3])
-    inverse_sqrt = g.constant(f"{prefix}inverse_sqrt", np.array(1.0 / np.sqrt(head_width), dtype=np.float32))
+    inverse_sqrt = g.constant("inverse_sqrt_head_width", np.array(1.0 / np.sqrt(head_width), dtype=np.float32))
     scores = g.op("Add", g.op("Mul", g.op("MatMul", query, key), inverse_sqrt), key_bias)
     attended = g.op("MatMul", g.op("Softmax", scores, axis=-1), value)
-    tokens_by_width = g.constant(f"{prefix}tokens_by_width", np.array([-1, g.width], dtype=np.int64))
+    tokens_by_width = g.constant("tokens_by_width", np.array([-1, g.width], dtype=np.int64))
     attended = g.op("Reshape", g.op("Transpose", attended, perm=[0, 2, 1, 3]), tokens_by_width)
     attended = g.dense(attended, prefix + "attention.output.dense")
     hidden = g.layer_norm(g.op("Add", attended, hidden), prefix + "attention.output.LayerNorm")
     # BERT's exact GELU: x * 0.5 * (1 + erf(x / sqrt(2))).
     expanded = g.dense(hidden, prefix + "intermediate.dense")
-    half = g.constant(f"{prefix}half", np.array(0.5, dtype=np.float32))
-    unit = g.constant(f"{prefix}unit", np.array(1.0, dtype=np.float32))
-    inverse_sqrt2 = g.constant(f"{prefix}inverse_sqrt2", np.array(1.0 / np.sqrt(2.0), dtype=np.float32))
+    half = g.constant("half", np.array(0.5, dtype=np.float32))
+    unit = g.constant("unit", np.array(1.0, dtype=np.float32))
+    inverse_sqrt2 = g.constant("inverse_sqrt2", np.array(1.0 / np.sqrt(2.0), dtype=np.float32))
     gelu = g.op("Mul", g.op("Mul", expanded, half),
                 g.op("Add", unit, g.op("Erf", g.op("Mul", expanded, inverse_sqrt2))))
     return g.layer_norm(g.op("Add", g.dense(gelu, prefix + "output.dense"), hidden), prefix + "output.LayerNorm")

@@ -85,10 +85,8 @@ class SentenceEncoder:
         self._tokenizer = tokenizer
         self.dimension = int(weights["embeddings.word_embeddings.weight"].shape[1])
         self.precision = _checked_precision(precision)
-        if self.precision == "int8":
-            self._session = _session(encoder_graph.build(weights, config, _input_maxima(weights, config, tokenizer)))
-        else:
-            self._session = _session(encoder_graph.build(weights, config))
+        maxima = _input_maxima(weights, config, tokenizer) if self.precision == "int8" else None
+        self._session = _session(encoder_graph.build(weights, config, maxima))
         if cache_size is None:
             cache_size = cache_size_setting("SHOPDESK_ENCODER_CACHE", DEFAULT_CACHE_SIZE)
         self._cache: LruCache[tuple[int, ...], np.ndarray] = LruCache(cache_size)

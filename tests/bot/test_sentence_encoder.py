@@ -34,6 +34,12 @@ def encoder() -> SentenceEncoder:
 
 
 @pytest.fixture(scope="module")
+def int8_encoder() -> SentenceEncoder:
+    """config.yml's `embedding_precision: int8`, without its cache."""
+    return SentenceEncoder.load(cache_size=0, precision="int8")
+
+
+@pytest.fixture(scope="module")
 def cached_encoder() -> SentenceEncoder:
     return SentenceEncoder.load(cache_size=3)
 
@@ -261,10 +267,10 @@ def test_a_text_already_cached_is_not_encoded_ahead(monkeypatch: pytest.MonkeyPa
     assert computed == []
 
 
-def test_the_8_bit_encoder_stays_close_to_the_fp32_one(encoder: SentenceEncoder) -> None:
-    """SHOPDESK_ENCODER_PRECISION=int8 (bot/encoder_graph.py's int8_dense): other vectors, near the
-    fp32 ones (cosine 0.998 mean over 600 NLU texts in bench/README.md)."""
-    int8 = SentenceEncoder.load(cache_size=0, precision="int8")
+def test_the_8_bit_encoder_stays_close_to_the_fp32_one(encoder: SentenceEncoder, int8_encoder: SentenceEncoder) -> None:
+    """embedding_precision: int8 (bot/encoder_graph.py's int8_dense): other vectors, near the fp32
+    ones (cosine 0.998 mean over 600 NLU texts in bench/README.md)."""
+    int8 = int8_encoder
     assert int8.precision == "int8" and encoder.precision == "fp32"
     texts = ["where is my parcel", "i want my money back", "can i pay with paypal", "hi", "you are useless!!",
              "do you ship to canada and how much is it"]
@@ -288,8 +294,8 @@ def test_a_precision_it_does_not_compute_is_refused() -> None:
         shared_encoder("INT8")
 
 
-def test_an_8_bit_vector_is_the_texts_own_whatever_is_encoded_beside_it() -> None:
-    int8 = SentenceEncoder.load(cache_size=0, precision="int8")
+def test_an_8_bit_vector_is_the_texts_own_whatever_is_encoded_beside_it(int8_encoder: SentenceEncoder) -> None:
+    int8 = int8_encoder
     texts = ["hi", "where is my order 10042, it was due monday", "you are useless!!!", "ok thanks"]
     alone = np.vstack([int8.encode([text]) for text in texts])
     assert np.array_equal(int8.encode(texts), alone)
